@@ -1,0 +1,228 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file util.h
+ * @brief Errors, logging, progress, atomic output files, hashing, seeded random streams
+ *        and a small JSON writer: what every other module of lumen stands on.
+ *
+ * Nothing here calls exit(); errors travel as negative return codes plus an lm_err_t
+ * that the caller owns. Unless a function says otherwise it is thread-safe when each
+ * thread uses its own objects.
+ */
+#ifndef LUMEN_UTIL_H
+#define LUMEN_UTIL_H
+
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+
+#include <gsl/gsl_rng.h>
+
+#if defined(__GNUC__)
+#define LM_MUST_CHECK       __attribute__((warn_unused_result))
+#define LM_FORMAT(fmt, arg) __attribute__((format(printf, fmt, arg)))
+#else
+#define LM_MUST_CHECK
+#define LM_FORMAT(fmt, arg)
+#endif
+
+/* ---------------------------------------------------------------------------------- */
+/* Errors                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+/** Return codes. 0 is success; readers return LM_EOF at the end of input. */
+enum lm_status {
+    LM_OK = 0,
+    LM_EOF = -1,        /**< end of input (not an error) */
+    LM_EUSAGE = -2,     /**< bad option or argument (exit 64) */
+    LM_EFORMAT = -3,    /**< malformed input data (exit 65) */
+    LM_ENOINPUT = -4,   /**< input missing or unreadable (exit 66) */
+    LM_EINTERNAL = -5,  /**< a bug: an invariant did not hold (exit 70) */
+    LM_ENOMEM = -6,     /**< out of memory (exit 70) */
+    LM_ECREATE = -7,    /**< cannot create an output file (exit 73) */
+    LM_EIO = -8,        /**< read or write failed (exit 74) */
+    LM_EINTERRUPT = -9, /**< stopped by SIGINT or SIGTERM (exit 130/143) */
+};
+
+/**
+ * What went wrong, and where. The caller provides it (never global); functions that
+ * fail fill it. Data errors name the input (path, 1-based line and record); bugs name
+ * the source location (src_file:src_line).
+ */
+typedef struct lm_err {
+    int code;        /**< an lm_status, 0 when nothing has failed */
+    char msg[1024];  /**< what is wrong, without location */
+    char path[1024]; /**< input or output file concerned, "" if none */
+    uint64_t line;   /**< 1-based line in path, 0 if not applicable */
+    uint64_t record; /**< 1-based record in path, 0 if not applicable */
+    const char *src_file;
+    int src_line;
+} lm_err_t;
+
+/** Reset an error to "no error". */
+void lm_err_clear(lm_err_t *err);
+
+/** Fill err (if not NULL) and return code. Use through lm_err_set(). */
+int lm_err_set_fl(lm_err_t *err, const char *src_file, int src_line, int code, const char *path,
+                  uint64_t line, uint64_t record, const char *fmt, ...) LM_FORMAT(8, 9);
+
+/** Set an error with the source location of the caller; returns code. */
+#define lm_err_set(err, code, path, line, record, ...)                                             \
+    lm_err_set_fl((err), __FILE__, __LINE__, (code), (path), (line), (record), __VA_ARGS__)
+
+/** Report a broken invariant (a bug), naming the source location; returns LM_EINTERNAL. */
+#define LM_BUG(err, ...) lm_err_set((err), LM_EINTERNAL, NULL, 0, 0, __VA_ARGS__)
+
+/** Copy src into dst (both caller-owned). */
+void lm_err_copy(lm_err_t *dst, const lm_err_t *src);
+
+/**
+ * Format an error as DESIGN.md prints it: "FILE:LINE: message (record N)", or without the
+ * parts that are unknown. Internal errors append "[src/file.c:123]". Returns buf.
+ */
+const char *lm_err_format(const lm_err_t *err, char *buf, size_t size);
+
+/** The sysexits code for a status: 64, 65, 66, 70, 73, 74, 130; 0 for LM_OK. */
+int lm_exit_code(int code);
+
+/** A short English name for a status ("bad data", "I/O error", ...). */
+const char *lm_strerror(int code);
+
+/* ---------------------------------------------------------------------------------- */
+/* Logging                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+enum lm_log_level { LM_LOG_ERROR = 0, LM_LOG_WARN = 1, LM_LOG_INFO = 2, LM_LOG_DEBUG = 3 };
+
+/** Set the level below which messages are dropped (default LM_LOG_INFO). Not thread-safe. */
+void lm_log_set_level(int level);
+int lm_log_level(void);
+/** Set the prefix of every message, for example "lumen qc" (borrowed; keep it alive). */
+void lm_log_set_prog(const char *prog);
+const char *lm_log_prog(void);
+
+/** Print "PROG: warning: ..." to stderr. Each message is written by one fprintf call. */
+void lm_log_warn(const char *fmt, ...) LM_FORMAT(1, 2);
+/** Print "PROG: ..." to stderr unless --quiet. */
+void lm_log_info(const char *fmt, ...) LM_FORMAT(1, 2);
+/** Print "PROG: debug: ..." with -v. */
+void lm_log_debug(const char *fmt, ...) LM_FORMAT(1, 2);
+/** Print "PROG: error: <formatted err>" to stderr (always). */
+void lm_log_err(const lm_err_t *err);
+
+/* ---------------------------------------------------------------------------------- */
+/* Progress                                                                           */
+/* ---------------------------------------------------------------------------------- */
+
+/** A one-line progress display on stderr, drawn only when stderr is a terminal and the
+ *  log level is at least INFO. Single-threaded: update it from one thread. */
+typedef struct lm_progress lm_progress_t;
+
+/** Create a progress line; total 0 means unknown. Free with lm_progress_destroy(). */
+lm_progress_t *lm_progress_create(const char *label, uint64_t total, const char *unit);
+/** Record that done units are complete; redraws at most 5 times a second. */
+void lm_progress_update(lm_progress_t *p, uint64_t done);
+/** Erase the line and free p (NULL is fine). */
+void lm_progress_destroy(lm_progress_t *p);
+
+/* ---------------------------------------------------------------------------------- */
+/* Atomic output files                                                                */
+/* ---------------------------------------------------------------------------------- */
+
+/**
+ * An output file written under a temporary name beside its final path and renamed into
+ * place by lm_afile_commit(), so that a crash or bad input never leaves a half-written
+ * result that looks whole. While open, the temporary name is registered so that SIGINT
+ * and SIGTERM remove it (see lm_signals_install()).
+ */
+typedef struct lm_afile lm_afile_t;
+
+/** Create the temporary file for final path `path`. On failure returns NULL and fills
+ *  err with LM_ECREATE. */
+lm_afile_t *lm_afile_open(const char *path, lm_err_t *err) LM_MUST_CHECK;
+/** The temporary file's path (borrowed). */
+const char *lm_afile_tmp_path(const lm_afile_t *f);
+/** The final path (borrowed). */
+const char *lm_afile_path(const lm_afile_t *f);
+/** A stdio stream on the temporary file (borrowed; do not fclose). */
+FILE *lm_afile_stream(lm_afile_t *f);
+/** Flush, fsync-free close and rename into place; frees f. Returns 0 or LM_EIO. */
+int lm_afile_commit(lm_afile_t *f, lm_err_t *err) LM_MUST_CHECK;
+/** Close and delete the temporary file; frees f. NULL is fine. */
+void lm_afile_abort(lm_afile_t *f);
+
+/**
+ * Register a temporary path that must be removed if the process is interrupted. Returns a
+ * slot for lm_tmp_unregister(), or -1 when the table is full (the file is then not
+ * protected, which is not an error). Thread-safe.
+ */
+int lm_tmp_register(const char *path);
+void lm_tmp_unregister(int slot);
+
+/** Install SIGINT/SIGTERM handlers that remove registered temporary files and exit with
+ *  130 or 143. Call once from main(). */
+void lm_signals_install(void);
+
+/* ---------------------------------------------------------------------------------- */
+/* Hashing                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+/** Write the 32-character lower-case MD5 hex of buf[0..len) and a NUL into hex[33]
+ *  (htslib's hts_md5). Returns 0, or LM_ENOMEM. */
+int lm_md5_hex(const void *buf, size_t len, char hex[33]);
+
+/** A 64-bit mix of x (splitmix64's finaliser); a bijection, good for seeds and hashing. */
+uint64_t lm_mix64(uint64_t x);
+
+/* ---------------------------------------------------------------------------------- */
+/* Seeded random streams                                                              */
+/* ---------------------------------------------------------------------------------- */
+
+/** The seed every command uses unless --seed is given. */
+#define LM_DEFAULT_SEED 11u
+
+/**
+ * A GSL generator (MT19937) for unit of work `index` under the run's `seed`: the same
+ * (seed, index) always gives the same stream, whatever thread uses it. Free with
+ * gsl_rng_free(). Returns NULL when out of memory.
+ */
+gsl_rng *lm_rng_create(uint64_t seed, uint64_t index);
+/** Reseed an existing generator as lm_rng_create(seed, index) would. */
+void lm_rng_reseed(gsl_rng *r, uint64_t seed, uint64_t index);
+
+/* ---------------------------------------------------------------------------------- */
+/* Threads                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+/** The thread count to use for a --threads value: n if n > 0, else all cores. */
+int lm_threads_resolve(int n);
+
+/* ---------------------------------------------------------------------------------- */
+/* JSON output                                                                        */
+/* ---------------------------------------------------------------------------------- */
+
+/**
+ * A minimal streaming JSON writer with indentation. Keys and string values are escaped.
+ * The caller nests calls correctly; the writer tracks commas.
+ */
+typedef struct lm_json {
+    FILE *out;
+    int depth;
+    int first[32]; /**< whether the next item at each depth is the first */
+} lm_json_t;
+
+void lm_json_init(lm_json_t *j, FILE *out);
+void lm_json_object_begin(lm_json_t *j, const char *key); /**< key NULL inside arrays/top */
+void lm_json_object_end(lm_json_t *j);
+void lm_json_array_begin(lm_json_t *j, const char *key);
+void lm_json_array_end(lm_json_t *j);
+void lm_json_string(lm_json_t *j, const char *key, const char *value); /**< NULL -> null */
+void lm_json_int(lm_json_t *j, const char *key, int64_t value);
+void lm_json_uint(lm_json_t *j, const char *key, uint64_t value);
+/** Writes a finite double with 10 significant digits; NaN and infinities become null. */
+void lm_json_double(lm_json_t *j, const char *key, double value);
+void lm_json_bool(lm_json_t *j, const char *key, int value);
+/** Ends the document with a newline. */
+void lm_json_finish(lm_json_t *j);
+
+#endif /* LUMEN_UTIL_H */

@@ -1,0 +1,152 @@
+/* SPDX-License-Identifier: MIT */
+/* Atomic output files and the table of temporary files that signals clean up.
+ *
+ * The temporary file lives in the destination's directory so that rename() is atomic
+ * (same file system). Its name starts with the final name, so a leftover after kill -9 is
+ * easy to recognise: "<final>.tmp.XXXXXX". */
+#include <errno.h>
+#include <signal.h>
+#include <stdatomic.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include "lumen/util.h"
+
+#define LM_TMP_SLOTS 256
+#define LM_TMP_PATH  1100
+
+/* The signal handler reads this table, so entries are published with an atomic flag
+ * after the path is written, and the handler only calls unlink() (async-signal-safe). */
+static char g_tmp_paths[LM_TMP_SLOTS][LM_TMP_PATH];
+static atomic_int g_tmp_used[LM_TMP_SLOTS];
+
+int lm_tmp_register(const char *path)
+{
+    if (strlen(path) >= LM_TMP_PATH) return -1;
+    for (int i = 0; i < LM_TMP_SLOTS; i++) {
+        int expected = 0;
+        if (atomic_compare_exchange_strong(&g_tmp_used[i], &expected, 2)) {
+            memcpy(g_tmp_paths[i], path, strlen(path) + 1);
+            atomic_store(&g_tmp_used[i], 1);
+            return i;
+        }
+    }
+    return -1;
+}
+
+void lm_tmp_unregister(int slot)
+{
+    if (slot >= 0 && slot < LM_TMP_SLOTS) atomic_store(&g_tmp_used[slot], 0);
+}
+
+static void on_signal(int sig)
+{
+    for (int i = 0; i < LM_TMP_SLOTS; i++)
+        if (atomic_load(&g_tmp_used[i]) == 1) unlink(g_tmp_paths[i]);
+    _exit(128 + sig);
+}
+
+void lm_signals_install(void)
+{
+    struct sigaction sa;
+    memset(&sa, 0, sizeof(sa));
+    sa.sa_handler = on_signal;
+    sigemptyset(&sa.sa_mask);
+    sigaction(SIGINT, &sa, NULL);
+    sigaction(SIGTERM, &sa, NULL);
+}
+
+struct lm_afile {
+    FILE *fp;
+    int slot;
+    char *path;
+    char *tmp;
+};
+
+lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
+{
+    lm_afile_t *f = calloc(1, sizeof(*f));
+    size_t n = strlen(path);
+    if (!f || !(f->path = malloc(n + 1)) || !(f->tmp = malloc(n + 16))) {
+        lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
+        goto fail;
+    }
+    memcpy(f->path, path, n + 1);
+    snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    int fd = mkstemp(f->tmp);
+    if (fd < 0) {
+        lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(errno));
+        goto fail;
+    }
+    f->slot = lm_tmp_register(f->tmp);
+    f->fp = fdopen(fd, "w");
+    if (!f->fp) {
+        lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot open output stream: %s", strerror(errno));
+        close(fd);
+        unlink(f->tmp);
+        lm_tmp_unregister(f->slot);
+        goto fail;
+    }
+    return f;
+fail:
+    if (f) {
+        free(f->path);
+        free(f->tmp);
+        free(f);
+    }
+    return NULL;
+}
+
+const char *lm_afile_tmp_path(const lm_afile_t *f)
+{
+    return f->tmp;
+}
+
+const char *lm_afile_path(const lm_afile_t *f)
+{
+    return f->path;
+}
+
+FILE *lm_afile_stream(lm_afile_t *f)
+{
+    return f->fp;
+}
+
+static void afile_free(lm_afile_t *f)
+{
+    lm_tmp_unregister(f->slot);
+    free(f->path);
+    free(f->tmp);
+    free(f);
+}
+
+int lm_afile_commit(lm_afile_t *f, lm_err_t *err)
+{
+    int bad = ferror(f->fp);
+    int saved = errno;
+    if (fclose(f->fp) != 0 && !bad) {
+        bad = 1;
+        saved = errno;
+    }
+    int rc = 0;
+    if (bad) {
+        rc = lm_err_set(err, LM_EIO, f->path, 0, 0, "write failed: %s", strerror(saved));
+        unlink(f->tmp);
+    } else if (rename(f->tmp, f->path) != 0) {
+        rc = lm_err_set(err, LM_ECREATE, f->path, 0, 0, "cannot rename %s into place: %s", f->tmp,
+                        strerror(errno));
+        unlink(f->tmp);
+    }
+    afile_free(f);
+    return rc;
+}
+
+void lm_afile_abort(lm_afile_t *f)
+{
+    if (!f) return;
+    fclose(f->fp);
+    unlink(f->tmp);
+    afile_free(f);
+}
