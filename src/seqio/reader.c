@@ -90,6 +90,14 @@ lm_fq_reader_t *lm_fq_open(const char *path, const lm_fq_opt_t *opt, lm_err_t *e
         free(r);
         return NULL;
     }
+    /* A BGZF file cut at a block boundary would otherwise read as a shorter, valid file;
+     * BGZF writers end with an empty marker block, so its absence means truncation. */
+    if (r->fp->is_compressed && !r->fp->is_gzip && bgzf_check_EOF(r->fp) == 0) {
+        lm_err_set(err, LM_EFORMAT, path, 0, 0,
+                   "BGZF file has no end-of-file marker: it is truncated");
+        lm_fq_close(r);
+        return NULL;
+    }
     if (opt) {
         r->phred64 = opt->phred64;
         /* BGZF blocks decompress on htslib's threads; plain gzip cannot be split. */

@@ -1,0 +1,201 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of util: errors, exit codes, MD5, seeded streams, JSON, atomic files. */
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <unistd.h>
+
+#include <cmocka.h>
+
+#include "lumen/util.h"
+
+static void test_err_format(void **state)
+{
+    (void)state;
+    lm_err_t e;
+    lm_err_clear(&e);
+    char buf[2048];
+    assert_int_equal(lm_err_set(&e, LM_EFORMAT, "S1_R1.fq.gz", 40213, 10054,
+                                "quality length %d != sequence length %d", 150, 151),
+                     LM_EFORMAT);
+    assert_string_equal(lm_err_format(&e, buf, sizeof(buf)),
+                        "S1_R1.fq.gz:40213: quality length 150 != sequence length 151 "
+                        "(record 10054)");
+    lm_err_set(&e, LM_ENOINPUT, "x.fq", 0, 0, "cannot open: No such file or directory");
+    assert_string_equal(lm_err_format(&e, buf, sizeof(buf)),
+                        "x.fq: cannot open: No such file or directory");
+    /* A bug names the source location. */
+    LM_BUG(&e, "broken invariant");
+    lm_err_format(&e, buf, sizeof(buf));
+    assert_non_null(strstr(buf, "broken invariant ["));
+    assert_non_null(strstr(buf, "test_util.c:"));
+    /* A tiny buffer is truncated, never overflowed. */
+    char small[8];
+    lm_err_format(&e, small, sizeof(small));
+    assert_int_equal(strlen(small), 7);
+}
+
+static void test_exit_codes(void **state)
+{
+    (void)state;
+    assert_int_equal(lm_exit_code(LM_OK), 0);
+    assert_int_equal(lm_exit_code(LM_EUSAGE), 64);
+    assert_int_equal(lm_exit_code(LM_EFORMAT), 65);
+    assert_int_equal(lm_exit_code(LM_ENOINPUT), 66);
+    assert_int_equal(lm_exit_code(LM_EINTERNAL), 70);
+    assert_int_equal(lm_exit_code(LM_ENOMEM), 70);
+    assert_int_equal(lm_exit_code(LM_ECREATE), 73);
+    assert_int_equal(lm_exit_code(LM_EIO), 74);
+    assert_int_equal(lm_exit_code(LM_EINTERRUPT), 130);
+}
+
+static void test_md5(void **state)
+{
+    (void)state;
+    char hex[33];
+    assert_int_equal(lm_md5_hex("", 0, hex), 0);
+    assert_string_equal(hex, "d41d8cd98f00b204e9800998ecf8427e");
+    assert_int_equal(lm_md5_hex("ACGT", 4, hex), 0);
+    assert_string_equal(hex, "f1f8f4bf413b16ad135722aa4591043e");
+}
+
+static void test_rng_streams(void **state)
+{
+    (void)state;
+    gsl_rng *a = lm_rng_create(11, 0), *b = lm_rng_create(11, 0), *c = lm_rng_create(11, 1),
+            *d = lm_rng_create(12, 0);
+    int same_c = 1, same_d = 1;
+    for (int i = 0; i < 100; i++) {
+        unsigned long x = gsl_rng_get(a);
+        assert_int_equal(x, gsl_rng_get(b));
+        same_c &= x == gsl_rng_get(c);
+        same_d &= x == gsl_rng_get(d);
+    }
+    assert_false(same_c);
+    assert_false(same_d);
+    /* Reseeding restarts the same stream. */
+    lm_rng_reseed(a, 11, 1);
+    lm_rng_reseed(c, 11, 1);
+    assert_int_equal(gsl_rng_get(a), gsl_rng_get(c));
+    gsl_rng_free(a);
+    gsl_rng_free(b);
+    gsl_rng_free(c);
+    gsl_rng_free(d);
+}
+
+static void test_mix64(void **state)
+{
+    (void)state;
+    /* splitmix64's first output for seed 0 is a published constant. */
+    assert_true(lm_mix64(0) == 0xe220a8397b1dcdafull);
+    assert_true(lm_mix64(1) != lm_mix64(2));
+}
+
+static void test_json(void **state)
+{
+    (void)state;
+    char *buf = NULL;
+    size_t len = 0;
+    FILE *f = open_memstream(&buf, &len);
+    lm_json_t j;
+    lm_json_init(&j, f);
+    lm_json_object_begin(&j, NULL);
+    lm_json_string(&j, "name", "a\"b\\c\n");
+    lm_json_uint(&j, "n", 3);
+    lm_json_double(&j, "x", 0.5);
+    lm_json_double(&j, "nan", 0.0 / 0.0);
+    lm_json_array_begin(&j, "list");
+    lm_json_int(&j, NULL, -1);
+    lm_json_bool(&j, NULL, 1);
+    lm_json_array_end(&j);
+    lm_json_array_begin(&j, "empty");
+    lm_json_array_end(&j);
+    lm_json_object_end(&j);
+    lm_json_finish(&j);
+    fclose(f);
+    assert_string_equal(buf, "{\n  \"name\": \"a\\\"b\\\\c\\n\",\n  \"n\": 3,\n  \"x\": 0.5,\n"
+                             "  \"nan\": null,\n  \"list\": [\n    -1,\n    true\n  ],\n"
+                             "  \"empty\": []\n}\n");
+    free(buf);
+}
+
+static void test_afile(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lumen-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/out.txt", dir);
+    lm_err_t e;
+    lm_err_clear(&e);
+
+    /* Abort leaves nothing. */
+    lm_afile_t *f = lm_afile_open(path, &e);
+    assert_non_null(f);
+    fputs("partial", lm_afile_stream(f));
+    assert_int_equal(access(lm_afile_tmp_path(f), F_OK), 0);
+    assert_int_not_equal(access(path, F_OK), 0);
+    char tmp[300];
+    snprintf(tmp, sizeof(tmp), "%s", lm_afile_tmp_path(f));
+    lm_afile_abort(f);
+    assert_int_not_equal(access(tmp, F_OK), 0);
+    assert_int_not_equal(access(path, F_OK), 0);
+
+    /* Commit renames into place. */
+    f = lm_afile_open(path, &e);
+    assert_non_null(f);
+    fputs("whole\n", lm_afile_stream(f));
+    assert_int_equal(lm_afile_commit(f, &e), 0);
+    FILE *in = fopen(path, "r");
+    char line[32] = {0};
+    assert_non_null(fgets(line, sizeof(line), in));
+    fclose(in);
+    assert_string_equal(line, "whole\n");
+    unlink(path);
+
+    /* A directory that does not exist is LM_ECREATE naming the path. */
+    snprintf(path, sizeof(path), "%s/missing/out.txt", dir);
+    assert_null(lm_afile_open(path, &e));
+    assert_int_equal(e.code, LM_ECREATE);
+    assert_string_equal(e.path, path);
+    rmdir(dir);
+}
+
+static void test_tmp_registry(void **state)
+{
+    (void)state;
+    int a = lm_tmp_register("/tmp/a"), b = lm_tmp_register("/tmp/b");
+    assert_true(a >= 0 && b >= 0 && a != b);
+    lm_tmp_unregister(a);
+    int c = lm_tmp_register("/tmp/c");
+    assert_int_equal(c, a); /* the freed slot is reused */
+    lm_tmp_unregister(b);
+    lm_tmp_unregister(c);
+}
+
+static void test_threads_resolve(void **state)
+{
+    (void)state;
+    assert_int_equal(lm_threads_resolve(3), 3);
+    assert_true(lm_threads_resolve(0) >= 1);
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_md5),
+        cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_mix64),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_afile),
+        cmocka_unit_test(test_tmp_registry),
+        cmocka_unit_test(test_threads_resolve),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
