@@ -52,7 +52,12 @@ int cli_common_opt(cli_common_t *co, int c, const char *arg, int *help)
         lm_log_set_level(LM_LOG_DEBUG);
         return 1;
     case CLI_OPT_TMPDIR:
+        /* Stages find their scratch space through TMPDIR, so the option simply sets it. */
         co->tmp_dir = arg;
+        if (setenv("TMPDIR", arg, 1) != 0) {
+            cli_usage_error("cannot use --tmp-dir '%s'", arg);
+            return -1;
+        }
         return 1;
     case 'h':
     case CLI_OPT_HELP:
