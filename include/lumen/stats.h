@@ -184,4 +184,35 @@ typedef struct lm_logrank {
 int lm_stat_logrank(const double *time, const int *event, const int *group, size_t n,
                     lm_logrank_t *res, lm_err_t *err) LM_MUST_CHECK;
 
+/* ---------------------------------------------------------------------------------- */
+/* The stats stage: cohort + diversity -> tidy tables                                 */
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct lm_stats_opt {
+    const char *diversity; /**< folder with alpha.tsv and <metric>.tsv matrices */
+    const char *taxa;      /**< folder with level-6.tsv, or NULL */
+    const char *metadata, *subjects, *visits;
+    const char *out;       /**< output folder (created if missing) */
+    int permutations;      /**< PERMANOVA permutations (default 999) */
+    uint64_t seed;         /**< default LM_DEFAULT_SEED */
+    double min_prevalence; /**< genera in at least this fraction of samples (0.1) */
+} lm_stats_opt_t;
+
+void lm_stats_opt_init(lm_stats_opt_t *opt);
+/** LM_EUSAGE when a required path is missing or a number is out of range. */
+int lm_stats_opt_check(const lm_stats_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * Run every analysis of issue #7 and write the tidy tables (columns analysis, x, y, group,
+ * week, n, estimate, ci_low, ci_high, statistic, p, q; "NA" where a column does not
+ * apply) to opt->out: correlations.tsv, arm_comparisons.tsv, permanova.tsv,
+ * survival_cox.tsv, survival_km.tsv, logrank.tsv, endpoints.tsv, plus cohort_checks.tsv
+ * (problems found in the inputs) and skipped.tsv (tests that could not be run, and why).
+ * All inputs are read and every number computed before anything is written; files are
+ * written under temporary names and renamed only when all are complete, so an error
+ * leaves nothing behind. PERMANOVA runs on the current OpenMP threads; the output does not
+ * depend on their number.
+ */
+int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
+
 #endif /* LUMEN_STATS_H */

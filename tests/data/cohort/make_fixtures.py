@@ -29,7 +29,7 @@ for i in range(12):
     subjects.append([sid, arm, age, sex, drug, stage, rfs, rfs_ev, os_m, os_ev])
     hb0 = round(10 ** rng.uniform(1, 3.2), 2)
     for w in [0, 12, 24, 36, 48, 96]:
-        drop = (0.03 if arm == "PegIFN+NAs" else 0.005) * w * (1 + 0.1 * (i % 3))
+        drop = (0.06 if arm == "PegIFN+NAs" else 0.005) * w * (1 + 0.1 * (i % 3))
         hb = round(hb0 * 10 ** (-drop), 3)
         if hb < 0.05:
             hb = 0.03
