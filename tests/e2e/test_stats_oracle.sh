@@ -182,4 +182,115 @@ cmpf "log-rank 2 groups (R survdiff)" lr2 1e-9,-
 cmpf "log-rank 3 groups (R survdiff)" lr3 1e-9,-
 cmpf "permanova (R vegan adonis2)" pm 1e-9,1e-9,p
 cmpf "permanova with strata (R vegan adonis2)" pms 1e-9,1e-9,p
+# --- lumen stats end to end: its tables against R and scipy doing their own join ---------
+C=$DATA/cohort
+"$LUMEN" stats --diversity "$C/diversity" --metadata "$C/metadata.tsv" --subjects "$C/subjects.tsv" \
+  --visits "$C/visits.tsv" --out "$WORK/st" --permutations 999 --threads 2 2>/dev/null
+# pick ANALYSIS X Y GROUP WEEK COLS: fields of the matching row of a lumen table
+pick() {
+  awk -F'\t' -v a="$2" -v x="$3" -v y="$4" -v g="$5" -v w="$6" -v c="$7" '
+    $1 == a && $2 == x && $3 == y && $4 == g && $5 == w {
+      n = split(c, k, ","); s = ""; for (i = 1; i <= n; i++) s = s (i > 1 ? " " : "") $k[i]
+      print s }' "$WORK/st/$1.tsv"
+}
+{
+  pick survival_cox cox_rfs shannon_per_sd shannon NA 0 7,8,9,10,11
+  pick survival_cox cox_rfs shannon_per_sd "shannon + arm" NA 0 7,8,9,10,11
+  pick survival_cox cox_rfs arm:PegIFN+NAs "shannon + arm" NA 0 7,8,9,10,11
+  pick survival_cox cox_os likelihood_ratio shannon NA 0 10,11
+} >cli_cox.lm
+for m in 12 24 36; do pick survival_km km_rfs month_$m arm PegIFN+NAs NA 6,7,8,9; done >cli_km.lm
+{ pick logrank logrank_rfs arm NA "NAs vs PegIFN+NAs" NA 10,11
+  pick logrank logrank_os shannon_median NA "above vs at_or_below" NA 10,11; } >cli_lr.lm
+{ pick permanova permanova braycurtis week strata=subject NA 7,10,11
+  pick permanova permanova braycurtis arm NA 24 7,10,11; } >cli_pm.lm
+{ pick correlations spearman_alpha shannon log10_hbsag NA 24 6,7,11
+  pick correlations spearman_alpha chao1 il6 NA 48 6,7,11
+  pick arm_comparisons mannwhitney_arm shannon arm "NAs vs PegIFN+NAs" 24 10,11
+  pick arm_comparisons wilcoxon_change shannon change_week0_to_48 all 48 10,11
+  pick arm_comparisons kruskal_weeks shannon week all NA 10,11; } >cli_np.lm
+awk -F'\t' '$1 == "spearman_alpha" && $5 == 24 { print $12 }' "$WORK/st/correlations.tsv" >cli_bh.lm
+
+Rscript - "$C" <<'R' >/dev/null 2>&1
+suppressMessages({library(survival); library(vegan)})
+C <- commandArgs(TRUE)[1]
+f <- function(v) paste(formatC(v, digits = 17, format = "g"), collapse = " ")
+rd <- function(p) read.delim(file.path(C, p), check.names = FALSE, na.strings = c("", "NA"))
+al <- rd("diversity/alpha.tsv"); md <- rd("metadata.tsv"); sj <- rd("subjects.tsv")
+b <- merge(merge(al, md, by = "sample-id"), sj, by = "subject-id", suffixes = c(".m", ""))
+b <- b[b$week == 0, ]
+b$sh <- b$shannon / sd(b$shannon)
+b$arm <- factor(b$arm, levels = sort(unique(b$arm)))
+row <- function(fit, k) { s <- summary(fit)$coefficients; ci <- summary(fit)$conf.int
+  f(c(ci[k, 1], ci[k, 3], ci[k, 4], s[k, 4], s[k, 5])) }
+c1 <- coxph(Surv(rfs_months, rfs_event) ~ sh, data = b, ties = "efron")
+c2 <- coxph(Surv(rfs_months, rfs_event) ~ sh + arm, data = b, ties = "efron")
+c3 <- coxph(Surv(os_months, os_event) ~ sh, data = b, ties = "efron")
+lr <- 2 * diff(c3$loglik)
+writeLines(c(row(c1, 1), row(c2, 1), row(c2, 2), f(c(lr, pchisq(lr, 1, lower.tail = FALSE)))),
+           "cli_cox.ref")
+k <- summary(survfit(Surv(rfs_months, rfs_event) ~ 1, data = b[b$arm == "PegIFN+NAs", ]),
+             times = c(12, 24, 36))
+writeLines(sapply(seq_along(k$time), function(i) f(c(k$n.risk[i], k$surv[i], k$lower[i],
+                                                       k$upper[i]))), "cli_km.ref")
+d1 <- survdiff(Surv(rfs_months, rfs_event) ~ arm, data = b)
+b$hi <- b$shannon > median(b$shannon)
+d2 <- survdiff(Surv(os_months, os_event) ~ hi, data = b)
+writeLines(c(f(c(d1$chisq, pchisq(d1$chisq, 1, lower.tail = FALSE))),
+             f(c(d2$chisq, pchisq(d2$chisq, 1, lower.tail = FALSE)))), "cli_lr.ref")
+bc <- as.matrix(read.delim(file.path(C, "diversity/braycurtis.tsv"), row.names = 1,
+                           check.names = FALSE))
+m <- md[match(rownames(bc), md$`sample-id`), ]
+set.seed(1)
+a1 <- adonis2(as.dist(bc) ~ factor(week), data = m, permutations = 999,
+              strata = factor(m$`subject-id`))
+w <- m$week == 24
+a2 <- adonis2(as.dist(bc[w, w]) ~ arm, data = m[w, ], permutations = 999)
+writeLines(c(f(c(a1$R2[1], a1$F[1], a1$`Pr(>F)`[1])), f(c(a2$R2[1], a2$F[1], a2$`Pr(>F)`[1]))),
+           "cli_pm.ref")
+R
+"$PY" - "$C" <<'PY' 2>/dev/null
+import sys, csv, math
+import numpy as np, scipy.stats as st
+C = sys.argv[1]
+def rd(p): return list(csv.DictReader(open(C + "/" + p), delimiter="\t"))
+al = {r["sample-id"]: r for r in rd("diversity/alpha.tsv")}
+md = {r["sample-id"]: r for r in rd("metadata.tsv")}
+sj = {r["subject-id"]: r for r in rd("subjects.tsv")}
+vi = {(r["subject-id"], int(r["week"])): r for r in rd("visits.tsv")}
+num = lambda s: float("nan") if s in ("", "NA") else float(s)
+def pairs(metric, var, week):
+    x, y = [], []
+    for s, r in al.items():
+        m = md[s]
+        if int(m["week"]) != week: continue
+        v = vi.get((m["subject-id"], week))
+        if v is None: continue
+        c = num(v["hbsag_iu_ml"]); c = math.log10(c) if var == "log10_hbsag" else num(v[var])
+        a = num(r[metric])
+        if not (math.isnan(a) or math.isnan(c)): x.append(a); y.append(c)
+    return x, y
+out = []
+for metric, var, w in [("shannon", "log10_hbsag", 24), ("chao1", "il6", 48)]:
+    x, y = pairs(metric, var, w); r = st.spearmanr(x, y)
+    out.append("%d %.17g %.17g" % (len(x), r[0], r[1]))
+at = lambda w, arm: [num(al[s]["shannon"]) for s in al if int(md[s]["week"]) == w and sj[md[s]["subject-id"]]["arm"] == arm]
+r = st.mannwhitneyu(at(24, "NAs"), at(24, "PegIFN+NAs")); out.append("%.17g %.17g" % (r[0], r[1]))
+by = {(md[s]["subject-id"], int(md[s]["week"])): num(al[s]["shannon"]) for s in al}
+subs = sorted(k[0] for k in by if k[1] == 0 and (k[0], 48) in by)
+r = st.wilcoxon([by[(s, 48)] for s in subs], [by[(s, 0)] for s in subs]); out.append("%.17g %.17g" % (r[0], r[1]))
+r = st.kruskal(*[[by[k] for k in sorted(by) if k[1] == w] for w in (0, 24, 48)])
+out.append("%.17g %.17g" % (r[0], r[1]))
+open("cli_np.ref", "w").write("\n".join(out) + "\n")
+PY
+# BH over the week-24 alpha family, by R from lumen's own p column
+awk -F'\t' '$1 == "spearman_alpha" && $5 == 24 { print $11 }' "$WORK/st/correlations.tsv" >cli_p.txt
+Rscript -e 'p <- scan("cli_p.txt", quiet = TRUE); writeLines(formatC(p.adjust(p, "BH"), digits = 17, format = "g"), "cli_bh.ref")' >/dev/null 2>&1
+# lumen writes 15 significant digits, hence 1e-12 where the functions above use 1e-9
+cmpf "lumen stats: Cox HR, CI, z, p on baseline Shannon per SD (R coxph)" cli_cox 1e-6
+cmpf "lumen stats: KM by arm at months 12-36 (R survfit)" cli_km =,1e-9
+cmpf "lumen stats: log-rank by arm and median split (R survdiff)" cli_lr 1e-9
+cmpf "lumen stats: PERMANOVA by week within subject, by arm at week 24 (vegan)" cli_pm 1e-9,1e-9,p
+cmpf "lumen stats: Spearman, Mann-Whitney, Wilcoxon, Kruskal on joined data (scipy)" cli_np 1e-9
+cmpf "lumen stats: BH q (R p.adjust)" cli_bh 1e-12
 finish
