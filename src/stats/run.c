@@ -81,7 +81,15 @@ static int load(run_ctx_t *c, lm_err_t *err)
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; i < c->alpha->nrow; i++)
         c->alpha_sample[i] = lm_cohort_find_sample(c->co, c->alpha->row_id[i]);
-    for (size_t s = 0; s < lm_cohort_n_samples(c->co); s++) {
+    /* The join sample -> visit is made once: every correlation test reads it. */
+    size_t ns = lm_cohort_n_samples(c->co);
+    if (!(c->sample_visit = malloc((ns + 1) * sizeof(*c->sample_visit))))
+        return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t s = 0; s < ns; s++) {
+        const lm_sample_t *sm = lm_cohort_sample(c->co, s);
+        c->sample_visit[s] = lm_cohort_visit_at(c->co, sm->subject, sm->week);
+    }
+    for (size_t s = 0; s < ns; s++) {
         const lm_sample_t *sm = lm_cohort_sample(c->co, s);
         if (lm_matrix_row(c->alpha, sm->id) < 0 &&
             lm_cohort_add_check(c->co, "sample_without_data", "metadata.tsv", sm->line, sm->id,
@@ -189,6 +197,7 @@ int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err)
     lm_cohort_destroy(c.co);
     lm_matrix_destroy(c.alpha);
     free(c.alpha_sample);
+    free(c.sample_visit);
     for (int k = 0; k < c.ndist; k++) lm_matrix_destroy(c.dist[k]);
     lm_matrix_destroy(c.taxa);
     return rc;

@@ -67,7 +67,7 @@ static int corr_block(run_ctx_t *c, const char *analysis, const char *xname, int
             if (samp[i] < 0) continue;
             const lm_sample_t *s = lm_cohort_sample(c->co, (size_t)samp[i]);
             if (s->week != week) continue;
-            double cv = clin_value(lm_cohort_visit_at(c->co, s->subject, week), k);
+            double cv = clin_value(c->sample_visit[samp[i]], k);
             if (isnan(val[i]) || isnan(cv)) continue;
             x[n] = val[i];
             y[n++] = cv;

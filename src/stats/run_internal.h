@@ -57,7 +57,8 @@ typedef struct run_ctx {
     const lm_stats_opt_t *opt;
     lm_cohort_t *co;
     lm_matrix_t *alpha;
-    long *alpha_sample; /* alpha row -> cohort sample, -1 when not in metadata */
+    long *alpha_sample;              /* alpha row -> cohort sample, -1 when not in metadata */
+    const lm_visit_t **sample_visit; /* cohort sample -> its visit at the same week */
     lm_matrix_t *dist[MAX_DIST];
     const char *dist_name[MAX_DIST];
     int ndist;
