@@ -207,7 +207,8 @@ int lm_stats_opt_check(const lm_stats_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
  * week, n, estimate, ci_low, ci_high, statistic, p, q; "NA" where a column does not
  * apply) to opt->out: correlations.tsv, arm_comparisons.tsv, permanova.tsv,
  * survival_cox.tsv, survival_km.tsv, logrank.tsv, endpoints.tsv, plus cohort_checks.tsv
- * (problems found in the inputs) and skipped.tsv (tests that could not be run, and why).
+ * (problems found in the inputs), skipped.tsv (tests that could not be run, and why) and
+ * visits_derived.tsv (log10 HBsAg, decline, loss, seroconversion per subject and week).
  * All inputs are read and every number computed before anything is written; files are
  * written under temporary names and renamed only when all are complete, so an error
  * leaves nothing behind. PERMANOVA runs on the current OpenMP threads; the output does not

@@ -137,6 +137,34 @@ static void write_checks(const lm_cohort_t *co, FILE *f)
     }
 }
 
+/* The derived HBsAg endpoints of every visit (DESIGN.md), for the statistician's own
+ * models: one row per subject and week. */
+static void write_visits(const lm_cohort_t *co, FILE *f)
+{
+    fputs("subject-id\tarm\tweek\thbsag_iu_ml\tlog10_hbsag\thbsag_decline\thbsag_loss\t"
+          "seroconversion\n",
+          f);
+    for (size_t i = 0; i < lm_cohort_n_visits(co); i++) {
+        const lm_visit_t *v = lm_cohort_visit(co, i);
+        const lm_subject_t *s = lm_cohort_subject(co, v->subject);
+        if (lm_cohort_visit_at(co, v->subject, v->week) != v) continue; /* duplicates */
+        fprintf(f, "%s\t%s\t%d", s->id, s->arm ? s->arm : "NA", v->week);
+        double d[3] = {v->v[LM_VIS_HBSAG], v->log10_hbsag, v->hbsag_decline};
+        for (int k = 0; k < 3; k++)
+            if (isnan(d[k]))
+                fputs("\tNA", f);
+            else
+                fprintf(f, "\t%.15g", d[k]);
+        int e[2] = {v->hbsag_loss, v->seroconversion};
+        for (int k = 0; k < 2; k++)
+            if (e[k] < 0)
+                fputs("\tNA", f);
+            else
+                fprintf(f, "\t%d", e[k]);
+        fputc('\n', f);
+    }
+}
+
 /* Open every output under a temporary name, write, and rename only when all are
  * written: a failure part-way leaves no table behind. */
 static int write_all(run_ctx_t *c, lm_err_t *err)
@@ -144,10 +172,13 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
     if (mkdir(c->opt->out, 0777) != 0 && errno != EEXIST)
         return lm_err_set(err, LM_ECREATE, c->opt->out, 0, 0, "cannot create folder: %s",
                           strerror(errno));
-    lm_afile_t *f[OUT_N + 1] = {0};
+    /* the tidy tables, then cohort_checks.tsv and visits_derived.tsv */
+    lm_afile_t *f[OUT_N + 2] = {0};
     int rc = 0;
-    for (int k = 0; k <= OUT_N && !rc; k++) {
-        char *p = path_join(c->opt->out, k < OUT_N ? out_name[k] : "cohort_checks.tsv");
+    for (int k = 0; k < OUT_N + 2 && !rc; k++) {
+        char *p = path_join(c->opt->out, k < OUT_N    ? out_name[k]
+                                         : k == OUT_N ? "cohort_checks.tsv"
+                                                      : "visits_derived.tsv");
         if (!p) {
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
             break;
@@ -159,14 +190,16 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
             break;
         }
         FILE *s = lm_afile_stream(f[k]);
-        if (k == OUT_N)
+        if (k == OUT_N + 1)
+            write_visits(c->co, s);
+        else if (k == OUT_N)
             write_checks(c->co, s);
         else if (k == OUT_SKIP)
             tidy_write_skipped(&c->out[k], s);
         else
             tidy_write(&c->out[k], s);
     }
-    for (int k = 0; k <= OUT_N; k++) {
+    for (int k = 0; k < OUT_N + 2; k++) {
         if (rc) {
             lm_afile_abort(f[k]);
         } else if (lm_afile_commit(f[k], err)) {

@@ -53,6 +53,26 @@ static void collect(const run_ctx_t *c, int os, size_t j, surv_set_t *s)
     }
 }
 
+/* Every subject with the endpoint's time and event, microbiome or not: the overall and
+ * by-arm curves are the trial's own RFS/OS figures. alpha is left NaN. */
+static void collect_all(const run_ctx_t *c, int os, surv_set_t *s)
+{
+    s->n = 0;
+    for (size_t i = 0; i < lm_cohort_n_subjects(c->co); i++) {
+        const lm_subject_t *sj = lm_cohort_subject(c->co, i);
+        double t = os ? sj->os_months : sj->rfs_months;
+        int e = os ? sj->os_event : sj->rfs_event;
+        if (isnan(t) || e < 0) continue;
+        s->time[s->n] = t;
+        s->event[s->n] = e;
+        s->alpha[s->n] = NAN;
+        s->arm[s->n] = -1;
+        for (size_t k = 0; sj->arm && k < lm_cohort_n_arms(c->co); k++)
+            if (!strcmp(lm_cohort_arm(c->co, k), sj->arm)) s->arm[s->n] = (int)k;
+        s->n++;
+    }
+}
+
 static int cox_models(run_ctx_t *c, const char *analysis, const char *metric, surv_set_t *s,
                       double *x)
 {
@@ -76,9 +96,11 @@ static int cox_models(run_ctx_t *c, const char *analysis, const char *metric, su
                            "Cox model undefined: the covariate is constant");
             continue;
         }
+        if (with_arm && narm > LM_COX_MAXP)
+            return tidy_skip(&c->out[OUT_SKIP], analysis, xname, model, NULL, 0,
+                             "too many arms for the Cox model");
         /* covariates: alpha per SD, then one indicator per non-reference arm */
         int p = with_arm ? (int)narm : 1;
-        if (p > LM_COX_MAXP) p = LM_COX_MAXP;
         size_t k = 0;
         for (size_t i = 0; i < n; i++) {
             if (with_arm && s->arm[i] < 0) continue;
@@ -172,30 +194,26 @@ static int endpoint(run_ctx_t *c, int os, surv_set_t *s, double *x, int *lab)
     size_t narm = lm_cohort_n_arms(c->co);
     char an[32];
     int rc = 0;
-    /* KM overall and by arm, and the log-rank by arm, need no metric: use metric 0's set
-     * only for its subjects with survival data. */
-    if (a->ncol == 0) return 0;
+    collect_all(c, os, s);
+    snprintf(an, sizeof(an), "km_%s", ep);
+    rc = km_rows(c, an, "all", "all", s, NULL, 0);
+    for (size_t k = 0; k < narm && !rc; k++)
+        rc = km_rows(c, an, "arm", lm_cohort_arm(c->co, k), s, s->arm, (int)k);
+    if (!rc && narm >= 2) {
+        char lv[256] = "";
+        for (size_t k = 0; k < narm; k++)
+            snprintf(lv + strlen(lv), sizeof(lv) - strlen(lv), "%s%s", k ? " vs " : "",
+                     lm_cohort_arm(c->co, k));
+        snprintf(an, sizeof(an), "logrank_%s", ep);
+        for (size_t i = 0; i < s->n; i++) lab[i] = s->arm[i];
+        rc = logrank_row(c, an, "arm", lv, s, lab);
+    }
     for (size_t j = 0; j < a->ncol && !rc; j++) {
         collect(c, os, j, s);
         const char *metric = a->col_id[j];
         snprintf(an, sizeof(an), "cox_%s", ep);
         rc = cox_models(c, an, metric, s, x);
         if (rc) break;
-        if (j == 0) {
-            snprintf(an, sizeof(an), "km_%s", ep);
-            rc = km_rows(c, an, "all", "all", s, NULL, 0);
-            for (size_t k = 0; k < narm && !rc; k++)
-                rc = km_rows(c, an, "arm", lm_cohort_arm(c->co, k), s, s->arm, (int)k);
-            if (!rc && narm >= 2) {
-                char lv[256] = "";
-                for (size_t k = 0; k < narm; k++)
-                    snprintf(lv + strlen(lv), sizeof(lv) - strlen(lv), "%s%s", k ? " vs " : "",
-                             lm_cohort_arm(c->co, k));
-                snprintf(an, sizeof(an), "logrank_%s", ep);
-                for (size_t i = 0; i < s->n; i++) lab[i] = s->arm[i];
-                rc = logrank_row(c, an, "arm", lv, s, lab);
-            }
-        }
         /* split at the median of baseline diversity: above vs at or below */
         double *v = malloc((s->n + 1) * sizeof(*v));
         if (!v) return LM_ENOMEM;
@@ -217,7 +235,7 @@ static int endpoint(run_ctx_t *c, int os, surv_set_t *s, double *x, int *lab)
 
 int run_survival(run_ctx_t *c, lm_err_t *err)
 {
-    size_t cap = 2 * (c->alpha->nrow + 1);
+    size_t cap = 2 * (c->alpha->nrow + lm_cohort_n_subjects(c->co) + 1);
     surv_set_t s = {0};
     s.time = malloc(cap * sizeof(double));
     s.alpha = malloc(cap * sizeof(double));

@@ -49,11 +49,16 @@ grep -q $'^hbsag_loss\tNA\tNA\tall\t48\t12\t0.25\t' "$WORK/t1/endpoints.tsv" &&
   ok "HBsAg loss at week 48: 3 of 12" || not_ok "loss rate at week 48"
 grep -q $'^km_rfs\tmonth_12\tall\tall\t' "$WORK/t1/survival_km.tsv" && ok "RFS at year 1" ||
   not_ok "no RFS at year 1"
+# derived endpoints: P001 goes from 34.58 to 1.256 IU/mL by week 24 (visits.tsv)
+awk -F'\t' '$1 == "P001" && $3 == 24 { d = $6 - (log(34.58) - log(1.256)) / log(10)
+  exit !(d < 1e-12 && d > -1e-12 && $7 == 0 && $8 == 0) }' "$WORK/t1/visits_derived.tsv" &&
+  ok "visits_derived.tsv: HBsAg decline in log10 units" ||
+  not_ok "visits_derived.tsv decline" "$(grep -m2 P001 "$WORK/t1/visits_derived.tsv")"
 ls "$WORK/t1" | grep -q '\.tmp\|~' && not_ok "temporary files left" || ok "no temporary files"
 
 stats "$C" "$WORK/t2" --threads 2 --permutations 199
 expect_rc "fixture, 2 threads" 0
-for t in $TABLES skipped cohort_checks; do
+for t in $TABLES skipped cohort_checks visits_derived; do
   expect_same "$t.tsv at 1 and 2 threads" "$WORK/t1/$t.tsv" "$WORK/t2/$t.tsv"
 done
 stats "$C" "$WORK/t3" --threads 2 --permutations 199 --seed 12

@@ -229,11 +229,12 @@ c3 <- coxph(Surv(os_months, os_event) ~ sh, data = b, ties = "efron")
 lr <- 2 * diff(c3$loglik)
 writeLines(c(row(c1, 1), row(c2, 1), row(c2, 2), f(c(lr, pchisq(lr, 1, lower.tail = FALSE)))),
            "cli_cox.ref")
-k <- summary(survfit(Surv(rfs_months, rfs_event) ~ 1, data = b[b$arm == "PegIFN+NAs", ]),
+# curves and log-rank by arm use every subject with follow-up (the trial's own figures)
+k <- summary(survfit(Surv(rfs_months, rfs_event) ~ 1, data = sj[sj$arm == "PegIFN+NAs", ]),
              times = c(12, 24, 36))
 writeLines(sapply(seq_along(k$time), function(i) f(c(k$n.risk[i], k$surv[i], k$lower[i],
                                                        k$upper[i]))), "cli_km.ref")
-d1 <- survdiff(Surv(rfs_months, rfs_event) ~ arm, data = b)
+d1 <- survdiff(Surv(rfs_months, rfs_event) ~ arm, data = sj)
 b$hi <- b$shannon > median(b$shannon)
 d2 <- survdiff(Surv(os_months, os_event) ~ hi, data = b)
 writeLines(c(f(c(d1$chisq, pchisq(d1$chisq, 1, lower.tail = FALSE))),
