@@ -7,7 +7,7 @@
  *
  * Everything here is plain maths on caller-owned arrays: nothing is kept between calls,
  * so every function is thread-safe. Missing values are the caller's business: pass
- * complete cases only (NaN in an input is an error unless a function says otherwise).
+ * complete cases only (a NaN in an input is an LM_EFORMAT error, except in BH).
  * Functions return 0 or a negative lm_status and fill err: LM_EFORMAT for data the test
  * cannot use (too few observations, a constant variable), with a message that says why.
  */

@@ -16,6 +16,9 @@ static int cmp_d(const void *a, const void *b)
 
 int lm_stat_kruskal(const double *x, const int *group, size_t n, lm_stat_test_t *res, lm_err_t *err)
 {
+    int bad = 0;
+    if (!bad) bad = stat_check_finite(x, n, "Kruskal-Wallis", err);
+    if (bad) return bad;
     double *r = malloc((n ? n : 1) * 2 * sizeof(*r));
     int *g = malloc((n ? n : 1) * sizeof(*g));
     if (!r || !g) {

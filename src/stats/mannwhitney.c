@@ -6,6 +6,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "lumen/stats.h"
+#include "stats_internal.h"
 
 static int cmp_d(const void *a, const void *b)
 {
@@ -67,6 +68,10 @@ static double exact_sf(size_t m, size_t n, double u, int *ok)
 int lm_stat_mannwhitney(const double *x, size_t nx, const double *y, size_t ny, lm_stat_test_t *res,
                         lm_err_t *err)
 {
+    int bad = 0;
+    if (!bad) bad = stat_check_finite(x, nx, "Mann-Whitney", err);
+    if (!bad) bad = stat_check_finite(y, ny, "Mann-Whitney", err);
+    if (bad) return bad;
     if (nx == 0 || ny == 0)
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                           "Mann-Whitney test needs observations in both groups (%zu, %zu)", nx, ny);

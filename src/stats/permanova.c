@@ -59,7 +59,9 @@ int lm_stat_permanova(const double *dist, size_t n, const int *group, const int 
     size_t npair = n * (n - 1) / 2;
     double *d2 = malloc(npair * sizeof(*d2));
     int *g = malloc(n * sizeof(*g)), *st = malloc(n * sizeof(*st));
-    int *perms = malloc((size_t)P * n * sizeof(*perms));
+    /* permutations are made and scored in chunks of CHUNK: memory stays CHUNK x n */
+    enum { CHUNK = 1024 };
+    int *perms = malloc((size_t)CHUNK * n * sizeof(*perms));
     double *cnt = NULL, *fperm = NULL;
     size_t *blk = malloc(n * sizeof(*blk));
     gsl_rng *rng = NULL;
@@ -96,7 +98,7 @@ int lm_stat_permanova(const double *dist, size_t n, const int *group, const int 
     double F = ((sst - ssw) / dfm) / (ssw / dfr);
 
     /* Permutations are drawn serially from one seeded stream (so they do not depend on
-     * threads), then evaluated in parallel into their own slots. Within each stratum the
+     * threads), then scored in parallel into their own slots. Within each stratum the
      * labels of its members are shuffled among themselves. */
     rng = lm_rng_create(opt->seed, opt->stream);
     if (!rng) goto oom;
@@ -104,38 +106,41 @@ int lm_stat_permanova(const double *dist, size_t n, const int *group, const int 
     for (size_t s = 0; s < nst; s++)
         for (size_t i = 0; i < n; i++)
             if ((size_t)st[i] == s) blk[nb++] = i;
-    for (int p = 0; p < P; p++) {
-        int *pg = perms + (size_t)p * n;
-        memcpy(pg, g, n * sizeof(*pg));
-        size_t start = 0;
-        while (start < n) {
-            size_t end = start + 1;
-            while (end < n && st[blk[end]] == st[blk[start]]) end++;
-            /* Fisher-Yates over the members blk[start..end) */
-            for (size_t i = end - start; i > 1; i--) {
-                size_t j = (size_t)gsl_rng_uniform_int(rng, i);
-                int t = pg[blk[start + i - 1]];
-                pg[blk[start + i - 1]] = pg[blk[start + j]];
-                pg[blk[start + j]] = t;
-            }
-            start = end;
-        }
-    }
     int fail = 0;
+    for (int base = 0; base < P && !fail; base += CHUNK) {
+        int m = P - base < CHUNK ? P - base : CHUNK;
+        for (int p = 0; p < m; p++) {
+            int *pg = perms + (size_t)p * n;
+            memcpy(pg, g, n * sizeof(*pg));
+            size_t start = 0;
+            while (start < n) {
+                size_t end = start + 1;
+                while (end < n && st[blk[end]] == st[blk[start]]) end++;
+                /* Fisher-Yates over the members blk[start..end) */
+                for (size_t i = end - start; i > 1; i--) {
+                    size_t j = (size_t)gsl_rng_uniform_int(rng, i);
+                    int t = pg[blk[start + i - 1]];
+                    pg[blk[start + i - 1]] = pg[blk[start + j]];
+                    pg[blk[start + j]] = t;
+                }
+                start = end;
+            }
+        }
 #pragma omp parallel
-    {
-        double *acc = malloc(k * sizeof(*acc));
-        if (!acc) {
+        {
+            double *acc = malloc(k * sizeof(*acc));
+            if (!acc) {
 #pragma omp atomic write
-            fail = 1;
-        }
+                fail = 1;
+            }
 #pragma omp for schedule(dynamic, 8)
-        for (int p = 0; p < P; p++) {
-            if (!acc) continue;
-            double w = ss_within(d2, n, perms + (size_t)p * n, k, acc, cnt);
-            fperm[p] = ((sst - w) / dfm) / (w / dfr);
+            for (int p = 0; p < m; p++) {
+                if (!acc) continue;
+                double w = ss_within(d2, n, perms + (size_t)p * n, k, acc, cnt);
+                fperm[base + p] = ((sst - w) / dfm) / (w / dfr);
+            }
+            free(acc);
         }
-        free(acc);
     }
     if (fail) goto oom;
     const double eps = sqrt(DBL_EPSILON);

@@ -66,6 +66,15 @@ size_t stat_group_index(const int *group, size_t n, int *idx)
     return k + 1;
 }
 
+int stat_check_finite(const double *x, size_t n, const char *what, lm_err_t *err)
+{
+    for (size_t i = 0; i < n; i++)
+        if (isnan(x[i]))
+            return lm_err_set(err, LM_EFORMAT, NULL, 0, i + 1,
+                              "%s: value %zu is missing (pass complete cases)", what, i + 1);
+    return 0;
+}
+
 int stat_check_surv(const double *time, const int *event, size_t n, lm_err_t *err)
 {
     for (size_t i = 0; i < n; i++) {

@@ -6,6 +6,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "lumen/stats.h"
+#include "stats_internal.h"
 
 static int constant(const double *x, size_t n)
 {
@@ -16,6 +17,10 @@ static int constant(const double *x, size_t n)
 
 int lm_stat_spearman(const double *x, const double *y, size_t n, lm_stat_test_t *res, lm_err_t *err)
 {
+    int bad = 0;
+    if (!bad) bad = stat_check_finite(x, n, "Spearman", err);
+    if (!bad) bad = stat_check_finite(y, n, "Spearman", err);
+    if (bad) return bad;
     if (n < 3)
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                           "Spearman correlation needs at least 3 pairs, got %zu", n);

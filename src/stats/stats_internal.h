@@ -11,6 +11,9 @@
  * not depend on input order). idx has n slots. Returns k, or 0 when out of memory. */
 size_t stat_group_index(const int *group, size_t n, int *idx);
 
+/* LM_EFORMAT naming `what` when x[0..n) holds a NaN (callers pass complete cases). */
+int stat_check_finite(const double *x, size_t n, const char *what, lm_err_t *err);
+
 /* Check survival input: finite non-negative times, events 0/1. */
 int stat_check_surv(const double *time, const int *event, size_t n, lm_err_t *err);
 

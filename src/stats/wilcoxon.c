@@ -6,6 +6,7 @@
 #include <gsl/gsl_cdf.h>
 
 #include "lumen/stats.h"
+#include "stats_internal.h"
 
 /* Two-sided exact p for R+ = rp among n untied differences: the counts of R+ are the
  * coefficients of prod_{i=1..n} (1 + q^i), exact in doubles for n <= 50 (< 2^53). */
@@ -35,6 +36,10 @@ static double exact_p(size_t n, long rp, int *ok)
 
 int lm_stat_wilcoxon(const double *x, const double *y, size_t n, lm_stat_test_t *res, lm_err_t *err)
 {
+    int bad = 0;
+    if (!bad) bad = stat_check_finite(x, n, "Wilcoxon", err);
+    if (!bad) bad = stat_check_finite(y, n, "Wilcoxon", err);
+    if (bad) return bad;
     if (n == 0)
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0, "Wilcoxon test needs at least one pair");
     double *d = malloc(2 * n * sizeof(*d));

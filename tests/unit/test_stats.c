@@ -47,6 +47,11 @@ static void test_spearman(void **state)
     assert_non_null(strstr(err.msg, "at least 3"));
     assert_int_equal(lm_stat_spearman(x, c, 5, &r, &err), LM_EFORMAT);
     assert_non_null(strstr(err.msg, "constant"));
+    double m[] = {1, 2, NAN, 4, 5};
+    assert_int_equal(lm_stat_spearman(x, m, 5, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "missing"));
+    assert_int_equal(lm_stat_mannwhitney(x, 5, m, 5, &r, &err), LM_EFORMAT);
+    assert_int_equal(lm_stat_wilcoxon(m, x, 5, &r, &err), LM_EFORMAT);
 }
 
 static void test_mannwhitney(void **state)
@@ -160,6 +165,14 @@ static void test_permanova(void **state)
     assert_int_equal(lm_stat_permanova(sq4, 4, bad, NULL, &o, &r, &err), LM_EFORMAT);
     assert_int_equal(lm_stat_permanova(sq4, 2, g, NULL, &o, &r, &err), LM_EFORMAT);
     assert_non_null(strstr(err.msg, "at least 3"));
+    /* More permutations than one chunk (1024): still the same at any thread count. */
+    o.permutations = 2500;
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), 0);
+    p1 = r.p;
+    omp_set_num_threads(1);
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), 0);
+    omp_set_num_threads(2);
+    assert_true(r.p == p1 && r.p > 0.3 && r.p < 0.37);
     o.permutations = 0;
     assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), LM_EUSAGE);
 }
