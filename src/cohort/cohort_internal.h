@@ -6,6 +6,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lumen/cohort.h"
 #include "lumen/util.h"
 
 typedef struct tsv_row {
@@ -40,5 +41,25 @@ int cell_missing(const char *s);
 int cell_num(const tsv_t *t, const tsv_row_t *r, long col, double *v, lm_err_t *err);
 /* Parse a whole, non-negative number of weeks (never missing). */
 int cell_week(const tsv_t *t, const tsv_row_t *r, long col, int *week, lm_err_t *err);
+
+/* The cohort (opaque in cohort.h). */
+struct lm_cohort {
+    lm_subject_t *subj;
+    size_t nsubj;
+    lm_sample_t *samp;
+    size_t nsamp;
+    lm_visit_t *vis;
+    size_t nvis;
+    const char **arms;
+    size_t narms;
+    lm_cohort_check_t *chk;
+    size_t nchk, capchk;
+};
+
+/* Readers of the three tables (read.c): each appends to c, adding checks as it goes.
+ * Subjects first: metadata and visits look subjects up. */
+int read_subjects(lm_cohort_t *c, const char *path, lm_err_t *err);
+int read_metadata(lm_cohort_t *c, const char *path, lm_err_t *err);
+int read_visits(lm_cohort_t *c, const char *path, lm_err_t *err);
 
 #endif
