@@ -10,6 +10,8 @@
 
 const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
+    {"stats", cmd_stats, "cohort join and statistics: correlations, arm tests, PERMANOVA, "
+                         "survival"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},

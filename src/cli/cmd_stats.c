@@ -1,0 +1,118 @@
+/* SPDX-License-Identifier: MIT */
+/* lumen stats: the cohort joined to diversity, and the statistics of issue #7. */
+#include <omp.h>
+#include <stdio.h>
+#include <stdlib.h>
+
+#include "cli.h"
+#include "lumen/stats.h"
+
+static const char stats_usage[] =
+    "Usage: lumen stats --diversity DIR --metadata metadata.tsv --subjects subjects.tsv\n"
+    "                   --visits visits.tsv [--taxa DIR] --out DIR [options]\n"
+    "\n"
+    "Joins samples to subjects and visit weeks, derives the HBsAg endpoints (loss < 0.05\n"
+    "IU/mL, seroconversion = loss and anti-HBs >= 10 mIU/mL, decline in log10 units from\n"
+    "week 0), and writes tidy tables (analysis, x, y, group, week, n, estimate, ci_low,\n"
+    "ci_high, statistic, p, q; NA where a column does not apply) to DIR:\n"
+    "  correlations.tsv     Spearman of alpha metrics and genera (CLR, 0.5 pseudocount) vs\n"
+    "                       log10 HBsAg, decline, HBV DNA, cytokines at the same week\n"
+    "                       (scipy.stats.spearmanr); q = BH per analysis and week\n"
+    "  arm_comparisons.tsv  Mann-Whitney by week (scipy.stats.mannwhitneyu; estimate =\n"
+    "                       U/(n1 n2)), Wilcoxon on change from week 0 (scipy.stats.wilcoxon;\n"
+    "                       estimate = median change), Kruskal-Wallis across weeks\n"
+    "  permanova.tsv        each distance matrix by arm per week, by week and by HBsAg loss\n"
+    "                       within subject (vegan::adonis2; estimate = R^2, statistic = F)\n"
+    "  survival_cox.tsv     RFS/OS on baseline alpha per SD, without and with arm (coxph,\n"
+    "                       Efron ties; estimate = HR, statistic = Wald z; LR test rows)\n"
+    "  survival_km.tsv      Kaplan-Meier at months 12, 24, 36, 60 overall and by arm (all\n"
+    "                       subjects with follow-up) and by baseline alpha above/below the\n"
+    "                       median (survfit, Greenwood, log CI; NA past the last time)\n"
+    "  logrank.tsv          survdiff by arm and by the median splits\n"
+    "  endpoints.tsv        HBsAg loss and seroconversion per arm and week (exact CI)\n"
+    "  cohort_checks.tsv    problems found in the inputs; skipped.tsv: tests not run, why\n"
+    "  visits_derived.tsv   log10 HBsAg, decline, loss, seroconversion per subject and week\n"
+    "\n"
+    "Options:\n"
+    "  -d, --diversity DIR    alpha.tsv and braycurtis/jaccard/aitchison.tsv (those present)\n"
+    "  -m, --metadata FILE    sample-id, subject-id, week[, arm]\n"
+    "  -s, --subjects FILE    one row per patient (DESIGN.md)\n"
+    "  -V, --visits FILE      one row per patient and visit week (DESIGN.md)\n"
+    "  -T, --taxa DIR         level-6.tsv (genus table) for the genus correlations\n"
+    "  -o, --out DIR          output folder (created if missing)\n"
+    "  -p, --permutations N   PERMANOVA permutations (default 999)\n"
+    "  -S, --seed N           random seed (default 11); each test has its own stream\n"
+    "\n" CLI_COMMON_HELP;
+
+int cmd_stats(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"diversity", required_argument, NULL, 'd'},
+        {"metadata", required_argument, NULL, 'm'},
+        {"subjects", required_argument, NULL, 's'},
+        {"visits", required_argument, NULL, 'V'},
+        {"taxa", required_argument, NULL, 'T'},
+        {"out", required_argument, NULL, 'o'},
+        {"permutations", required_argument, NULL, 'p'},
+        {"seed", required_argument, NULL, 'S'},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_common_t co;
+    cli_common_init(&co, "stats");
+    if (argc < 2) {
+        fputs(stats_usage, stderr);
+        return 64;
+    }
+    lm_stats_opt_t opt;
+    lm_stats_opt_init(&opt);
+    int help = 0, c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":d:m:s:V:T:o:p:S:t:qvh", longopts, NULL)) != -1) {
+        int h = cli_common_opt(&co, c, optarg, &help);
+        if (h < 0) return 64;
+        if (h) continue;
+        switch (c) {
+        case 'd':
+            opt.diversity = optarg;
+            break;
+        case 'm':
+            opt.metadata = optarg;
+            break;
+        case 's':
+            opt.subjects = optarg;
+            break;
+        case 'V':
+            opt.visits = optarg;
+            break;
+        case 'T':
+            opt.taxa = optarg;
+            break;
+        case 'o':
+            opt.out = optarg;
+            break;
+        case 'p':
+            if (cli_parse_int("--permutations", optarg, 1, 1000000, &v)) return 64;
+            opt.permutations = (int)v;
+            break;
+        case 'S':
+            if (cli_parse_int("--seed", optarg, 0, 2147483647L, &v)) return 64;
+            opt.seed = (uint64_t)v;
+            break;
+        default:
+            return cli_bad_option(c, argv, optind, optopt);
+        }
+    }
+    if (help) {
+        fputs(stats_usage, stdout);
+        return 0;
+    }
+    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    lm_err_t err;
+    lm_err_clear(&err);
+    if (lm_stats_opt_check(&opt, &err)) return cli_usage_error("%s", err.msg);
+    omp_set_num_threads(co.threads);
+    int rc = lm_stats_run(&opt, &err);
+    return rc ? cli_fail(&err) : 0;
+}

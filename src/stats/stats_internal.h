@@ -1,0 +1,24 @@
+/* SPDX-License-Identifier: MIT */
+/* Helpers shared by the files of the stats module. */
+#ifndef LUMEN_STATS_INTERNAL_H
+#define LUMEN_STATS_INTERNAL_H
+
+#include <stddef.h>
+
+#include "lumen/util.h"
+
+/* Map arbitrary integer labels to 0..k-1 in increasing label order (so the result does
+ * not depend on input order). idx has n slots. Returns k, or 0 when out of memory. */
+size_t stat_group_index(const int *group, size_t n, int *idx);
+
+/* LM_EFORMAT naming `what` when x[0..n) holds a NaN (callers pass complete cases). */
+int stat_check_finite(const double *x, size_t n, const char *what, lm_err_t *err);
+
+/* Check survival input: finite non-negative times, events 0/1. */
+int stat_check_surv(const double *time, const int *event, size_t n, lm_err_t *err);
+
+/* Order of subjects by time ascending (ties: events before censorings, then input
+ * order, so the order is total). ord has n slots. Returns 0 or LM_ENOMEM. */
+int stat_surv_order(const double *time, const int *event, size_t n, size_t *ord);
+
+#endif

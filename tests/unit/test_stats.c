@@ -1,0 +1,291 @@
+/* SPDX-License-Identifier: MIT */
+/* Unit tests of stats: hand-computed answers and edge cases (ties, all censored, one
+ * group, constant covariate, too few samples). Numbers marked "R:" come from the R
+ * command beside them; the broad comparisons against R and scipy are in
+ * tests/e2e/test_stats_oracle.sh. */
+#include <math.h>
+#include <setjmp.h>
+#include <stdarg.h>
+#include <stddef.h>
+#include <stdint.h>
+#include <stdio.h>
+#include <string.h>
+
+#include <cmocka.h>
+#include <omp.h>
+
+#include "lumen/stats.h"
+
+#define assert_close(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
+
+static void test_rank_ties(void **state)
+{
+    (void)state;
+    double x[] = {30, 10, 20, 20, 10}, r[5];
+    assert_int_equal(lm_stat_rank(x, 5, r), 0);
+    double want[] = {5, 1.5, 3.5, 3.5, 1.5};
+    for (int i = 0; i < 5; i++) assert_true(r[i] == want[i]);
+}
+
+static void test_spearman(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_stat_test_t r;
+    double x[] = {1, 2, 3, 4, 5}, y[] = {2, 4, 8, 16, 32}, c[] = {1, 1, 1, 1, 1};
+    assert_int_equal(lm_stat_spearman(x, y, 5, &r, &err), 0);
+    /* numpy.corrcoef's arithmetic gives 1 - 1 ulp here, and so do we */
+    assert_close(r.statistic, 1.0, 1e-15);
+    assert_true(r.p < 1e-7);
+    /* rho of (1,2,3) vs (1,3,2) is 0.5; t = 0.5*sqrt(1/0.75), p from t(1) */
+    double y2[] = {1, 3, 2};
+    assert_int_equal(lm_stat_spearman(x, y2, 3, &r, &err), 0);
+    assert_close(r.statistic, 0.5, 1e-15);
+    assert_close(r.p, 2 * (0.5 - atan(0.5 * sqrt(1 / 0.75)) / acos(-1.0)), 1e-12);
+    assert_int_equal(lm_stat_spearman(x, y, 2, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "at least 3"));
+    assert_int_equal(lm_stat_spearman(x, c, 5, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "constant"));
+    double m[] = {1, 2, NAN, 4, 5};
+    assert_int_equal(lm_stat_spearman(x, m, 5, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "missing"));
+    assert_int_equal(lm_stat_mannwhitney(x, 5, m, 5, &r, &err), LM_EFORMAT);
+    assert_int_equal(lm_stat_wilcoxon(m, x, 5, &r, &err), LM_EFORMAT);
+}
+
+static void test_mannwhitney(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_stat_test_t r;
+    /* Complete separation, 3 vs 3, no ties: exact, p = 2 / C(6,3) = 0.1. */
+    double x[] = {1, 2, 3}, y[] = {4, 5, 6};
+    assert_int_equal(lm_stat_mannwhitney(x, 3, y, 3, &r, &err), 0);
+    assert_true(r.exact);
+    assert_true(r.statistic == 0);
+    assert_close(r.p, 0.1, 1e-15);
+    /* A tie switches to the normal approximation (scipy 1.10's 'auto'). */
+    double yt[] = {3, 5, 6};
+    assert_int_equal(lm_stat_mannwhitney(x, 3, yt, 3, &r, &err), 0);
+    assert_false(r.exact);
+    assert_true(r.statistic == 0.5);
+    assert_int_equal(lm_stat_mannwhitney(x, 3, y, 0, &r, &err), LM_EFORMAT);
+}
+
+static void test_wilcoxon(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_stat_test_t r;
+    /* All five differences positive: R+ = 15, T = 0, exact p = 2 / 2^5. */
+    double x[] = {2, 4, 6, 8, 10}, y[] = {1, 2, 3, 4, 5};
+    assert_int_equal(lm_stat_wilcoxon(x, y, 5, &r, &err), 0);
+    assert_true(r.exact);
+    assert_true(r.statistic == 0);
+    assert_close(r.p, 0.0625, 1e-15);
+    /* Every difference zero: undefined, a clear error. */
+    assert_int_equal(lm_stat_wilcoxon(x, x, 5, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "zero"));
+    /* One zero difference: approximate on the other four. */
+    double z[] = {2, 4, 6, 8, 5};
+    assert_int_equal(lm_stat_wilcoxon(z, y, 5, &r, &err), 0);
+    assert_false(r.exact);
+    assert_true(r.statistic == 0);
+    assert_close(r.z, (0 - 5.0) / sqrt(4 * 5 * 9 / 24.0), 1e-12);
+}
+
+static void test_kruskal(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_stat_test_t r;
+    double x[] = {1, 2, 3, 4, 5, 6};
+    int g[] = {7, 7, 7, 9, 9, 9}, one[] = {1, 1, 1, 1, 1, 1};
+    /* H = 12/(6*7) * (6^2/3 + 15^2/3) - 3*7 = 27/7 */
+    assert_int_equal(lm_stat_kruskal(x, g, 6, &r, &err), 0);
+    assert_close(r.statistic, 27.0 / 7.0, 1e-12);
+    assert_int_equal(lm_stat_kruskal(x, one, 6, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "two groups"));
+    double c[] = {2, 2, 2, 2, 2, 2};
+    assert_int_equal(lm_stat_kruskal(c, g, 6, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "identical"));
+}
+
+static void test_bh(void **state)
+{
+    (void)state;
+    double p[] = {0.01, 0.02, 0.03, 0.04}, q[4];
+    assert_int_equal(lm_stat_padjust_bh(p, 4, q), 0);
+    for (int i = 0; i < 4; i++) assert_close(q[i], 0.04, 1e-17);
+    /* NaN is left out of the family: m = 2 */
+    double p2[] = {0.04, NAN, 0.01}, q2[3];
+    assert_int_equal(lm_stat_padjust_bh(p2, 3, q2), 0);
+    assert_true(q2[0] == 0.04);
+    assert_true(isnan(q2[1]));
+    assert_true(q2[2] == 0.02);
+    /* capped at 1, in place */
+    double p3[] = {0.9, 0.8};
+    assert_int_equal(lm_stat_padjust_bh(p3, 2, p3), 0);
+    assert_true(p3[0] == 0.9 && p3[1] == 0.9);
+}
+
+/* Two tight pairs 2 apart: SST = 18/4, SSW = 1, F = 3.5 / (1/2) = 7. */
+static const double sq4[] = {0, 1, 2, 2, 1, 0, 2, 2, 2, 2, 0, 1, 2, 2, 1, 0};
+
+static void test_permanova(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_permanova_opt_t o;
+    lm_permanova_opt_init(&o);
+    lm_permanova_t r;
+    int g[] = {0, 0, 1, 1}, st[] = {1, 2, 1, 2}, bad[] = {0, 1, 2, 3};
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), 0);
+    assert_close(r.F, 7.0, 1e-12);
+    assert_close(r.r2, 3.5 / 4.5, 1e-12);
+    assert_int_equal(r.df_model, 1);
+    assert_int_equal(r.df_resid, 2);
+    /* 4 samples: only 3 distinct splits, so p is about 1/3 */
+    assert_true(r.p > 0.25 && r.p < 0.42);
+    /* Same seed, any thread count: the same p. */
+    double p1 = r.p;
+    omp_set_num_threads(1);
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), 0);
+    omp_set_num_threads(2);
+    assert_true(r.p == p1);
+    /* A group constant within each stratum cannot move: p = 1 */
+    int gs[] = {0, 1, 0, 1};
+    assert_int_equal(lm_stat_permanova(sq4, 4, gs, st, &o, &r, &err), 0);
+    assert_true(r.p == 1.0);
+    assert_int_equal(lm_stat_permanova(sq4, 4, bad, NULL, &o, &r, &err), LM_EFORMAT);
+    assert_int_equal(lm_stat_permanova(sq4, 2, g, NULL, &o, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "at least 3"));
+    /* More permutations than one chunk (1024): still the same at any thread count. */
+    o.permutations = 2500;
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), 0);
+    p1 = r.p;
+    omp_set_num_threads(1);
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), 0);
+    omp_set_num_threads(2);
+    assert_true(r.p == p1 && r.p > 0.3 && r.p < 0.37);
+    o.permutations = 0;
+    assert_int_equal(lm_stat_permanova(sq4, 4, g, NULL, &o, &r, &err), LM_EUSAGE);
+}
+
+static const double ct[] = {1, 2, 2, 3, 4, 5, 6, 6};
+static const int ce[] = {1, 1, 1, 0, 1, 1, 0, 1};
+
+static void test_cox(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_cox_t r;
+    /* R: coxph(Surv(t,e) ~ x, ties = "efron") with t, e as ct, ce and x as below:
+     * coef -0.92267041729355903, se 0.87257204476023520, LR 1.19786499976956051 */
+    double x[] = {0, 1, 0, 1, 0, 1, 1, 0};
+    assert_int_equal(lm_stat_cox(ct, ce, x, 8, 1, &r, &err), 0);
+    assert_close(r.coef[0], -0.92267041729355903, 1e-9);
+    assert_close(r.se[0], 0.87257204476023520, 1e-9);
+    assert_close(r.lr_chisq, 1.19786499976956051, 1e-9);
+    assert_close(r.hr[0], exp(r.coef[0]), 1e-15);
+    assert_true(r.hr_low[0] < r.hr[0] && r.hr[0] < r.hr_high[0]);
+    /* Constant covariate: a clear message, not NaN. */
+    double c[] = {2, 2, 2, 2, 2, 2, 2, 2};
+    assert_int_equal(lm_stat_cox(ct, ce, c, 8, 1, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "constant"));
+    /* Collinear covariates. */
+    double xx[16];
+    for (int i = 0; i < 8; i++) xx[2 * i] = xx[2 * i + 1] = x[i];
+    assert_int_equal(lm_stat_cox(ct, ce, xx, 8, 2, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "collinear"));
+    /* All censored. */
+    int none[8] = {0};
+    assert_int_equal(lm_stat_cox(ct, none, x, 8, 1, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "no events"));
+    assert_int_equal(lm_stat_cox(ct, ce, x, 2, 1, &r, &err), LM_EFORMAT);
+    /* Negative time, event code 2. */
+    double nt[] = {1, -2, 2, 3, 4, 5, 6, 6};
+    assert_int_equal(lm_stat_cox(nt, ce, x, 8, 1, &r, &err), LM_EFORMAT);
+    assert_int_equal(err.record, 2);
+    int e2[] = {1, 1, 2, 0, 1, 1, 0, 1};
+    assert_int_equal(lm_stat_cox(ct, e2, x, 8, 1, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "event code 2"));
+    /* Separation: events all at x = 1, earlier than all x = 0. */
+    double st[] = {1, 2, 3, 4, 5, 6}, sx[] = {1, 1, 1, 0, 0, 0};
+    int se[] = {1, 1, 1, 1, 1, 1};
+    assert_int_equal(lm_stat_cox(st, se, sx, 6, 1, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "converge"));
+}
+
+static void test_km(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    double t[] = {3, 1, 2};
+    int e[] = {1, 1, 1}, none[] = {0, 0, 0};
+    lm_km_t *km = lm_km_create(t, e, 3, &err);
+    assert_non_null(km);
+    assert_int_equal(lm_km_size(km), 3);
+    const lm_km_point_t *p = lm_km_point(km, 0);
+    assert_true(p->time == 1 && p->n_risk == 3 && p->n_event == 1);
+    assert_close(p->surv, 2.0 / 3.0, 1e-15);
+    assert_close(p->se_log, sqrt(1.0 / 6.0), 1e-15); /* Greenwood: 1 / (3 * 2) */
+    assert_close(p->lower, exp(log(2.0 / 3.0) - 1.959963984540054 * sqrt(1.0 / 6.0)), 1e-12);
+    assert_true(p->upper == 1.0); /* capped */
+    p = lm_km_point(km, 2);
+    assert_true(p->surv == 0);
+    assert_true(isnan(p->lower) && isnan(p->upper));
+    lm_km_point_t at;
+    assert_int_equal(lm_km_at(km, 2.5, &at), 0);
+    assert_close(at.surv, 1.0 / 3.0, 1e-15);
+    assert_int_equal(at.n_risk, 1);
+    assert_int_equal(lm_km_at(km, 0.5, &at), 0);
+    assert_true(at.surv == 1.0 && at.n_risk == 3);
+    assert_int_equal(lm_km_at(km, 4, &at), LM_EOF);
+    lm_km_destroy(km);
+    /* All censored: flat at 1. */
+    km = lm_km_create(t, none, 3, &err);
+    assert_non_null(km);
+    for (size_t i = 0; i < lm_km_size(km); i++) assert_true(lm_km_point(km, i)->surv == 1.0);
+    lm_km_destroy(km);
+    int bad[] = {1, 2, 0};
+    assert_null(lm_km_create(t, bad, 3, &err));
+    assert_int_equal(err.code, LM_EFORMAT);
+    lm_km_destroy(NULL);
+}
+
+static void test_logrank(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_logrank_t r;
+    /* R: survdiff(Surv(t, e) ~ g)$chisq = 1.2422997946611907 */
+    int g[] = {0, 1, 0, 1, 0, 1, 1, 0}, one[8] = {0}, none[8] = {0};
+    assert_int_equal(lm_stat_logrank(ct, ce, g, 8, &r, &err), 0);
+    assert_close(r.chisq, 1.2422997946611907, 1e-12);
+    assert_int_equal(r.groups, 2);
+    assert_int_equal(lm_stat_logrank(ct, ce, one, 8, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "two groups"));
+    assert_int_equal(lm_stat_logrank(ct, none, g, 8, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "no events"));
+}
+
+int main(void)
+{
+    const struct CMUnitTest tests[] = {
+        cmocka_unit_test(test_rank_ties),   cmocka_unit_test(test_spearman),
+        cmocka_unit_test(test_mannwhitney), cmocka_unit_test(test_wilcoxon),
+        cmocka_unit_test(test_kruskal),     cmocka_unit_test(test_bh),
+        cmocka_unit_test(test_permanova),   cmocka_unit_test(test_cox),
+        cmocka_unit_test(test_km),          cmocka_unit_test(test_logrank),
+    };
+    return cmocka_run_group_tests(tests, NULL, NULL);
+}
