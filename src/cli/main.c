@@ -10,6 +10,7 @@
 
 const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
+    {"reads", cmd_reads, "primers, pair merging, quality filtering, per-sample uniques"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},
