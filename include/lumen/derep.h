@@ -63,10 +63,10 @@ int lm_derep_write_fasta(const lm_derep_t *d, const char *path, lm_err_t *err) L
 
 /** What to write for a sample besides its uniques. */
 typedef struct lm_sample_out {
-    const char *uniques;  /**< FASTA(.gz) of the uniques; required */
-    const char *merged;   /**< FASTQ(.gz) of every merged (or single-end trimmed) read
-                               before filtering, or NULL */
-    const char *filtered; /**< FASTQ(.gz) of the reads that passed, or NULL */
+    const char *uniques;               /**< FASTA(.gz) of the uniques; required */
+    const char *merged;                /**< FASTQ(.gz) of every merged (or single-end trimmed) read
+                                            before filtering, or NULL */
+    const char *filtered;              /**< FASTQ(.gz) of the reads that passed, or NULL */
     const char *unmerged1, *unmerged2; /**< FASTQ(.gz) of pairs that did not merge, or NULL */
 } lm_sample_out_t;
 

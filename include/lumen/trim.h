@@ -82,16 +82,16 @@ int lm_merge_opt_check(const lm_merge_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
 /** Why a pair did or did not merge (vsearch's reasons, in its order of checks). */
 typedef enum lm_merge_status {
     LM_MERGE_OK = 0,
-    LM_MERGE_EMPTY,        /**< a read is empty */
-    LM_MERGE_REPEAT,       /**< more than one diagonal scores >= the minimum score */
-    LM_MERGE_STAGGERED,    /**< best overlap is staggered and staggering is not allowed */
-    LM_MERGE_MAXDIFFS,     /**< too many mismatches in the overlap */
-    LM_MERGE_MAXDIFFPCT,   /**< too high a percentage of mismatches */
-    LM_MERGE_NOKMERS,      /**< no diagonal with 4 shared 5-mers */
-    LM_MERGE_MINSCORE,     /**< best alignment score below 16 bits */
-    LM_MERGE_MINOVLEN,     /**< overlap shorter than min_overlap */
-    LM_MERGE_MINMERGELEN,  /**< merged read too short */
-    LM_MERGE_MAXMERGELEN,  /**< merged read too long */
+    LM_MERGE_EMPTY,       /**< a read is empty */
+    LM_MERGE_REPEAT,      /**< more than one diagonal scores >= the minimum score */
+    LM_MERGE_STAGGERED,   /**< best overlap is staggered and staggering is not allowed */
+    LM_MERGE_MAXDIFFS,    /**< too many mismatches in the overlap */
+    LM_MERGE_MAXDIFFPCT,  /**< too high a percentage of mismatches */
+    LM_MERGE_NOKMERS,     /**< no diagonal with 4 shared 5-mers */
+    LM_MERGE_MINSCORE,    /**< best alignment score below 16 bits */
+    LM_MERGE_MINOVLEN,    /**< overlap shorter than min_overlap */
+    LM_MERGE_MINMERGELEN, /**< merged read too short */
+    LM_MERGE_MAXMERGELEN, /**< merged read too long */
     LM_MERGE_NSTATUS
 } lm_merge_status_t;
 

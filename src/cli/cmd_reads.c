@@ -242,8 +242,8 @@ static int parse_args(int argc, char **argv, cli_common_t *co, reads_args_t *a, 
             break;
         case OPT_MINML:
         case OPT_MAXML:
-            bad = cli_parse_int(c == OPT_MINML ? "--min-merged-len" : "--max-merged-len", optarg,
-                                1, 1000000000, &v);
+            bad = cli_parse_int(c == OPT_MINML ? "--min-merged-len" : "--max-merged-len", optarg, 1,
+                                1000000000, &v);
             *(c == OPT_MINML ? &t->merge.min_merged_len : &t->merge.max_merged_len) = (int)v;
             break;
         case OPT_QMAXOUT:
@@ -544,8 +544,7 @@ static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const read
 }
 
 /* Move the staged files of the samples that succeeded into place. */
-static int publish(sample_job_t *jobs, size_t n, outdirs_t *d, const reads_args_t *a,
-                   lm_err_t *err)
+static int publish(sample_job_t *jobs, size_t n, outdirs_t *d, const reads_args_t *a, lm_err_t *err)
 {
     int want[NSUB] = {1, 1, a->write_merged, a->write_filtered, a->write_unmerged};
     for (int i = 0; i < NSUB; i++) {

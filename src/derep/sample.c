@@ -170,8 +170,12 @@ int lm_sample_run(const lm_trim_t *t, const char *r1, const char *r2, const lm_s
                   int threads, lm_sample_stats_t *stats, lm_err_t *err)
 {
     memset(stats, 0, sizeof(*stats));
-    run_t r = {.t = t, .out = out, .threads = threads > 0 ? threads : 1, .paired = r2 != NULL,
-               .path1 = r1, .path2 = r2};
+    run_t r = {.t = t,
+               .out = out,
+               .threads = threads > 0 ? threads : 1,
+               .paired = r2 != NULL,
+               .path1 = r1,
+               .path2 = r2};
     int rc = run_open(&r, err);
     int got = 0;
     for (int first = 1; !rc; first = 0) {

@@ -9,9 +9,8 @@
 #include "lumen/seqio.h"
 
 /* Column names QIIME 2 accepts for the ID column (compared without case). */
-static const char *const id_names[] = {"sample-id", "sampleid", "sample id", "sample_id",
-                                       "id",        "#sampleid", "#sample id", "sample_name",
-                                       NULL};
+static const char *const id_names[] = {"sample-id", "sampleid",   "sample id",   "sample_id", "id",
+                                       "#sampleid", "#sample id", "sample_name", NULL};
 
 void lm_manifest_destroy(lm_manifest_t *m)
 {
@@ -84,8 +83,7 @@ static int parse_header(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "too many columns (%d)", n);
     if (!is_id_header(cell[0]))
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
-                          "the first column must be the sample ID (sample-id), not '%s'",
-                          cell[0]);
+                          "the first column must be the sample ID (sample-id), not '%s'", cell[0]);
     ps->col_f = ps->col_r = ps->col_s = -1;
     for (int i = 1; i < n; i++) {
         int *col = strcasecmp(cell[i], "forward-absolute-filepath") == 0   ? &ps->col_f

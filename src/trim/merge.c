@@ -37,7 +37,7 @@ struct lm_merge_buf {
 };
 
 static const char *const status_names[LM_MERGE_NSTATUS] = {
-    "ok",       "empty_read", "repeat", "staggered",   "max_diffs",    "max_diff_pct",
+    "ok",       "empty_read", "repeat",      "staggered",      "max_diffs",      "max_diff_pct",
     "no_kmers", "min_score",  "min_overlap", "min_merged_len", "max_merged_len",
 };
 
@@ -176,8 +176,7 @@ static int code2(unsigned char c)
 /* Count, for each diagonal, the 5-mers R1 shares with the reverse complement of R2. The
  * diagonal index is l1 + l2 - i, where i is vsearch's offset (the overlap length for pairs
  * that are not staggered). */
-static void find_diagonals(lm_merge_buf_t *b, const char *s1, size_t l1, const char *s2,
-                           size_t l2)
+static void find_diagonals(lm_merge_buf_t *b, const char *s1, size_t l1, const char *s2, size_t l2)
 {
     const unsigned mask = KMER_N - 1;
     memset(b->head, 0, sizeof(b->head));
@@ -218,8 +217,8 @@ static void find_diagonals(lm_merge_buf_t *b, const char *s1, size_t l1, const c
 }
 
 /* Choose the overlap as vsearch's optimize() does; returns the offset or 0 and sets *st. */
-static long best_offset(const lm_merger_t *m, lm_merge_buf_t *b, const char *s1, long l1,
-                        long l2, lm_merge_status_t *st)
+static long best_offset(const lm_merger_t *m, lm_merge_buf_t *b, const char *s1, long l1, long l2,
+                        lm_merge_status_t *st)
 {
     const char *q1 = b->q1, *q2 = b->q2, *rc = b->rc;
     double best_score = 0.0;
@@ -288,8 +287,8 @@ static int ks_reserve(kstring_t *s, size_t n)
 /* Build the merged read for offset i (vsearch's merge()): R1's 5' part, the overlap with
  * posterior qualities, then R2's 5' part (reverse complemented). R2's 3' overhang past the
  * start of R1 (staggered pairs) and R1's 3' overhang past the start of R2 are dropped. */
-static int build(const lm_merger_t *m, const lm_merge_buf_t *b, const char *s1, long l1,
-                 long l2, long i, kstring_t *seq, kstring_t *qual)
+static int build(const lm_merger_t *m, const lm_merge_buf_t *b, const char *s1, long l1, long l2,
+                 long i, kstring_t *seq, kstring_t *qual)
 {
     const char *q1 = b->q1, *q2 = b->q2, *rc = b->rc;
     long n = l1 + l2 - i;

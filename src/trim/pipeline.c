@@ -188,8 +188,8 @@ int lm_trim_pair(const lm_trim_t *t, lm_merge_buf_t *b, const lm_seqrec_t *r1,
         res->fate = LM_FATE_TOO_SHORT;
         return 0;
     }
-    int st = lm_merge_pair(t->merger, b, v1.s, v1.q, v1.l, v2.s, v2.q, v2.l, &res->seq,
-                           &res->qual, NULL);
+    int st = lm_merge_pair(t->merger, b, v1.s, v1.q, v1.l, v2.s, v2.q, v2.l, &res->seq, &res->qual,
+                           NULL);
     if (st < 0) return st;
     res->merge = (lm_merge_status_t)st;
     if (st != LM_MERGE_OK) {
