@@ -242,6 +242,9 @@ static long best_offset(const lm_merger_t *m, lm_merge_buf_t *b, const char *s1,
                 score += m->mism[qa][qb];
                 diffs++;
                 if (score < high - drop) drop = high - score;
+                /* the drop never shrinks, and a diagonal that dropped 16 bits scores 0
+                 * (neither a hit nor the best): stopping here changes nothing */
+                if (drop >= DROP_MAX) break;
             }
         }
         if (drop >= DROP_MAX) score = 0.0;
