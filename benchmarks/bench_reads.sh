@@ -71,6 +71,7 @@ timed() {
     END { printf "%-14s %8.2f %8.2f %8.1f\n", l, w, u + s, r }' "$label.time" | tee -a results.txt
 }
 : >results.txt
+echo "load before: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a results.txt
 echo "label          wall_s    cpu_s   rss_mb" | tee -a results.txt
 rm -rf lumen_out
 timed lumen "$LUMEN" reads -m big.tsv -o lumen_out -t "$T" --maxee 1 -q
@@ -96,4 +97,5 @@ awk -v lw="$(col lumen 2)" -v lc="$(col lumen 3)" -v vw="$(col vsearch_chain 2)"
   printf "speed-up (wall): %.2fx vs the vsearch chain, %.2fx vs fastp --merge\n", vw / lw, fw / lw
   printf "CPU ratio: vsearch chain / lumen %.2f, fastp / lumen %.2f\n", vc / lc, fc / lc }' |
   tee -a results.txt
+echo "load after: $(cut -d' ' -f1-3 /proc/loadavg)" | tee -a results.txt
 echo "machine: $(nproc) cores ($(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //')), $(free -g | awk '/Mem/ { print $2 }') GB"

@@ -25,6 +25,7 @@ struct lm_merger {
     char qual_diff[128][128]; /* ... disagree; first index is the higher quality */
     double match[128][128];   /* score of an observed match, bits */
     double mism[128][128];    /* score of an observed mismatch, bits */
+    char comp[256];           /* IUPAC complement, a table to avoid a call per base */
 };
 
 struct lm_merge_buf {
@@ -96,6 +97,7 @@ lm_merger_t *lm_merger_create(const lm_merge_opt_t *opt)
     /* vsearch relaxes its acceptance thresholds for overlaps below 9 bases. */
     m->min_diagcount = opt->min_overlap < 9 ? opt->min_overlap - 4 : MIN_DIAGCOUNT;
     m->min_score = opt->min_overlap < 9 ? 1.6 * opt->min_overlap : MIN_SCORE;
+    for (int c = 0; c < 256; c++) m->comp[c] = lm_complement((unsigned char)c);
     for (int x = 33; x < 128; x++) {
         double px = q_to_p(x);
         for (int y = 33; y < 128; y++) {
@@ -350,7 +352,7 @@ int lm_merge_pair(const lm_merger_t *m, lm_merge_buf_t *b, const char *s1, const
     if (buf_reserve(b, l1, l2)) return LM_ENOMEM;
     prep_qual(b->q1, s1, q1, l1);
     prep_qual(b->q2, s2, q2, l2);
-    for (size_t j = 0; j < l2; j++) b->rc[j] = lm_complement((unsigned char)s2[j]);
+    for (size_t j = 0; j < l2; j++) b->rc[j] = m->comp[(unsigned char)s2[j]];
     find_diagonals(b, s1, l1, s2, l2);
     lm_merge_status_t st;
     long i = best_offset(m, b, s1, (long)l1, (long)l2, &st);
