@@ -78,7 +78,7 @@ timed lumen "$LUMEN" reads -m big.tsv -o lumen_out -t "$T" --maxee 1 -q
 timed vsearch_chain bash -c "vsearch --fastq_mergepairs big_F.fastq.gz --reverse big_R.fastq.gz \
   --threads $T --fastqout - --quiet |
   vsearch --fastq_filter - --fastq_maxee 1 --fastq_maxns 0 --fastaout - --quiet --threads $T |
-  vsearch --derep_fulllength - --sizeout --minseqlength 1 --output vs_derep.fa --quiet --threads $T"
+  vsearch --derep_fulllength - --sizeout --minseqlength 1 --fasta_width 0 --output vs_derep.fa --quiet --threads $T"
 timed fastp_merge fastp -i big_F.fastq.gz -I big_R.fastq.gz --merge --merged_out fastp_merged.fq \
   -w "$T" -j fastp.json -h fastp.html
 rm -rf lumen_small lumen_manyu
@@ -91,7 +91,12 @@ summ() { awk -F'\t' -v c="$2" 'NR == 2 { print $c }' "$1/qc/summary.tsv"; }
 echo
 echo "pairs: big $(summ lumen_out 3), small $(summ lumen_small 3), many-uniques $(summ lumen_manyu 3)"
 echo "uniques: big $(summ lumen_out 7), small $(summ lumen_small 7), many-uniques $(summ lumen_manyu 7)"
-echo "vsearch uniques: $(grep -c '>' vs_derep.fa)"
+counts() { zcat -f "$1" | awk '/^>/ { split($0, a, "size="); n = a[2]; next } { print $0 "\t" n }' | sort; }
+if cmp -s <(counts vs_derep.fa) <(counts lumen_out/uniques/big.fasta.gz); then
+  echo "uniques and counts identical to the vsearch chain's ($(grep -c '>' vs_derep.fa))"
+else
+  echo "uniques differ from the vsearch chain's"
+fi
 awk -v lw="$(col lumen 2)" -v lc="$(col lumen 3)" -v vw="$(col vsearch_chain 2)" \
   -v vc="$(col vsearch_chain 3)" -v fw="$(col fastp_merge 2)" -v fc="$(col fastp_merge 3)" 'BEGIN {
   printf "speed-up (wall): %.2fx vs the vsearch chain, %.2fx vs fastp --merge\n", vw / lw, fw / lw
