@@ -120,6 +120,7 @@ typedef struct sample_job {
     lm_err_t err;
     int rc;
     char *staged[6], *final[6]; /* staged file -> final path */
+    int slot[6];                /* lm_tmp_register() slots of the staged files */
     int nfiles;
 } sample_job_t;
 
@@ -362,8 +363,24 @@ static int outdirs_open(outdirs_t *d, lm_err_t *err)
     return rc;
 }
 
+/* Until they are moved into place, staged files are removed on SIGINT/SIGTERM like any
+ * temporary file (best effort: the table of such files is finite). */
+static void job_protect(sample_job_t *j)
+{
+    for (int i = 0; i < j->nfiles; i++) j->slot[i] = lm_tmp_register(j->staged[i]);
+}
+
+static void job_unprotect(sample_job_t *j)
+{
+    for (int i = 0; i < j->nfiles; i++) {
+        lm_tmp_unregister(j->slot[i]);
+        j->slot[i] = -1;
+    }
+}
+
 static void job_free(sample_job_t *j)
 {
+    job_unprotect(j);
     for (int i = 0; i < j->nfiles; i++) {
         free(j->staged[i]);
         free(j->final[i]);
@@ -376,6 +393,7 @@ static const char *job_file(sample_job_t *j, const outdirs_t *d, int sub, const 
 {
     char *name = path_join(subdirs[sub], j->ms->id, suffix);
     if (!name) return NULL;
+    j->slot[j->nfiles] = -1;
     j->staged[j->nfiles] = path_join(d->staging, name, "");
     j->final[j->nfiles] = path_join(d->out, name, "");
     free(name);
@@ -386,6 +404,7 @@ static const char *job_file(sample_job_t *j, const outdirs_t *d, int sub, const 
 static void job_unlink(sample_job_t *j)
 {
     for (int i = 0; i < j->nfiles; i++) unlink(j->staged[i]);
+    job_unprotect(j);
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -531,6 +550,8 @@ static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const read
     omp_set_max_active_levels(2);
 #endif
     long nl = (long)n;
+    uint64_t done = 0;
+    lm_progress_t *prog = lm_progress_create("lumen reads", n, "samples");
 #pragma omp parallel for schedule(dynamic, 1) num_threads(outer) if (outer > 1)
     for (long i = 0; i < nl; i++) {
         sample_job_t *j = &jobs[i];
@@ -539,8 +560,14 @@ static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const read
         if (j->rc) {
             name_sample(j);
             job_unlink(j);
+        } else {
+            job_protect(j);
         }
+        /* the progress line is drawn by one thread at a time */
+#pragma omp critical(reads_progress)
+        lm_progress_update(prog, ++done);
     }
+    lm_progress_destroy(prog);
 }
 
 /* Move the staged files of the samples that succeeded into place. */
@@ -561,6 +588,7 @@ static int publish(sample_job_t *jobs, size_t n, outdirs_t *d, const reads_args_
             if (rename(jobs[i].staged[k], jobs[i].final[k]) != 0)
                 return lm_err_set(err, LM_EIO, jobs[i].final[k], 0, 0, "cannot move into place: %s",
                                   strerror(errno));
+        job_unprotect(&jobs[i]);
     }
     return 0;
 }

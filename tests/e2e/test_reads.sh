@@ -78,12 +78,29 @@ else not_ok "threads 1 and 2 differ" "$(diff -r "$WORK/o1" "$WORK/o2" | head -5)
 for i in $(seq 50); do zcat "$R/synth_A_R1.fastq.gz"; done | sed "s/^@synA:/@big:/" >"$WORK/big_R1.fq"
 for i in $(seq 50); do zcat "$R/synth_A_R2.fastq.gz"; done | sed "s/^@synA:/@big:/" >"$WORK/big_R2.fq"
 printf 'sample-id\tforward-absolute-filepath\treverse-absolute-filepath\nbig\tbig_R1.fq\tbig_R2.fq\n' >"$WORK/big.tsv"
-for t in 1 2; do
+for t in 1 2 4; do
   run "$LUMEN" reads -m "$WORK/big.tsv" -o "$WORK/big$t" -t $t --write-merged -q
   expect_rc "20000 pairs, $t threads" 0
 done
-if diff -r "$WORK/big1" "$WORK/big2" >/dev/null; then ok "one large sample: threads 1 and 2 identical"
+if diff -r "$WORK/big1" "$WORK/big2" >/dev/null && diff -r "$WORK/big1" "$WORK/big4" >/dev/null; then
+  ok "one large sample: threads 1, 2 and 4 identical"
 else not_ok "large sample differs across threads"; fi
+# SIGINT while running: exit 130, nothing left but (empty) folders
+for i in 1 2 3 4 5 6 7 8; do cat "$WORK/big_R1.fq"; done >"$WORK/huge_R1.fq"
+for i in 1 2 3 4 5 6 7 8; do cat "$WORK/big_R2.fq"; done >"$WORK/huge_R2.fq"
+sed 's/big_R/huge_R/g' "$WORK/big.tsv" >"$WORK/huge.tsv"
+"$LUMEN" reads -m "$WORK/huge.tsv" -o "$WORK/int" -t 2 -q 2>/dev/null &
+pid=$!
+sleep 0.3
+kill -INT $pid 2>/dev/null
+wait $pid
+RC=$?
+if [ $RC = 0 ]; then
+  echo "skip: lumen finished before SIGINT"
+else
+  expect_rc "SIGINT" 130
+  expect_no_files "SIGINT" "$WORK/int"
+fi
 if [ "$(col "$WORK/big1/qc/summary.tsv" big reads_in)" = 20000 ] &&
   [ "$(col "$WORK/big1/qc/summary.tsv" big merged)" = $((50 * 381)) ]; then
   ok "relative manifest paths; every batch counted"
