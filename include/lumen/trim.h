@@ -199,7 +199,7 @@ int lm_trim_single(const lm_trim_t *t, const lm_seqrec_t *r1, lm_trim_result_t *
 /** The length of qual[0..len) before its first base with Phred <= truncq (truncq < 0: len). */
 size_t lm_trim_truncq(const char *qual, size_t len, int truncq);
 
-/** Ns (and other non-ACGT codes counted as N by vsearch: only 'N') in seq. */
+/** The number of N bases in seq (only 'N', as vsearch --fastq_maxns counts). */
 size_t lm_count_n(const char *seq, size_t len);
 
 #endif /* LUMEN_TRIM_H */
