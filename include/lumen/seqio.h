@@ -247,7 +247,8 @@ typedef struct lm_manifest {
  * blank nor a comment ('#' lines, except a '#SampleID'-style header). Its first column is
  * the sample ID (sample-id, sampleid, sample id, id, #SampleID, #Sample ID, sample_name; any
  * case); then either forward-absolute-filepath and reverse-absolute-filepath (paired) or
- * absolute-filepath (single-end). Other columns are ignored; cells are trimmed of spaces.
+ * absolute-filepath (single-end). Other columns are ignored; cells are trimmed of spaces;
+ * $VAR and ${VAR} in paths are expanded (an unset variable is an error).
  * Errors (LM_EFORMAT, naming the manifest and line): no header, missing columns, a row
  * with a different number of fields than the header, an empty ID or path, a duplicate
  * sample ID, an ID that cannot be a file name ('/', "." or ".."), no samples.

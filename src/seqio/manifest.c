@@ -56,6 +56,42 @@ static int is_id_header(const char *c)
     return 0;
 }
 
+/* Expand $VAR and ${VAR} (QIIME 2 manifests often say $PWD/...) into out; an unset
+ * variable is an error, as a silently empty one would name the wrong file. */
+static int expand_env(const char *in, char *out, size_t size, const char *path, uint64_t ln,
+                      lm_err_t *err)
+{
+    size_t o = 0;
+    for (const char *p = in; *p;) {
+        const char *val = NULL;
+        if (p[0] == '$' && (p[1] == '{' || p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
+                            (p[1] >= 'a' && p[1] <= 'z'))) {
+            int brace = p[1] == '{';
+            const char *b = p + 1 + brace, *e = b;
+            while (*e == '_' || (*e >= 'A' && *e <= 'Z') || (*e >= 'a' && *e <= 'z') ||
+                   (*e >= '0' && *e <= '9'))
+                e++;
+            if (brace && *e != '}')
+                return lm_err_set(err, LM_EFORMAT, path, ln, 0, "unclosed ${ in path '%s'", in);
+            char name[256];
+            size_t nl = (size_t)(e - b) < sizeof(name) - 1 ? (size_t)(e - b) : sizeof(name) - 1;
+            memcpy(name, b, nl);
+            name[nl] = '\0';
+            if (!(val = getenv(name)))
+                return lm_err_set(err, LM_EFORMAT, path, ln, 0,
+                                  "environment variable '%s' in path '%s' is not set", name, in);
+            p = e + brace;
+        }
+        size_t n = val ? strlen(val) : 1;
+        if (o + n >= size) return lm_err_set(err, LM_EFORMAT, path, ln, 0, "path too long");
+        memcpy(out + o, val ? val : p, n);
+        o += n;
+        if (!val) p++;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
 /* path relative to the manifest's folder (dir, with its trailing '/', may be ""). */
 static char *resolve(const char *dir, const char *p)
 {
@@ -135,8 +171,14 @@ static int parse_row(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *err
                           ps->ncols);
     int rc = check_id(ps, cell[0], ln, err);
     if (rc) return rc;
+    char e1[4096], e2[4096];
     const char *p1 = cell[ps->m->paired ? ps->col_f : ps->col_s];
     const char *p2 = ps->m->paired ? cell[ps->col_r] : NULL;
+    if ((rc = expand_env(p1, e1, sizeof(e1), ps->path, ln, err)) ||
+        (p2 && (rc = expand_env(p2, e2, sizeof(e2), ps->path, ln, err))))
+        return rc;
+    p1 = e1;
+    p2 = p2 ? e2 : NULL;
     if (!*p1 || (p2 && !*p2))
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "empty file path for sample '%s'",
                           cell[0]);

@@ -118,6 +118,14 @@ if [ "$(col "$SE" A1 reads_in)" = 400 ] && [ "$(col "$SE" A1 mean_merged_length)
   ok "single-end: reads trimmed to 150, no merging"
 else not_ok "single-end summary" "$(cat "$SE")"; fi
 
+# $VAR in manifest paths (QIIME 2 manifests often use $PWD)
+printf 'sample-id\tabsolute-filepath\nA1\t${LUMEN_SE_DIR}/a.fq.gz\n' >"$WORK/se/env.tsv"
+LUMEN_SE_DIR=$WORK/se run "$LUMEN" reads -m "$WORK/se/env.tsv" -o "$WORK/se/env" -p v4 --trunc-len-f 150 --maxee 2 -q
+expect_rc "manifest with \${VAR}" 0
+if cmp -s "$WORK/se/env/uniques/A1.fasta.gz" "$WORK/se/out/uniques/A1.fasta.gz"; then
+  ok "\${VAR} expanded to the same file"
+else not_ok "\${VAR} expansion"; fi
+
 # --- bad input -----------------------------------------------------------------------
 mkdir -p "$WORK/bad"
 cp "$R/synth_A_R1.fastq.gz" "$R/synth_A_R2.fastq.gz" "$R/synth_B_R1.fastq.gz" "$WORK/bad/"
@@ -181,6 +189,8 @@ man_case "spaces, not tabs" 'sample-id absolute-filepath\nS1 a.fq\n' \
   "man.tsv:1: the first column must be the sample ID"
 man_case "bad ID" 'sample-id\tabsolute-filepath\n../x\ta.fq\n' "man.tsv:2: sample ID '../x' cannot be"
 man_case "empty" '\n# nothing\n' "man.tsv: empty manifest"
+man_case "unset variable" 'sample-id\tabsolute-filepath\nS1\t$LUMEN_SURELY_UNSET/a.fq\n' \
+  "man.tsv:2: environment variable 'LUMEN_SURELY_UNSET' in path .* is not set"
 man_case "no samples" 'sample-id\tabsolute-filepath\n' "man.tsv:1: the manifest lists no samples"
 
 run "$LUMEN" reads -m "$WORK/m.tsv" -o "$WORK/u" -p v5
