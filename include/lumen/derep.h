@@ -86,9 +86,11 @@ typedef struct lm_sample_stats {
 /**
  * Run the read stage on one sample: read R1/R2 (r2 NULL for single-end) in batches of
  * LM_BATCH_RECORDS, process each batch with `threads` OpenMP threads into per-record slots,
- * dereplicate in record order, then write out->uniques (and the optional files). The
- * outputs and stats are the same for any thread count. On error nothing is left at the
- * output paths. Returns 0 or a negative status with err filled (naming the file).
+ * dereplicate in record order, then write out->uniques (and the optional files). With
+ * threads >= 2 one more thread (a pthread) reads the next batch meanwhile, so two batches
+ * are in memory. The outputs and stats are the same for any thread count. On error nothing
+ * is left at the output paths. Thread-safe for distinct outputs (samples may run in
+ * parallel, sharing t). Returns 0 or a negative status with err filled (naming the file).
  */
 int lm_sample_run(const lm_trim_t *t, const char *r1, const char *r2, const lm_sample_out_t *out,
                   int threads, lm_sample_stats_t *stats, lm_err_t *err) LM_MUST_CHECK;

@@ -74,6 +74,10 @@ run "$LUMEN" reads -m "$WORK/m.tsv" -o "$WORK/o2" -p v4 -t 2 --write-unmerged -q
 expect_rc "paired v4, 2 threads" 0
 if diff -r "$WORK/o1" "$WORK/o2" >/dev/null; then ok "two samples: threads 1 and 2 identical"
 else not_ok "threads 1 and 2 differ" "$(diff -r "$WORK/o1" "$WORK/o2" | head -5)"; fi
+# 4 threads over 2 samples: samples in parallel, and 2 threads inside each
+run "$LUMEN" reads -m "$WORK/m.tsv" -o "$WORK/o4" -p v4 -t 4 --write-unmerged -q
+if diff -r "$WORK/o1" "$WORK/o4" >/dev/null; then ok "two samples: threads 1 and 4 identical"
+else not_ok "threads 1 and 4 differ" "$(diff -r "$WORK/o1" "$WORK/o4" | head -5)"; fi
 # one sample of several batches (20000 pairs), so batches are processed by both threads
 for i in $(seq 50); do zcat "$R/synth_A_R1.fastq.gz"; done | sed "s/^@synA:/@big:/" >"$WORK/big_R1.fq"
 for i in $(seq 50); do zcat "$R/synth_A_R2.fastq.gz"; done | sed "s/^@synA:/@big:/" >"$WORK/big_R2.fq"
