@@ -223,4 +223,38 @@ void lm_revcomp(const char *seq, size_t len, char *out);
 /** Reverse the bytes of s[0..len) in place (for qualities of a reverse complement). */
 void lm_reverse(char *s, size_t len);
 
+/* ---------------------------------------------------------------------------------- */
+/* Sample manifests (QIIME 2)                                                         */
+/* ---------------------------------------------------------------------------------- */
+
+/** One sample of a manifest. Paths are resolved: relative paths are taken relative to the
+ *  manifest's folder. r2 is NULL in a single-end manifest. */
+typedef struct lm_manifest_sample {
+    char *id;
+    char *r1, *r2;
+    uint64_t line; /**< 1-based line of the sample in the manifest */
+} lm_manifest_sample_t;
+
+typedef struct lm_manifest {
+    lm_manifest_sample_t *s;
+    size_t n;
+    int paired;
+    char *path; /**< the manifest's own path */
+} lm_manifest_t;
+
+/**
+ * Read a QIIME 2 manifest (tab-separated). The header is the first line that is neither
+ * blank nor a comment ('#' lines, except a '#SampleID'-style header). Its first column is
+ * the sample ID (sample-id, sampleid, sample id, id, #SampleID, #Sample ID, sample_name; any
+ * case); then either forward-absolute-filepath and reverse-absolute-filepath (paired) or
+ * absolute-filepath (single-end). Other columns are ignored; cells are trimmed of spaces;
+ * $VAR and ${VAR} in paths are expanded (an unset variable is an error).
+ * Errors (LM_EFORMAT, naming the manifest and line): no header, missing columns, a row
+ * with a different number of fields than the header, an empty ID or path, a duplicate
+ * sample ID, an ID that cannot be a file name ('/', "." or ".."), no samples.
+ * LM_ENOINPUT if the manifest cannot be read. Free with lm_manifest_destroy().
+ */
+int lm_manifest_read(const char *path, lm_manifest_t **out, lm_err_t *err) LM_MUST_CHECK;
+void lm_manifest_destroy(lm_manifest_t *m);
+
 #endif /* LUMEN_SEQIO_H */

@@ -10,6 +10,7 @@
 
 const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
+    {"reads", cmd_reads, "primers, pair merging, quality filtering, per-sample uniques"},
     {"stats", cmd_stats, "cohort join and statistics: correlations, arm tests, PERMANOVA, "
                          "survival"},
     {"help", cmd_help, "list the commands, or show one command's help"},

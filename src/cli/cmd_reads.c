@@ -1,0 +1,676 @@
+/* SPDX-License-Identifier: MIT */
+/* lumen reads: primers, merging, filtering and per-sample dereplication for every sample
+ * of a manifest. All outputs of a run appear together or not at all: samples write into a
+ * staging folder inside --out, which is moved into place only when the run succeeds (or,
+ * with --keep-going, for the samples that succeeded). */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+#include <unistd.h>
+
+#ifdef _OPENMP
+#include <omp.h>
+#endif
+
+#include "cli.h"
+#include "lumen/derep.h"
+#include "lumen/seqio.h"
+#include "lumen/trim.h"
+#include "lumen/version.h"
+
+static const char reads_usage[] =
+    "Usage: lumen reads --manifest manifest.tsv --out DIR [options]\n"
+    "\n"
+    "For each sample of a QIIME 2 manifest (paired: forward-/reverse-absolute-filepath;\n"
+    "single-end: absolute-filepath; relative paths are relative to the manifest):\n"
+    "  1. primers: the forward primer anchored at the start of R1 and the reverse primer at\n"
+    "     the start of R2 (IUPAC codes, substitutions only, like cutadapt -g ^PRIMER) are\n"
+    "     removed; pairs without them are dropped and counted (or kept: --keep-unprimed);\n"
+    "  2. truncation: each read is cut before its first base with quality <= --truncq,\n"
+    "     then to --trunc-len-f/-r bases (reads now shorter are dropped, as DADA2 does);\n"
+    "  3. merging, as vsearch --fastq_mergepairs (2.22) does it: candidate overlaps share\n"
+    "     four 5-mers, are scored without gaps in bits and must score >= 16 and be unique;\n"
+    "     overlapping bases get Edgar & Flyvbjerg's (2015) posterior quality:\n"
+    "       agree:    P = px*py/3 / (1 - px - py + 4*px*py/3)\n"
+    "       disagree: P = px*(1 - py/3) / (px + py - 4*px*py/3), keeping the base of the\n"
+    "                 higher quality (R2's when equal), px its error probability\n"
+    "     (px = 10^(-Q/10), Q0 and Q1 as 0.75), Q = round(-10*log10(P)) capped at --qmax-out\n"
+    "     (41); an N takes the other read's base and quality. Single-end reads skip this;\n"
+    "  4. filtering of the merged read: Ns <= --max-n, expected errors (sum of 10^(-Q/10),\n"
+    "     kept if <= --maxee, as vsearch --fastq_maxee), length in --min-len..--max-len;\n"
+    "  5. dereplication: DIR/uniques/<sample-id>.fasta.gz, headers '>MD5;size=N' (MD5 of\n"
+    "     the sequence), sorted by count descending, then by sequence.\n"
+    "QC: DIR/qc/summary.tsv (one row per sample) and DIR/qc/<sample-id>.json.\n";
+
+/* Split in two: C11 promises string literals of 4095 bytes only. */
+static const char reads_usage_opts[] =
+    "\n"
+    "Options:\n"
+    "  -m, --manifest FILE       QIIME 2 manifest (tab-separated)\n"
+    "  -o, --out DIR             output folder (created if missing)\n"
+    "  -p, --primers NAME        v4 (515F/806R), v3v4 (341F/805R), v1v2 (27F/338R) or none\n"
+    "                            (default: none, for reads without primers)\n"
+    "      --fwd-primer SEQ      custom forward primer (overrides --primers)\n"
+    "      --rev-primer SEQ      custom reverse primer\n"
+    "      --primer-mismatches N substitutions allowed per primer (default 2)\n"
+    "      --keep-unprimed       keep reads whose primers are not found, untrimmed\n"
+    "      --truncq Q            cut reads before the first base with quality <= Q\n"
+    "                            (default: off, as vsearch)\n"
+    "      --trunc-len-f N       cut R1 to N bases; shorter reads are dropped (default: off)\n"
+    "      --trunc-len-r N       cut R2 to N bases (default: off)\n"
+    "      --maxee X             maximum expected errors of the merged read (default 1.0;\n"
+    "                            'off' disables)\n"
+    "      --max-n N             maximum Ns in the merged read (default 0; -1 off)\n"
+    "      --min-len N           minimum length of the merged read (default 1)\n"
+    "      --max-len N           maximum length of the merged read (default: off)\n"
+    "      --min-overlap N       vsearch --fastq_minovlen (default 10, vsearch's)\n"
+    "      --max-diffs N         vsearch --fastq_maxdiffs (default 10)\n"
+    "      --max-diff-pct X      vsearch --fastq_maxdiffpct (default 100)\n"
+    "      --allow-stagger       vsearch --fastq_allowmergestagger: merge pairs where R2\n"
+    "                            runs past the start of R1 (the overhang is cut)\n"
+    "      --min-merged-len N    vsearch --fastq_minmergelen (default 1)\n"
+    "      --max-merged-len N    vsearch --fastq_maxmergelen (default 1000000)\n"
+    "      --qmax-out Q          vsearch --fastq_qmaxout (default 41)\n"
+    "      --write-merged        also write DIR/merged/<id>.fastq.gz (merged, unfiltered)\n"
+    "      --write-filtered      also write DIR/filtered/<id>.fastq.gz (reads that passed)\n"
+    "      --write-unmerged      also write DIR/unmerged/<id>_R1/_R2.fastq.gz\n"
+    "  -k, --keep-going          a failing sample does not stop the run: it is recorded in\n"
+    "                            qc/summary.tsv (status 'failed') and the others finish;\n"
+    "                            the exit code is still that of the first failure\n"
+    "\n"
+    "Samples run in parallel; one sample's batches are processed in parallel too. Output\n"
+    "is byte-identical for any --threads. A corrupt input stops the run with an error\n"
+    "naming the sample and file, and no output is left behind.\n"
+    "\n" CLI_COMMON_HELP;
+
+enum {
+    OPT_FWD = 1,
+    OPT_REV,
+    OPT_PMM,
+    OPT_KEEPUNP,
+    OPT_TRUNCQ,
+    OPT_TLF,
+    OPT_TLR,
+    OPT_MAXEE,
+    OPT_MAXN,
+    OPT_MINLEN,
+    OPT_MAXLEN,
+    OPT_MINOV,
+    OPT_MAXDIFFS,
+    OPT_MAXDIFFPCT,
+    OPT_STAGGER,
+    OPT_MINML,
+    OPT_MAXML,
+    OPT_QMAXOUT,
+    OPT_WMERGED,
+    OPT_WFILT,
+    OPT_WUNM,
+};
+
+typedef struct reads_args {
+    const char *manifest, *out;
+    int write_merged, write_filtered, write_unmerged, keep_going;
+    lm_trim_opt_t topt;
+} reads_args_t;
+
+/* Per-sample outcome, filled by whichever thread ran the sample. */
+typedef struct sample_job {
+    const lm_manifest_sample_t *ms;
+    lm_sample_stats_t st;
+    lm_err_t err;
+    int rc;
+    char *staged[6], *final[6]; /* staged file -> final path */
+    int slot[6];                /* lm_tmp_register() slots of the staged files */
+    int nfiles;
+} sample_job_t;
+
+static int parse_double(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || v != v) {
+        cli_usage_error("%s needs a number, not '%s'", opt, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
+}
+
+static int parse_args(int argc, char **argv, cli_common_t *co, reads_args_t *a, int *help)
+{
+    static const struct option longopts[] = {
+        {"manifest", required_argument, NULL, 'm'},
+        {"out", required_argument, NULL, 'o'},
+        {"primers", required_argument, NULL, 'p'},
+        {"fwd-primer", required_argument, NULL, OPT_FWD},
+        {"rev-primer", required_argument, NULL, OPT_REV},
+        {"primer-mismatches", required_argument, NULL, OPT_PMM},
+        {"keep-unprimed", no_argument, NULL, OPT_KEEPUNP},
+        {"truncq", required_argument, NULL, OPT_TRUNCQ},
+        {"trunc-len-f", required_argument, NULL, OPT_TLF},
+        {"trunc-len-r", required_argument, NULL, OPT_TLR},
+        {"maxee", required_argument, NULL, OPT_MAXEE},
+        {"max-n", required_argument, NULL, OPT_MAXN},
+        {"min-len", required_argument, NULL, OPT_MINLEN},
+        {"max-len", required_argument, NULL, OPT_MAXLEN},
+        {"min-overlap", required_argument, NULL, OPT_MINOV},
+        {"max-diffs", required_argument, NULL, OPT_MAXDIFFS},
+        {"max-diff-pct", required_argument, NULL, OPT_MAXDIFFPCT},
+        {"allow-stagger", no_argument, NULL, OPT_STAGGER},
+        {"min-merged-len", required_argument, NULL, OPT_MINML},
+        {"max-merged-len", required_argument, NULL, OPT_MAXML},
+        {"qmax-out", required_argument, NULL, OPT_QMAXOUT},
+        {"write-merged", no_argument, NULL, OPT_WMERGED},
+        {"write-filtered", no_argument, NULL, OPT_WFILT},
+        {"write-unmerged", no_argument, NULL, OPT_WUNM},
+        {"keep-going", no_argument, NULL, 'k'},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    lm_trim_opt_t *t = &a->topt;
+    const char *preset = NULL, *fwd = NULL, *rev = NULL;
+    int c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":m:o:p:kt:qvh", longopts, NULL)) != -1) {
+        int h = cli_common_opt(co, c, optarg, help);
+        if (h < 0) return 64;
+        if (h) continue;
+        int bad = 0;
+        switch (c) {
+        case 'm':
+            a->manifest = optarg;
+            break;
+        case 'o':
+            a->out = optarg;
+            break;
+        case 'p':
+            preset = optarg;
+            break;
+        case OPT_FWD:
+            fwd = optarg;
+            break;
+        case OPT_REV:
+            rev = optarg;
+            break;
+        case OPT_PMM:
+            bad = cli_parse_int("--primer-mismatches", optarg, 0, 20, &v);
+            t->primer_mismatches = (int)v;
+            break;
+        case OPT_KEEPUNP:
+            t->keep_unprimed = 1;
+            break;
+        case OPT_TRUNCQ:
+            bad = cli_parse_int("--truncq", optarg, 0, 93, &v);
+            t->truncq = (int)v;
+            break;
+        case OPT_TLF:
+        case OPT_TLR:
+            bad = cli_parse_int(c == OPT_TLF ? "--trunc-len-f" : "--trunc-len-r", optarg, 0,
+                                1000000, &v);
+            *(c == OPT_TLF ? &t->trunc_len_f : &t->trunc_len_r) = (int)v;
+            break;
+        case OPT_MAXEE:
+            if (strcmp(optarg, "off") == 0)
+                t->maxee = -1.0;
+            else if (!(bad = parse_double("--maxee", optarg, &t->maxee)) && t->maxee < 0)
+                bad = cli_usage_error("--maxee must be >= 0 (or 'off')");
+            break;
+        case OPT_MAXN:
+            bad = cli_parse_int("--max-n", optarg, -1, 1000000, &v);
+            t->max_n = (int)v;
+            break;
+        case OPT_MINLEN:
+        case OPT_MAXLEN:
+            bad = cli_parse_int(c == OPT_MINLEN ? "--min-len" : "--max-len", optarg,
+                                c == OPT_MINLEN ? 1 : 0, 1000000000, &v);
+            *(c == OPT_MINLEN ? &t->min_len : &t->max_len) = (int)v;
+            break;
+        case OPT_MINOV:
+            bad = cli_parse_int("--min-overlap", optarg, 5, 1000000, &v);
+            t->merge.min_overlap = (int)v;
+            break;
+        case OPT_MAXDIFFS:
+            bad = cli_parse_int("--max-diffs", optarg, 0, 1000000, &v);
+            t->merge.max_diffs = (int)v;
+            break;
+        case OPT_MAXDIFFPCT:
+            bad = parse_double("--max-diff-pct", optarg, &t->merge.max_diff_pct);
+            break;
+        case OPT_STAGGER:
+            t->merge.allow_stagger = 1;
+            break;
+        case OPT_MINML:
+        case OPT_MAXML:
+            bad = cli_parse_int(c == OPT_MINML ? "--min-merged-len" : "--max-merged-len", optarg, 1,
+                                1000000000, &v);
+            *(c == OPT_MINML ? &t->merge.min_merged_len : &t->merge.max_merged_len) = (int)v;
+            break;
+        case OPT_QMAXOUT:
+            bad = cli_parse_int("--qmax-out", optarg, 0, 93, &v);
+            t->merge.qmax_out = (int)v;
+            break;
+        case OPT_WMERGED:
+            a->write_merged = 1;
+            break;
+        case OPT_WFILT:
+            a->write_filtered = 1;
+            break;
+        case OPT_WUNM:
+            a->write_unmerged = 1;
+            break;
+        case 'k':
+            a->keep_going = 1;
+            break;
+        default:
+            return cli_bad_option(c, argv, optind, optopt);
+        }
+        if (bad) return 64;
+    }
+    if (*help) return 0;
+    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!a->manifest) return cli_usage_error("--manifest is required");
+    if (!a->out) return cli_usage_error("--out is required");
+    if (preset && strcmp(preset, "none") != 0) {
+        const lm_primer_pair_t *pp = lm_primer_preset(preset);
+        if (!pp)
+            return cli_usage_error("unknown primer preset '%s' (v4, v3v4, v1v2 or none)", preset);
+        t->fwd_primer = pp->fwd;
+        t->rev_primer = pp->rev;
+    }
+    if (fwd) t->fwd_primer = fwd;
+    if (rev) t->rev_primer = rev;
+    lm_err_t err;
+    lm_err_clear(&err);
+    if (lm_trim_opt_check(t, &err)) return cli_usage_error("%s", err.msg);
+    return 0;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Output folders and staging                                                         */
+/* ---------------------------------------------------------------------------------- */
+
+static char *path_join(const char *a, const char *b, const char *c)
+{
+    size_t n = strlen(a) + strlen(b) + strlen(c) + 3;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s%s", a, b, c);
+    return p;
+}
+
+/* Create dir if missing; *created records whether this run made it (to undo on failure). */
+static int make_dir(const char *dir, int *created, lm_err_t *err)
+{
+    if (created) *created = 0;
+    if (mkdir(dir, 0777) == 0) {
+        if (created) *created = 1;
+        return 0;
+    }
+    struct stat sb;
+    if (errno == EEXIST && stat(dir, &sb) == 0 && S_ISDIR(sb.st_mode)) return 0;
+    return lm_err_set(err, LM_ECREATE, dir, 0, 0, "cannot create folder: %s", strerror(errno));
+}
+
+static const char *const subdirs[] = {"uniques", "qc", "merged", "filtered", "unmerged"};
+#define NSUB 5
+
+typedef struct outdirs {
+    const char *out;
+    char *staging;
+    int out_created, sub_created[NSUB];
+} outdirs_t;
+
+/* Remove what this run created and left empty (rmdir fails harmlessly on anything else). */
+static void outdirs_cleanup(outdirs_t *d)
+{
+    if (d->staging) {
+        for (int i = 0; i < NSUB; i++) {
+            char *p = path_join(d->staging, subdirs[i], "");
+            if (p) rmdir(p);
+            free(p);
+        }
+        rmdir(d->staging);
+        free(d->staging);
+        d->staging = NULL;
+    }
+    for (int i = 0; i < NSUB; i++) {
+        char *p = d->sub_created[i] ? path_join(d->out, subdirs[i], "") : NULL;
+        if (p) rmdir(p);
+        free(p);
+    }
+    if (d->out_created) rmdir(d->out);
+}
+
+static int outdirs_open(outdirs_t *d, lm_err_t *err)
+{
+    int rc = make_dir(d->out, &d->out_created, err);
+    if (rc) return rc;
+    char *tmpl = path_join(d->out, ".lumen-reads.", "XXXXXX");
+    if (!tmpl) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!mkdtemp(tmpl)) {
+        rc = lm_err_set(err, LM_ECREATE, d->out, 0, 0, "cannot create a staging folder: %s",
+                        strerror(errno));
+        free(tmpl);
+        return rc;
+    }
+    d->staging = tmpl;
+    for (int i = 0; i < NSUB && !rc; i++) {
+        char *p = path_join(d->staging, subdirs[i], "");
+        rc = p ? make_dir(p, NULL, err) : lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        free(p);
+    }
+    return rc;
+}
+
+/* Until they are moved into place, staged files are removed on SIGINT/SIGTERM like any
+ * temporary file (best effort: the table of such files is finite). */
+static void job_protect(sample_job_t *j)
+{
+    for (int i = 0; i < j->nfiles; i++) j->slot[i] = lm_tmp_register(j->staged[i]);
+}
+
+static void job_unprotect(sample_job_t *j)
+{
+    for (int i = 0; i < j->nfiles; i++) {
+        lm_tmp_unregister(j->slot[i]);
+        j->slot[i] = -1;
+    }
+}
+
+static void job_free(sample_job_t *j)
+{
+    job_unprotect(j);
+    for (int i = 0; i < j->nfiles; i++) {
+        free(j->staged[i]);
+        free(j->final[i]);
+    }
+    j->nfiles = 0;
+}
+
+/* Plan a staged file and its final place: SUB/<id><suffix>. */
+static const char *job_file(sample_job_t *j, const outdirs_t *d, int sub, const char *suffix)
+{
+    char *name = path_join(subdirs[sub], j->ms->id, suffix);
+    if (!name) return NULL;
+    j->slot[j->nfiles] = -1;
+    j->staged[j->nfiles] = path_join(d->staging, name, "");
+    j->final[j->nfiles] = path_join(d->out, name, "");
+    free(name);
+    if (!j->staged[j->nfiles] || !j->final[j->nfiles]) return NULL;
+    return j->staged[j->nfiles++];
+}
+
+static void job_unlink(sample_job_t *j)
+{
+    for (int i = 0; i < j->nfiles; i++) unlink(j->staged[i]);
+    job_unprotect(j);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* QC records                                                                         */
+/* ---------------------------------------------------------------------------------- */
+
+static double mean_len(const lm_sample_stats_t *s)
+{
+    return s->merged ? (double)s->merged_bases / (double)s->merged : 0.0;
+}
+
+static void write_sample_json(FILE *fp, const sample_job_t *j, const reads_args_t *a)
+{
+    const lm_sample_stats_t *s = &j->st;
+    const lm_trim_opt_t *t = &a->topt;
+    lm_json_t js;
+    lm_json_init(&js, fp);
+    lm_json_object_begin(&js, NULL);
+    lm_json_string(&js, "program", "lumen reads");
+    lm_json_string(&js, "version", LM_VERSION);
+    lm_json_string(&js, "sample_id", j->ms->id);
+    lm_json_string(&js, "forward", j->ms->r1);
+    lm_json_string(&js, "reverse", j->ms->r2);
+    lm_json_uint(&js, "reads_in", s->reads_in);
+    lm_json_uint(&js, "primers_found", s->primers_found);
+    lm_json_uint(&js, "merged", s->merged);
+    lm_json_uint(&js, "passed_filter", s->passed);
+    lm_json_uint(&js, "uniques", s->uniques);
+    lm_json_uint(&js, "singletons", s->singletons);
+    lm_json_double(&js, "mean_merged_length", mean_len(s));
+    lm_json_object_begin(&js, "fates");
+    for (int f = 0; f < LM_FATE_N; f++)
+        lm_json_uint(&js, lm_trim_fate_name((lm_trim_fate_t)f), s->fate[f]);
+    lm_json_object_end(&js);
+    if (j->ms->r2) {
+        lm_json_object_begin(&js, "merge_status");
+        for (int m = 0; m < LM_MERGE_NSTATUS; m++)
+            lm_json_uint(&js, lm_merge_status_name((lm_merge_status_t)m), s->merge_status[m]);
+        lm_json_object_end(&js);
+    }
+    lm_json_object_begin(&js, "parameters");
+    lm_json_string(&js, "fwd_primer", t->fwd_primer);
+    lm_json_string(&js, "rev_primer", t->rev_primer);
+    lm_json_int(&js, "primer_mismatches", t->primer_mismatches);
+    lm_json_bool(&js, "keep_unprimed", t->keep_unprimed);
+    lm_json_int(&js, "truncq", t->truncq);
+    lm_json_int(&js, "trunc_len_f", t->trunc_len_f);
+    lm_json_int(&js, "trunc_len_r", t->trunc_len_r);
+    lm_json_double(&js, "maxee", t->maxee);
+    lm_json_int(&js, "max_n", t->max_n);
+    lm_json_int(&js, "min_len", t->min_len);
+    lm_json_int(&js, "max_len", t->max_len);
+    lm_json_int(&js, "min_overlap", t->merge.min_overlap);
+    lm_json_int(&js, "max_diffs", t->merge.max_diffs);
+    lm_json_double(&js, "max_diff_pct", t->merge.max_diff_pct);
+    lm_json_bool(&js, "allow_stagger", t->merge.allow_stagger);
+    lm_json_int(&js, "min_merged_len", t->merge.min_merged_len);
+    lm_json_int(&js, "max_merged_len", t->merge.max_merged_len);
+    lm_json_int(&js, "qmax_out", t->merge.qmax_out);
+    lm_json_object_end(&js);
+    lm_json_object_end(&js);
+    lm_json_finish(&js);
+}
+
+/* The message of a failed sample, on one line (tabs and newlines would break the TSV). */
+static void one_line(char *s)
+{
+    for (; *s; s++)
+        if (*s == '\t' || *s == '\n' || *s == '\r') *s = ' ';
+}
+
+static int write_summary(const char *path, const sample_job_t *jobs, size_t n, lm_err_t *err)
+{
+    lm_afile_t *f = lm_afile_open(path, err);
+    if (!f) return err->code;
+    FILE *fp = lm_afile_stream(f);
+    fputs("sample-id\tstatus\treads_in\tprimers_found\tmerged\tpassed_filter\tuniques\t"
+          "singletons\tmean_merged_length\tmessage\n",
+          fp);
+    for (size_t i = 0; i < n; i++) {
+        const sample_job_t *j = &jobs[i];
+        const lm_sample_stats_t *s = &j->st;
+        if (j->rc) {
+            char msg[2200];
+            lm_err_format(&j->err, msg, sizeof(msg));
+            one_line(msg);
+            fprintf(fp, "%s\tfailed\tNA\tNA\tNA\tNA\tNA\tNA\tNA\t%s\n", j->ms->id, msg);
+            continue;
+        }
+        fprintf(fp, "%s\tok\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%.2f\t\n", j->ms->id,
+                (unsigned long long)s->reads_in, (unsigned long long)s->primers_found,
+                (unsigned long long)s->merged, (unsigned long long)s->passed,
+                (unsigned long long)s->uniques, (unsigned long long)s->singletons, mean_len(s));
+    }
+    return lm_afile_commit(f, err);
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* Running                                                                            */
+/* ---------------------------------------------------------------------------------- */
+
+static int run_sample(sample_job_t *j, const outdirs_t *d, const reads_args_t *a,
+                      const lm_trim_t *t, int threads)
+{
+    const lm_manifest_sample_t *ms = j->ms;
+    lm_sample_out_t o = {0};
+    int paired = ms->r2 != NULL;
+    o.uniques = job_file(j, d, 0, ".fasta.gz");
+    const char *json = job_file(j, d, 1, ".json");
+    if (a->write_merged) o.merged = job_file(j, d, 2, ".fastq.gz");
+    if (a->write_filtered) o.filtered = job_file(j, d, 3, ".fastq.gz");
+    if (a->write_unmerged && paired) {
+        o.unmerged1 = job_file(j, d, 4, "_R1.fastq.gz");
+        o.unmerged2 = job_file(j, d, 4, "_R2.fastq.gz");
+    }
+    if (!o.uniques || !json || (a->write_merged && !o.merged) ||
+        (a->write_filtered && !o.filtered) ||
+        (a->write_unmerged && paired && (!o.unmerged1 || !o.unmerged2)))
+        return lm_err_set(&j->err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = lm_sample_run(t, ms->r1, ms->r2, &o, threads, &j->st, &j->err);
+    if (rc) return rc;
+    lm_afile_t *f = lm_afile_open(json, &j->err);
+    if (!f) return j->err.code;
+    write_sample_json(lm_afile_stream(f), j, a);
+    return lm_afile_commit(f, &j->err);
+}
+
+/* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). */
+static void name_sample(sample_job_t *j)
+{
+    char msg[sizeof(j->err.msg)];
+    snprintf(msg, sizeof(msg), "sample '%.200s': %.800s", j->ms->id, j->err.msg);
+    memcpy(j->err.msg, msg, sizeof(msg));
+}
+
+static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const reads_args_t *a,
+                    const lm_trim_t *t, int threads)
+{
+    /* Several samples: one team over samples, the remaining threads inside each one. */
+    int outer = n > 1 ? (int)(n < (size_t)threads ? n : (size_t)threads) : 1;
+    int inner = threads / outer > 0 ? threads / outer : 1;
+#ifdef _OPENMP
+    omp_set_max_active_levels(2);
+#endif
+    long nl = (long)n;
+    uint64_t done = 0;
+    lm_progress_t *prog = lm_progress_create("lumen reads", n, "samples");
+#pragma omp parallel for schedule(dynamic, 1) num_threads(outer) if (outer > 1)
+    for (long i = 0; i < nl; i++) {
+        sample_job_t *j = &jobs[i];
+        lm_err_clear(&j->err);
+        j->rc = run_sample(j, d, a, t, inner);
+        if (j->rc) {
+            name_sample(j);
+            job_unlink(j);
+        } else {
+            job_protect(j);
+        }
+        /* the progress line is drawn by one thread at a time */
+#pragma omp critical(reads_progress)
+        lm_progress_update(prog, ++done);
+    }
+    lm_progress_destroy(prog);
+}
+
+/* Move the staged files of the samples that succeeded into place. */
+static int publish(sample_job_t *jobs, size_t n, outdirs_t *d, const reads_args_t *a, lm_err_t *err)
+{
+    int want[NSUB] = {1, 1, a->write_merged, a->write_filtered, a->write_unmerged};
+    for (int i = 0; i < NSUB; i++) {
+        if (!want[i]) continue;
+        char *p = path_join(d->out, subdirs[i], "");
+        int rc = p ? make_dir(p, &d->sub_created[i], err)
+                   : lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        free(p);
+        if (rc) return rc;
+    }
+    for (size_t i = 0; i < n; i++) {
+        if (jobs[i].rc) continue;
+        for (int k = 0; k < jobs[i].nfiles; k++)
+            if (rename(jobs[i].staged[k], jobs[i].final[k]) != 0)
+                return lm_err_set(err, LM_EIO, jobs[i].final[k], 0, 0, "cannot move into place: %s",
+                                  strerror(errno));
+        job_unprotect(&jobs[i]);
+    }
+    return 0;
+}
+
+int cmd_reads(int argc, char **argv)
+{
+    cli_common_t co;
+    cli_common_init(&co, "reads");
+    if (argc < 2) {
+        fputs(reads_usage, stderr);
+        fputs(reads_usage_opts, stderr);
+        return 64;
+    }
+    reads_args_t a = {0};
+    lm_trim_opt_init(&a.topt);
+    int help = 0;
+    int rc = parse_args(argc, argv, &co, &a, &help);
+    if (help) {
+        fputs(reads_usage, stdout);
+        fputs(reads_usage_opts, stdout);
+        return 0;
+    }
+    if (rc) return rc;
+
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_manifest_t *man = NULL;
+    if ((rc = lm_manifest_read(a.manifest, &man, &err))) return cli_fail(&err);
+    lm_trim_t *t = lm_trim_create(&a.topt);
+    sample_job_t *jobs = calloc(man->n, sizeof(*jobs));
+    outdirs_t d = {.out = a.out};
+    if (!t || !jobs) {
+        rc = lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        goto done;
+    }
+    for (size_t i = 0; i < man->n; i++) jobs[i].ms = &man->s[i];
+    if ((rc = outdirs_open(&d, &err))) goto done;
+    lm_log_info("%zu %s samples, %d threads", man->n, man->paired ? "paired" : "single-end",
+                co.threads);
+    run_all(jobs, man->n, &d, &a, t, co.threads);
+
+    /* the first failure in manifest order decides, whatever thread met it first */
+    size_t failed = 0, first = man->n;
+    for (size_t i = 0; i < man->n; i++)
+        if (jobs[i].rc) {
+            failed++;
+            if (first == man->n) first = i;
+        }
+    if (failed && !a.keep_going) {
+        lm_err_copy(&err, &jobs[first].err);
+        rc = jobs[first].rc;
+        for (size_t i = 0; i < man->n; i++) job_unlink(&jobs[i]);
+        goto done;
+    }
+    for (size_t i = 0; i < man->n; i++)
+        if (jobs[i].rc) lm_log_err(&jobs[i].err);
+    if (!(rc = publish(jobs, man->n, &d, &a, &err))) {
+        char *sum = path_join(a.out, "qc/summary.tsv", "");
+        rc = sum ? write_summary(sum, jobs, man->n, &err)
+                 : lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        free(sum);
+    }
+    if (!rc && failed) {
+        lm_log_warn("%zu of %zu samples failed; see %s/qc/summary.tsv", failed, man->n, a.out);
+        lm_err_copy(&err, &jobs[first].err);
+        rc = jobs[first].rc;
+        outdirs_cleanup(&d);
+        for (size_t i = 0; i < man->n; i++) job_free(&jobs[i]);
+        free(jobs);
+        lm_trim_destroy(t);
+        lm_manifest_destroy(man);
+        return lm_exit_code(rc);
+    }
+done:
+    if (rc)
+        for (size_t i = 0; jobs && i < man->n; i++) job_unlink(&jobs[i]);
+    outdirs_cleanup(&d);
+    for (size_t i = 0; jobs && i < man->n; i++) job_free(&jobs[i]);
+    free(jobs);
+    lm_trim_destroy(t);
+    lm_manifest_destroy(man);
+    return rc ? cli_fail(&err) : 0;
+}

@@ -1,0 +1,260 @@
+/* SPDX-License-Identifier: MIT */
+/* QIIME 2 sample manifests (paired-end and single-end), tab-separated. */
+#include <errno.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <strings.h>
+
+#include "lumen/seqio.h"
+
+/* Column names QIIME 2 accepts for the ID column (compared without case). */
+static const char *const id_names[] = {"sample-id", "sampleid",   "sample id",   "sample_id", "id",
+                                       "#sampleid", "#sample id", "sample_name", NULL};
+
+void lm_manifest_destroy(lm_manifest_t *m)
+{
+    if (!m) return;
+    for (size_t i = 0; i < m->n; i++) {
+        free(m->s[i].id);
+        free(m->s[i].r1);
+        free(m->s[i].r2);
+    }
+    free(m->s);
+    free(m->path);
+    free(m);
+}
+
+/* Split line (modified in place) at tabs into at most max cells, trimming spaces; returns
+ * the number of cells (which may exceed max: the extra ones are counted, not stored). */
+static int split(char *line, char **cell, int max)
+{
+    int n = 0;
+    for (char *p = line;; n++) {
+        char *tab = strchr(p, '\t');
+        if (tab) *tab = '\0';
+        while (*p == ' ') p++;
+        char *e = p + strlen(p);
+        while (e > p && (e[-1] == ' ' || e[-1] == '\r')) *--e = '\0';
+        if (n < max) cell[n] = p;
+        if (!tab) return n + 1;
+        p = tab + 1;
+    }
+}
+
+static int is_blank(const char *s)
+{
+    for (; *s; s++)
+        if (*s != ' ' && *s != '\t' && *s != '\r') return 0;
+    return 1;
+}
+
+static int is_id_header(const char *c)
+{
+    for (int i = 0; id_names[i]; i++)
+        if (strcasecmp(c, id_names[i]) == 0) return 1;
+    return 0;
+}
+
+/* Expand $VAR and ${VAR} (QIIME 2 manifests often say $PWD/...) into out; an unset
+ * variable is an error, as a silently empty one would name the wrong file. */
+static int expand_env(const char *in, char *out, size_t size, const char *path, uint64_t ln,
+                      lm_err_t *err)
+{
+    size_t o = 0;
+    for (const char *p = in; *p;) {
+        const char *val = NULL;
+        if (p[0] == '$' && (p[1] == '{' || p[1] == '_' || (p[1] >= 'A' && p[1] <= 'Z') ||
+                            (p[1] >= 'a' && p[1] <= 'z'))) {
+            int brace = p[1] == '{';
+            const char *b = p + 1 + brace, *e = b;
+            while (*e == '_' || (*e >= 'A' && *e <= 'Z') || (*e >= 'a' && *e <= 'z') ||
+                   (*e >= '0' && *e <= '9'))
+                e++;
+            if (brace && *e != '}')
+                return lm_err_set(err, LM_EFORMAT, path, ln, 0, "unclosed ${ in path '%s'", in);
+            char name[256];
+            size_t nl = (size_t)(e - b) < sizeof(name) - 1 ? (size_t)(e - b) : sizeof(name) - 1;
+            memcpy(name, b, nl);
+            name[nl] = '\0';
+            if (!(val = getenv(name)))
+                return lm_err_set(err, LM_EFORMAT, path, ln, 0,
+                                  "environment variable '%s' in path '%s' is not set", name, in);
+            p = e + brace;
+        }
+        size_t n = val ? strlen(val) : 1;
+        if (o + n >= size) return lm_err_set(err, LM_EFORMAT, path, ln, 0, "path too long");
+        memcpy(out + o, val ? val : p, n);
+        o += n;
+        if (!val) p++;
+    }
+    out[o] = '\0';
+    return 0;
+}
+
+/* path relative to the manifest's folder (dir, with its trailing '/', may be ""). */
+static char *resolve(const char *dir, const char *p)
+{
+    size_t ld = p[0] == '/' ? 0 : strlen(dir), lp = strlen(p);
+    char *out = malloc(ld + lp + 1);
+    if (!out) return NULL;
+    memcpy(out, dir, ld);
+    memcpy(out + ld, p, lp + 1);
+    return out;
+}
+
+typedef struct parse {
+    const char *path;
+    char dir[4096];
+    int col_id, col_f, col_r, col_s, ncols;
+    lm_manifest_t *m;
+    size_t cap;
+} parse_t;
+
+#define MAXCOLS 64
+
+static int parse_header(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *err)
+{
+    if (n > MAXCOLS)
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "too many columns (%d)", n);
+    if (!is_id_header(cell[0]))
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "the first column must be the sample ID (sample-id), not '%s'", cell[0]);
+    ps->col_f = ps->col_r = ps->col_s = -1;
+    for (int i = 1; i < n; i++) {
+        int *col = strcasecmp(cell[i], "forward-absolute-filepath") == 0   ? &ps->col_f
+                   : strcasecmp(cell[i], "reverse-absolute-filepath") == 0 ? &ps->col_r
+                   : strcasecmp(cell[i], "absolute-filepath") == 0         ? &ps->col_s
+                                                                           : NULL;
+        if (!col) continue;
+        if (*col >= 0)
+            return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "column '%s' appears twice",
+                              cell[i]);
+        *col = i;
+    }
+    ps->ncols = n;
+    ps->col_id = 0;
+    if (ps->col_f >= 0 && ps->col_r >= 0 && ps->col_s < 0) {
+        ps->m->paired = 1;
+        return 0;
+    }
+    if (ps->col_s >= 0 && ps->col_f < 0 && ps->col_r < 0) return 0;
+    if (ps->col_f >= 0 || ps->col_r >= 0)
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "a paired manifest needs both forward-absolute-filepath and "
+                          "reverse-absolute-filepath%s",
+                          ps->col_s >= 0 ? ", and no absolute-filepath column" : "");
+    return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                      "missing columns: need forward-absolute-filepath and "
+                      "reverse-absolute-filepath (paired) or absolute-filepath (single-end)");
+}
+
+static int check_id(parse_t *ps, const char *id, uint64_t ln, lm_err_t *err)
+{
+    if (!*id) return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "empty sample ID");
+    if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || id[0] == '.')
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "sample ID '%s' cannot be a file name ('/' or a leading '.')", id);
+    for (size_t i = 0; i < ps->m->n; i++)
+        if (strcmp(ps->m->s[i].id, id) == 0)
+            return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                              "duplicate sample ID '%s' (first on line %llu)", id,
+                              (unsigned long long)ps->m->s[i].line);
+    return 0;
+}
+
+static int parse_row(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *err)
+{
+    if (n != ps->ncols)
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "%d fields where the header has %d (fields are separated by tabs)", n,
+                          ps->ncols);
+    int rc = check_id(ps, cell[0], ln, err);
+    if (rc) return rc;
+    char e1[4096], e2[4096];
+    const char *p1 = cell[ps->m->paired ? ps->col_f : ps->col_s];
+    const char *p2 = ps->m->paired ? cell[ps->col_r] : NULL;
+    if ((rc = expand_env(p1, e1, sizeof(e1), ps->path, ln, err)) ||
+        (p2 && (rc = expand_env(p2, e2, sizeof(e2), ps->path, ln, err))))
+        return rc;
+    p1 = e1;
+    p2 = p2 ? e2 : NULL;
+    if (!*p1 || (p2 && !*p2))
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "empty file path for sample '%s'",
+                          cell[0]);
+    lm_manifest_t *m = ps->m;
+    if (m->n == ps->cap) {
+        size_t cap = ps->cap ? 2 * ps->cap : 16;
+        void *p = realloc(m->s, cap * sizeof(*m->s));
+        if (!p) return lm_err_set(err, LM_ENOMEM, ps->path, ln, 0, "out of memory");
+        m->s = p;
+        ps->cap = cap;
+    }
+    lm_manifest_sample_t *s = &m->s[m->n++];
+    memset(s, 0, sizeof(*s));
+    s->line = ln;
+    s->id = strdup(cell[0]);
+    s->r1 = resolve(ps->dir, p1);
+    s->r2 = p2 ? resolve(ps->dir, p2) : NULL;
+    if (!s->id || !s->r1 || (p2 && !s->r2))
+        return lm_err_set(err, LM_ENOMEM, ps->path, ln, 0, "out of memory");
+    return 0;
+}
+
+static int parse_file(parse_t *ps, FILE *fp, lm_err_t *err)
+{
+    char *line = NULL, *cell[MAXCOLS];
+    size_t cap = 0;
+    uint64_t ln = 0;
+    int have_header = 0, rc = 0;
+    while (!rc && getline(&line, &cap, fp) >= 0) {
+        ln++;
+        line[strcspn(line, "\n")] = '\0';
+        if (is_blank(line)) continue;
+        /* '#' starts a comment, except a header such as "#SampleID" */
+        if (line[0] == '#' && (have_header || strncasecmp(line, "#sample", 7) != 0)) continue;
+        int n = split(line, cell, MAXCOLS);
+        if (n > MAXCOLS) n = MAXCOLS + 1;
+        if (!have_header) {
+            rc = parse_header(ps, cell, n, ln, err);
+            have_header = 1;
+        } else {
+            rc = parse_row(ps, cell, n, ln, err);
+        }
+    }
+    if (!rc && ferror(fp))
+        rc = lm_err_set(err, LM_EIO, ps->path, ln, 0, "read error: %s", strerror(errno));
+    if (!rc && !have_header)
+        rc = lm_err_set(err, LM_EFORMAT, ps->path, 0, 0, "empty manifest: no header line");
+    if (!rc && ps->m->n == 0)
+        rc = lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "the manifest lists no samples");
+    free(line);
+    return rc;
+}
+
+int lm_manifest_read(const char *path, lm_manifest_t **out, lm_err_t *err)
+{
+    *out = NULL;
+    parse_t ps = {.path = path};
+    const char *slash = strrchr(path, '/');
+    size_t dl = slash ? (size_t)(slash - path) + 1 : 0;
+    if (dl >= sizeof(ps.dir))
+        return lm_err_set(err, LM_ENOINPUT, path, 0, 0, "manifest path too long");
+    memcpy(ps.dir, path, dl);
+    ps.dir[dl] = '\0';
+    FILE *fp = fopen(path, "r");
+    if (!fp)
+        return lm_err_set(err, LM_ENOINPUT, path, 0, 0, "cannot open manifest: %s",
+                          strerror(errno));
+    ps.m = calloc(1, sizeof(*ps.m));
+    int rc = ps.m && (ps.m->path = strdup(path))
+                 ? parse_file(&ps, fp, err)
+                 : lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
+    fclose(fp);
+    if (rc) {
+        lm_manifest_destroy(ps.m);
+        return rc;
+    }
+    *out = ps.m;
+    return 0;
+}
