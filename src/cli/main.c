@@ -10,6 +10,7 @@
 
 const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
+    {"simulate", cmd_simulate, "simulate a cohort: 16S read pairs and clinical tables, known truth"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},
