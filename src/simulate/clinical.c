@@ -48,7 +48,7 @@ int sim_clinical(lm_sim_cohort_t *c, lm_err_t *err)
         sj->stage = u < 0.55 ? 0 : u < 0.85 ? 1 : 2;
         if (gsl_rng_uniform(r) < o->missing_rate) sj->stage = -1;
         sj->hbeag0 = gsl_rng_uniform(r) < 0.15;
-        sj->log_hbsag0 = trunc_normal(r, 2.0, 0.8, -0.5, log10(1999.0));
+        sj->log_hbsag0 = trunc_normal(r, 1.8, 0.9, -0.5, log10(1999.0));
         /* The latent decline over 48 weeks: correlated with the standardised baseline
          * abundance of the named genus at rho, whatever the arm. */
         double e = gsl_ran_gaussian_ziggurat(r, 1.0);

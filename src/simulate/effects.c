@@ -99,7 +99,7 @@ static void write_hbsag(lm_json_t *j, const lm_sim_cohort_t *c)
 {
     const lm_sim_opt_t *o = &c->opt;
     lm_json_object_begin(j, "hbsag");
-    lm_json_string(j, "baseline", "log10 IU/mL ~ N(2.0, 0.8) truncated to [-0.5, log10 1999]");
+    lm_json_string(j, "baseline", "log10 IU/mL ~ N(1.8, 0.9) truncated to [-0.5, log10 1999]");
     lm_json_double(j, "decline_48w_mean_ifn", SIM_DECLINE_IFN);
     lm_json_double(j, "decline_48w_sd_ifn", SIM_DECLINE_IFN_SD);
     lm_json_double(j, "decline_48w_mean_nas", SIM_DECLINE_NAS);

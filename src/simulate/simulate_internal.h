@@ -32,8 +32,8 @@ extern const int sim_stool_weeks[SIM_NSTOOL];
 #define SIM_CENSOR_MONTHS   60.0 /* administrative censoring at 5 years */
 #define SIM_RFS5_NAS_RECUR  0.55 /* 5-year freedom from recurrence, NAs arm, mean Shannon */
 #define SIM_OS5_NAS         0.85 /* 5-year survival, NAs arm, mean Shannon */
-#define SIM_DECLINE_IFN     1.2  /* mean log10 HBsAg decline over 48 weeks, PegIFN+NAs */
-#define SIM_DECLINE_IFN_SD  0.8
+#define SIM_DECLINE_IFN     1.8  /* mean log10 HBsAg decline over 48 weeks, PegIFN+NAs */
+#define SIM_DECLINE_IFN_SD  0.9
 #define SIM_DECLINE_NAS     0.1 /* per 48 weeks, NAs (and PegIFN+NAs after week 48) */
 #define SIM_DECLINE_NAS_SD  0.1
 #define SIM_HBSAG_FLOOR     0.01 /* IU/mL written for values below it */
