@@ -72,10 +72,13 @@ int lm_sim_opt_check(const lm_sim_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
 /**
  * Simulate a cohort into opt->out: manifest.tsv, metadata.tsv, subjects.tsv, visits.tsv,
  * reads/<sample>_R1.fastq.gz and _R2.fastq.gz, truth/ (amplicons.fasta,
- * counts_by_reference.tsv, counts_by_genus.tsv, shannon.tsv, effects.json).
+ * counts_by_reference.tsv, counts_by_genus.tsv, latent.tsv, effects.json; with
+ * opt->read_truth also truth/reads/<sample>.tsv).
  * Without opt->force, an existing non-empty directory is refused (LM_ECREATE); the cohort
  * is built in "<out>.tmp.XXXXXX" and renamed to out when complete, so an error leaves
- * nothing at out. With force, files are replaced one by one (each atomically).
+ * nothing at out (and the staging directory is removed; after SIGINT/SIGTERM it may stay,
+ * under its .tmp. name). With force, files are replaced one by one (each atomically).
+ * Samples run in parallel on opt->threads OpenMP threads.
  * @return 0 or a negative lm_status with err filled (LM_ENOINPUT for a missing reference,
  *         LM_EFORMAT for a reference without usable amplicons).
  */

@@ -28,9 +28,9 @@ static void test_header_genus(void **state)
         "Blautia");
     assert_string_equal(lm_sim_header_genus("Akk muciniphila\tBacteria; V; Akkermansia ", g, 64),
                         "Akkermansia");
-    assert_string_equal(lm_sim_header_genus("Bacteria; Firmicutes; Lachnospiraceae Incertae Sedis",
-                                            g, 64),
-                        "Lachnospiraceae Incertae Sedis");
+    assert_string_equal(
+        lm_sim_header_genus("Bacteria; Firmicutes; Lachnospiraceae Incertae Sedis", g, 64),
+        "Lachnospiraceae Incertae Sedis");
     assert_string_equal(lm_sim_header_genus("no lineage here", g, 64), "");
     assert_string_equal(lm_sim_header_genus("", g, 64), "");
     assert_string_equal(lm_sim_header_genus("a; Bifidobacterium", g, 6), "Bifid");
@@ -295,9 +295,9 @@ static void test_sample_determinism(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_header_genus),    cmocka_unit_test(test_pcr),
-        cmocka_unit_test(test_ref_load),        cmocka_unit_test(test_quals),
-        cmocka_unit_test(test_sequence_errors), cmocka_unit_test(test_opt),
+        cmocka_unit_test(test_header_genus),       cmocka_unit_test(test_pcr),
+        cmocka_unit_test(test_ref_load),           cmocka_unit_test(test_quals),
+        cmocka_unit_test(test_sequence_errors),    cmocka_unit_test(test_opt),
         cmocka_unit_test(test_sample_determinism),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
