@@ -54,6 +54,40 @@ chim=$(awk -F'\t' '$1 == "chimera" { for (i = 2; i <= NF; i++) s += $i } END { p
 if cmp -s "$WORK/t1/reads/P001-W00_R1.fastq.gz" "$WORK/c/reads/P001-W00_R1.fastq.gz"; then
   not_ok "seeds 7 and 8 gave the same reads"; else ok "another seed, other reads"; fi
 
+# Built-in effects show in the truth: a strong arm shift of Bacteroides (2^4) in the
+# PegIFN+NAs arm only; subjects differ more than their weeks (Bray-Curtis); the latent
+# HBsAg decline correlates with the named genus at about --hbsag-rho.
+run "$LUMEN" simulate --reference "$REF" --subjects 40 --reads 400 --arm-shift Bacteroides:4 \
+  --hbsag-genus Bacteroides --hbsag-rho 0.7 -q --out "$WORK/e"
+expect_rc "simulate 40 subjects" 0
+run /usr/bin/python3 - "$WORK/e" <<'PY'
+import csv, statistics as st, sys
+d = sys.argv[1]
+rd = lambda p: list(csv.reader(open(d + p), delimiter="\t"))
+g = rd("/truth/counts_by_genus.tsv")
+arm = {r[0]: r[3] for r in rd("/metadata.tsv")[1:]}
+samples = g[0][1:]
+tot = {s: sum(int(r[i + 1]) for r in g[1:]) for i, s in enumerate(samples)}
+bac = {s: int(r[i + 1]) / tot[s] for r in g[1:] if r[0] == "Bacteroides" for i, s in enumerate(samples)}
+def fold(a):
+    ss = [s for s in samples if arm[s] == a]
+    later = st.mean(bac[s] for s in ss if not s.endswith("W00"))
+    return later / st.mean(bac[s] for s in ss if s.endswith("W00"))
+fi, fn = fold("PegIFN+NAs"), fold("NAs")
+vec = {s: [int(r[i + 1]) for r in g[1:]] for i, s in enumerate(samples)}
+def bc(a, b):
+    return sum(abs(x - y) for x, y in zip(vec[a], vec[b])) / sum(x + y for x, y in zip(vec[a], vec[b]))
+within = st.mean(bc(s, t) for s in samples for t in samples if s < t and s[:4] == t[:4])
+between = st.mean(bc(s, t) for s in samples for t in samples if s < t and s[:4] != t[:4])
+lat = rd("/truth/latent.tsv")[1:]
+ifn = [r for r in lat if r[1] == "PegIFN+NAs"]
+rho = st.correlation([float(r[3]) for r in ifn], [float(r[4]) for r in ifn])
+print("fold ifn %.2f nas %.2f; bray-curtis within %.3f between %.3f; rho %.2f" % (fi, fn, within, between, rho))
+ok = fi > 1.5 and fi > 1.5 * fn and within < between and 0.4 < rho < 0.95
+sys.exit(0 if ok else 1)
+PY
+expect_rc "effects visible in the truth" 0
+
 # Refusals: each with its exit code and a message, and nothing left behind.
 mkdir "$WORK/bad"
 run "$LUMEN" simulate --reference "$WORK/no-such.fasta" --out "$WORK/bad/o1"
