@@ -14,15 +14,18 @@ char *lm_sim_header_genus(const char *comment, char *out, size_t size)
 {
     const char *f = strrchr(comment, '\t');
     f = f ? f + 1 : comment;
-    const char *g = strrchr(f, ';');
-    g = g ? g + 1 : f;
+    /* The field ends before trailing blanks and a trailing ';' (SILVA writes "...;Genus;"). */
+    size_t end = strlen(f);
+    while (end && strchr(" \r\n", f[end - 1])) end--;
+    if (end && f[end - 1] == ';') end--;
     /* A header whose last field is not a lineage (no ';') names no genus. */
-    if (g == f && !strchr(f, ';')) g = f + strlen(f);
-    while (*g == ' ') g++;
-    size_t n = strlen(g);
-    while (n && (g[n - 1] == ' ' || g[n - 1] == '\r' || g[n - 1] == '\n')) n--;
-    if (n >= size) n = size - 1;
-    memcpy(out, g, n);
+    size_t start = end;
+    while (start && f[start - 1] != ';') start--;
+    if (start == 0) start = end;
+    while (start < end && f[start] == ' ') start++;
+    while (end > start && f[end - 1] == ' ') end--;
+    size_t n = end - start < size ? end - start : size - 1;
+    memcpy(out, f + start, n);
     out[n] = '\0';
     return out;
 }

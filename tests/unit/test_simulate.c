@@ -31,6 +31,8 @@ static void test_header_genus(void **state)
     assert_string_equal(
         lm_sim_header_genus("Bacteria; Firmicutes; Lachnospiraceae Incertae Sedis", g, 64),
         "Lachnospiraceae Incertae Sedis");
+    assert_string_equal(lm_sim_header_genus("Bacteria;Firmicutes;Bacilli;Lactobacillus;", g, 64),
+                        "Lactobacillus");
     assert_string_equal(lm_sim_header_genus("no lineage here", g, 64), "");
     assert_string_equal(lm_sim_header_genus("", g, 64), "");
     assert_string_equal(lm_sim_header_genus("a; Bifidobacterium", g, 6), "Bifid");
