@@ -77,5 +77,6 @@ int cmd_version(int argc, char **argv);
 int cmd_qc(int argc, char **argv);
 int cmd_reads(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_simulate(int argc, char **argv);
 
 #endif

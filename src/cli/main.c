@@ -13,6 +13,7 @@ const cli_command_t cli_commands[] = {
     {"reads", cmd_reads, "primers, pair merging, quality filtering, per-sample uniques"},
     {"stats", cmd_stats, "cohort join and statistics: correlations, arm tests, PERMANOVA, "
                          "survival"},
+    {"simulate", cmd_simulate, "simulate a cohort: 16S read pairs and clinical tables, known truth"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},
