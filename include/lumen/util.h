@@ -163,6 +163,13 @@ void lm_tmp_unregister(int slot);
  *  130 or 143. Call once from main(). */
 void lm_signals_install(void);
 
+/**
+ * Create the folders above `path` that do not exist yet (as `mkdir -p "$(dirname path)"`),
+ * so that an output named a/b/out can be created. Returns 0, or LM_ECREATE naming the
+ * folder that could not be made.
+ */
+int lm_mkdir_parents(const char *path, lm_err_t *err) LM_MUST_CHECK;
+
 /* ---------------------------------------------------------------------------------- */
 /* Hashing                                                                            */
 /* ---------------------------------------------------------------------------------- */

@@ -346,7 +346,8 @@ static void outdirs_cleanup(outdirs_t *d)
 
 static int outdirs_open(outdirs_t *d, lm_err_t *err)
 {
-    int rc = make_dir(d->out, &d->out_created, err);
+    int rc = lm_mkdir_parents(d->out, err);
+    if (!rc) rc = make_dir(d->out, &d->out_created, err);
     if (rc) return rc;
     char *tmpl = path_join(d->out, ".lumen-reads.", "XXXXXX");
     if (!tmpl) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");

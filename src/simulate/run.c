@@ -62,6 +62,7 @@ static int prepare_out(const lm_sim_opt_t *opt, const char *out, char *root, siz
     struct stat st;
     int fresh = 1;
     *staging = 0;
+    if (lm_mkdir_parents(out, err)) return err->code;
     if (stat(out, &st) == 0) {
         if (!S_ISDIR(st.st_mode))
             return lm_err_set(err, LM_ECREATE, out, 0, 0, "exists and is not a directory");

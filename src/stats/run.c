@@ -169,6 +169,7 @@ static void write_visits(const lm_cohort_t *co, FILE *f)
  * written: a failure part-way leaves no table behind. */
 static int write_all(run_ctx_t *c, lm_err_t *err)
 {
+    if (lm_mkdir_parents(c->opt->out, err)) return err->code;
     if (mkdir(c->opt->out, 0777) != 0 && errno != EEXIST)
         return lm_err_set(err, LM_ECREATE, c->opt->out, 0, 0, "cannot create folder: %s",
                           strerror(errno));

@@ -177,6 +177,33 @@ static void test_tmp_registry(void **state)
     lm_tmp_unregister(c);
 }
 
+static void test_mkdir_parents(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lumen-mkdir-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256], probe[256];
+    lm_err_t e;
+    lm_err_clear(&e);
+    snprintf(path, sizeof(path), "%s/a/b//c/out.tsv", dir);
+    assert_int_equal(lm_mkdir_parents(path, &e), 0);
+    snprintf(probe, sizeof(probe), "%s/a/b/c", dir);
+    assert_int_equal(access(probe, F_OK), 0);
+    snprintf(probe, sizeof(probe), "%s/a/b/c/out.tsv", dir);
+    assert_int_not_equal(access(probe, F_OK), 0); /* the last component is not made */
+    assert_int_equal(lm_mkdir_parents("relative-name", &e), 0);
+    /* A file in the way is LM_ECREATE naming it. */
+    snprintf(probe, sizeof(probe), "%s/file", dir);
+    FILE *f = fopen(probe, "w");
+    fclose(f);
+    snprintf(path, sizeof(path), "%s/file/x/out", dir);
+    assert_int_equal(lm_mkdir_parents(path, &e), LM_ECREATE);
+    assert_string_equal(e.path, probe);
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_threads_resolve(void **state)
 {
     (void)state;
@@ -187,15 +214,11 @@ static void test_threads_resolve(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_format),
-        cmocka_unit_test(test_exit_codes),
-        cmocka_unit_test(test_md5),
-        cmocka_unit_test(test_rng_streams),
-        cmocka_unit_test(test_mix64),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_afile),
-        cmocka_unit_test(test_tmp_registry),
-        cmocka_unit_test(test_threads_resolve),
+        cmocka_unit_test(test_err_format),    cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_md5),           cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_mix64),         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_afile),         cmocka_unit_test(test_tmp_registry),
+        cmocka_unit_test(test_mkdir_parents), cmocka_unit_test(test_threads_resolve),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,37 @@
+/* SPDX-License-Identifier: MIT */
+/* Folder helpers shared by the stages that write output folders. */
+#include <errno.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "lumen/util.h"
+
+int lm_mkdir_parents(const char *path, lm_err_t *err)
+{
+    char *p = strdup(path);
+    if (!p) return lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
+    /* Drop trailing slashes and the last component: what remains are the parents. */
+    size_t n = strlen(p);
+    while (n > 1 && p[n - 1] == '/') p[--n] = '\0';
+    char *last = strrchr(p, '/');
+    int rc = 0;
+    if (last && last != p) {
+        *last = '\0';
+        for (char *s = p + 1; !rc; s++) {
+            int end = *s == '\0';
+            if (*s != '/' && !end) continue;
+            *s = '\0';
+            struct stat st;
+            if (mkdir(p, 0777) != 0 && errno != EEXIST)
+                rc = lm_err_set(err, LM_ECREATE, p, 0, 0, "cannot create folder: %s",
+                                strerror(errno));
+            else if (stat(p, &st) != 0 || !S_ISDIR(st.st_mode))
+                rc = lm_err_set(err, LM_ECREATE, p, 0, 0, "exists and is not a folder");
+            if (end) break;
+            *s = '/';
+        }
+    }
+    free(p);
+    return rc;
+}
