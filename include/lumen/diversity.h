@@ -130,8 +130,8 @@ typedef struct lm_div_pcoa {
 /**
  * PCoA as skbio.stats.ordination.pcoa (method "eigh"): centre -D^2/2 by rows and columns,
  * take all eigenpairs (gsl_eigen_symmv), and zero the axes whose eigenvalue is negative
- * or within 1e-8 of zero. Each axis's sign is fixed so that its largest-magnitude
- * coordinate is positive (skbio's sign is arbitrary). D is n x n row-major.
+ * or within 1e-8 of zero. Each axis's sign is fixed so that its first coordinate within
+ * 1e-6 of the largest magnitude is positive (skbio's sign is arbitrary). D is n x n row-major.
  * Returns 0, LM_ENOMEM, or LM_EFORMAT for a non-finite distance.
  */
 int lm_div_pcoa(const double *D, size_t n, lm_div_pcoa_t *out, lm_err_t *err) LM_MUST_CHECK;

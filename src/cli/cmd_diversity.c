@@ -40,7 +40,7 @@ static const char div_usage[] =
     "  pcoa_METRIC.tsv      sample-id, PC1..PCk: coordinates as skbio's pcoa (eigenvectors\n"
     "                       of the Gower-centred -D^2/2 scaled by sqrt(eigenvalue); axes\n"
     "                       with negative eigenvalues are 0; each axis's sign is fixed so\n"
-    "                       its largest coordinate is positive)\n"
+    "                       its largest coordinate (the first, on near ties) is positive)\n"
     "  pcoa_METRIC_axes.tsv axis, eigenvalue (as skbio: negatives and |x| <= 1e-8 set to\n"
     "                       0), proportion_explained (eigenvalue / sum of eigenvalues),\n"
     "                       raw_eigenvalue (negatives kept): one row per axis\n"

@@ -88,7 +88,7 @@ static int list_samples(const char *dir, sample_file_t **out, size_t *n, lm_err_
     }
     closedir(d);
     if (!rc && !ns) rc = lm_err_set(err, LM_ENOINPUT, path, 0, 0, "no <sample>.fasta.gz files");
-    qsort(s, ns, sizeof(*s), cmp_sample);
+    if (ns) qsort(s, ns, sizeof(*s), cmp_sample);
     for (size_t i = 1; !rc && i < ns; i++)
         if (strcmp(s[i].id, s[i - 1].id) == 0)
             rc = lm_err_set(err, LM_EFORMAT, s[i].path, 0, 0, "sample '%s' has two files", s[i].id);

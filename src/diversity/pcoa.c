@@ -78,10 +78,14 @@ int lm_div_pcoa(const double *D, size_t n, lm_div_pcoa_t *out, lm_err_t *err)
     for (size_t k = 0; k < n; k++) {
         out->proportion[k] = sum > 0 ? out->eigvals[k] / sum : NAN;
         if (out->eigvals[k] <= 0) continue;
-        /* Fix the arbitrary sign: the largest-magnitude entry (first on ties) is positive. */
+        /* Fix the arbitrary sign: the first entry within 1e-6 (relative) of the largest
+         * magnitude is positive. The tolerance keeps rounding noise from choosing between
+         * entries that are equal in exact arithmetic. */
+        double big = 0;
+        for (size_t i = 0; i < n; i++)
+            if (fabs(gsl_matrix_get(V, i, k)) > big) big = fabs(gsl_matrix_get(V, i, k));
         size_t best = 0;
-        for (size_t i = 1; i < n; i++)
-            if (fabs(gsl_matrix_get(V, i, k)) > fabs(gsl_matrix_get(V, best, k))) best = i;
+        while (best + 1 < n && fabs(gsl_matrix_get(V, best, k)) < big * (1 - 1e-6)) best++;
         double sign = gsl_matrix_get(V, best, k) < 0 ? -1.0 : 1.0, root = sqrt(out->eigvals[k]);
         for (size_t i = 0; i < n; i++)
             out->coords[i * n + k] = sign * gsl_matrix_get(V, i, k) * root + 0.0;

@@ -87,7 +87,7 @@ lm_table_t *lm_table_create(size_t n_features, const char *const *feature_ids, s
             LM_BUG(err, "triplet %zu out of range", k);
             goto fail;
         }
-    qsort(trip, n_trip, sizeof(*trip), cmp_trip_feature);
+    if (n_trip) qsort(trip, n_trip, sizeof(*trip), cmp_trip_feature);
     /* Merge duplicates and drop zeros in place. */
     size_t nnz = 0;
     for (size_t k = 0; k < n_trip; k++) {

@@ -113,6 +113,13 @@ static int parse_row(tsv_state_t *st, char *line, lm_err_t *err)
                           have == 1 ? "" : "s", st->ns);
     *tab = 0;
     if (!*line) return lm_err_set(err, LM_EFORMAT, st->path, st->line, 0, "empty feature ID");
+    if (st->nf == st->fcap) {
+        size_t cap = st->fcap ? 2 * st->fcap : 1024;
+        char **f = realloc(st->fids, cap * sizeof(*f));
+        if (!f) return lm_err_set(err, LM_ENOMEM, st->path, 0, 0, "out of memory");
+        st->fids = f;
+        st->fcap = cap;
+    }
     char *id = strdup(line);
     if (!id) return lm_err_set(err, LM_ENOMEM, st->path, 0, 0, "out of memory");
     int ret;
@@ -126,14 +133,8 @@ static int parse_row(tsv_state_t *st, char *line, lm_err_t *err)
         return rc;
     }
     kh_val(st->seen, k) = st->line;
-    if (st->nf == st->fcap) {
-        size_t cap = st->fcap ? 2 * st->fcap : 1024;
-        char **f = realloc(st->fids, cap * sizeof(*f));
-        if (!f) return lm_err_set(err, LM_ENOMEM, st->path, 0, 0, "out of memory");
-        st->fids = f;
-        st->fcap = cap;
-    }
-    st->fids[st->nf] = id;
+    /* Owned by fids from here on, whatever happens to the rest of the row. */
+    st->fids[st->nf++] = id;
     char *p = tab + 1;
     for (size_t j = 0; j < st->ns; j++) {
         char *end = strchr(p, '\t');
@@ -152,11 +153,10 @@ static int parse_row(tsv_state_t *st, char *line, lm_err_t *err)
                 st->trip = t;
                 st->tcap = cap;
             }
-            st->trip[st->nt++] = (lm_triplet_t){(uint32_t)st->nf, (uint32_t)j, v};
+            st->trip[st->nt++] = (lm_triplet_t){(uint32_t)(st->nf - 1), (uint32_t)j, v};
         }
         p = end + 1;
     }
-    st->nf++;
     return 0;
 }
 
