@@ -8,6 +8,7 @@
 #include <sys/stat.h>
 
 #include <gsl/gsl_errno.h>
+#include <omp.h>
 
 #include "cli.h"
 #include "lumen/diversity.h"
@@ -273,7 +274,9 @@ static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t 
     lm_div_beta_opt_init(&bo);
     bo.pseudocount = a->pseudocount;
     bo.threads = threads;
+    double t0 = omp_get_wtime();
     if ((rc = lm_div_beta_opt_check(&bo, err)) || (rc = lm_div_beta(&s, &bo, D, err))) goto done;
+    lm_log_debug("beta diversity: %.3f s", omp_get_wtime() - t0);
 
     if ((rc = make_dir(a->out, err))) goto done;
     if (!(path = join(a->out, "alpha", ".tsv"))) goto oom;
@@ -282,10 +285,14 @@ static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t 
         if (!D[m]) continue;
         free(path);
         if (!(path = join(a->out, lm_div_metric_name(m), ".tsv"))) goto oom;
+        t0 = omp_get_wtime();
         if ((rc = lm_div_write_matrix(path, n, ids, D[m], threads, err))) goto done;
+        lm_log_debug("%s written: %.3f s", path, omp_get_wtime() - t0);
         if (a->no_pcoa || n < 2) continue;
         lm_div_pcoa_t p;
+        t0 = omp_get_wtime();
         if ((rc = lm_div_pcoa(D[m], n, &p, err))) goto done;
+        lm_log_debug("PCoA of %s: %.3f s", lm_div_metric_name(m), omp_get_wtime() - t0);
         free(path);
         free(path2);
         path2 = NULL;
@@ -346,7 +353,9 @@ int cmd_diversity(int argc, char **argv)
     gsl_set_error_handler_off();
     lm_err_t err;
     lm_err_clear(&err);
+    double t0 = omp_get_wtime();
     lm_table_t *t = lm_table_read_tsv(a.table, &err);
+    lm_log_debug("%s read: %.3f s", a.table, omp_get_wtime() - t0);
     if (!t) return cli_fail(&err);
     rc = run(&a, t, co.threads, &err);
     lm_table_destroy(t);

@@ -277,6 +277,64 @@ static void test_pcoa_negative(void **state)
     assert_int_equal(lm_div_pcoa(bad, 2, &p, &err), LM_EFORMAT);
 }
 
+static void check_format(double x)
+{
+    char want[64], got[64];
+    snprintf(want, sizeof(want), "%.17g", x);
+    lm_div_format_double(x, got);
+    if (strcmp(want, got) != 0) fail_msg("%.17g: got '%s', printf gives '%s'", x, got, want);
+}
+
+static void test_format_double(void **state)
+{
+    (void)state;
+    const double fixed[] = {0,
+                            1,
+                            0.5,
+                            0.1,
+                            1.0 / 3,
+                            2.0 / 3,
+                            0.8,
+                            1e-4,
+                            1e-5,
+                            9.999999999999999e-5,
+                            0.00010000000000000001,
+                            1e16,
+                            1e17,
+                            99999999999999999.0,
+                            123456789.125,
+                            2.5,
+                            -0.375,
+                            -1e-3,
+                            4.35e-5,
+                            7e22,
+                            1e-300,
+                            5e-324,
+                            0.30000000000000004,
+                            1234567890123456.75,
+                            1234567890123456.25,
+                            9007199254740993.0};
+    for (size_t i = 0; i < N(fixed); i++) check_format(fixed[i]);
+    char buf[64];
+    lm_div_format_double(NAN, buf);
+    assert_string_equal(buf, "nan");
+    lm_div_format_double(-NAN, buf);
+    assert_string_equal(buf, "nan");
+    /* Random doubles over every magnitude the fast path takes, and ratios of small
+     * integers (what Bray-Curtis and Jaccard produce). */
+    gsl_rng *r = lm_rng_create(1, 0);
+    for (int i = 0; i < 300000; i++) {
+        double x = gsl_rng_uniform(r) * pow(10.0, (double)gsl_rng_uniform_int(r, 26) - 7);
+        check_format(x);
+        uint64_t bits = ((uint64_t)gsl_rng_get(r) << 32) | gsl_rng_get(r);
+        memcpy(&x, &bits, sizeof(x));
+        if (isfinite(x)) check_format(x);
+        check_format((double)(1 + gsl_rng_uniform_int(r, 100000)) /
+                     (double)(1 + gsl_rng_uniform_int(r, 100000)));
+    }
+    gsl_rng_free(r);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -284,7 +342,7 @@ int main(void)
         cmocka_unit_test(test_beta_hand),       cmocka_unit_test(test_beta_sparse_equals_dense),
         cmocka_unit_test(test_beta_one_sample), cmocka_unit_test(test_subsample),
         cmocka_unit_test(test_rarefy_table),    cmocka_unit_test(test_pcoa_line),
-        cmocka_unit_test(test_pcoa_negative),
+        cmocka_unit_test(test_pcoa_negative),   cmocka_unit_test(test_format_double),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
