@@ -289,6 +289,9 @@ static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t 
         if ((rc = lm_div_write_matrix(path, n, ids, D[m], threads, err))) goto done;
         lm_log_debug("%s written: %.3f s", path, omp_get_wtime() - t0);
         if (a->no_pcoa || n < 2) continue;
+        if (n > 3000)
+            lm_log_warn(
+                "the PCoA of %zu samples grows as n^3 and may take long; --no-pcoa skips it", n);
         lm_div_pcoa_t p;
         t0 = omp_get_wtime();
         if ((rc = lm_div_pcoa(D[m], n, &p, err))) goto done;

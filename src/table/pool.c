@@ -15,6 +15,7 @@ KHASH_MAP_INIT_STR(pool_md5, uint32_t)
 typedef struct uniq {
     char md5[33];
     uint64_t size;
+    uint64_t line; /* of the header, for errors found while merging */
     char *seq;
 } uniq_t;
 
@@ -97,6 +98,7 @@ static int read_sample(const char *path, sample_slot_t *s)
                             "ID %s is not the MD5 of the sequence (%s)", u->md5, hex);
             break;
         }
+        u->line = rec.line;
         if (!(u->seq = strdup(rec.seq.s))) {
             rc = lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
             break;
@@ -112,6 +114,7 @@ static int read_sample(const char *path, sample_slot_t *s)
 typedef struct feat {
     char *md5, *seq;
     uint64_t total, samples;
+    size_t last; /* 1 + the last sample it was seen in */
 } feat_t;
 
 static int cmp_feat(const void *a, const void *b)
@@ -167,10 +170,16 @@ lm_table_t *lm_table_pool(size_t n_samples, const char *const *paths, const char
                     }
                     f = g;
                 }
-                f[nf] = (feat_t){u->md5, u->seq, 0, 0};
+                f[nf] = (feat_t){u->md5, u->seq, 0, 0, 0};
                 kh_val(h, it) = (uint32_t)nf++;
             }
             feat_t *x = &f[kh_val(h, it)];
+            if (x->last == j + 1) {
+                rc = lm_err_set(err, LM_EFORMAT, paths[j], u->line, 0,
+                                "%s appears twice in one sample", u->md5);
+                break;
+            }
+            x->last = j + 1;
             x->total += u->size;
             x->samples++;
             trip[nt++] = (lm_triplet_t){kh_val(h, it), (uint32_t)j, u->size};

@@ -91,6 +91,7 @@ badu() {
 }
 badu "no size" "S2.fasta.gz:3: header '$(md5 $B)' is not 'MD5;size=N'" ">$(md5 $A);size=2\n$A\n>$(md5 $B)\n$B\n"
 badu "wrong MD5" "S2.fasta.gz:1: ID $(md5 $B) is not the MD5 of the sequence" ">$(md5 $B);size=2\n$A\n"
+badu "MD5 twice in a sample" "S2.fasta.gz:3: $(md5 $A) appears twice in one sample" ">$(md5 $A);size=2\n$A\n>$(md5 $A);size=1\n$A\n"
 badu "size 0" "S2.fasta.gz:1: header .* is not 'MD5;size=N'" ">$(md5 $A);size=0\n$A\n"
 mkdir -p "$WORK/empty/uniques"
 run "$LUMEN" table --reads "$WORK/empty" --out "$WORK/eo"; expect_rc "no uniques files" 66
