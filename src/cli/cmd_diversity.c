@@ -249,11 +249,16 @@ static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t 
             lm_log_warn("sample '%s' dropped (%llu counts: %s)", lm_table_sample_id(in, j),
                         (unsigned long long)lm_table_sample_total(in, j),
                         lm_table_sample_total(in, j) ? reason : "empty");
+    if (n == 0) {
+        rc = a->depth > 0 ? lm_err_set(err, LM_EUSAGE, NULL, 0, 0,
+                                       "--depth %llu is above every sample's total",
+                                       (unsigned long long)depth)
+                          : lm_err_set(err, LM_EFORMAT, a->table, 0, 0, "every sample is empty");
+        goto done;
+    }
     ids = malloc((n ? n : 1) * sizeof(*ids));
     alpha = malloc((n ? n : 1) * sizeof(*alpha));
-    uint64_t *dense = calloc(nf ? nf : 1, sizeof(uint64_t));
-    if (!ids || !alpha || !dense) {
-        free(dense);
+    if (!ids || !alpha) {
         rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
@@ -264,7 +269,6 @@ static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t 
         /* Alpha metrics only see non-zero counts, so the sparse row is enough. */
         lm_div_alpha(s.val + s.ptr[j], s.ptr[j + 1] - s.ptr[j], a->base, &alpha[j]);
     }
-    free(dense);
     for (int m = 0; m < LM_DIV_NMETRICS; m++)
         if (a->want[m] && !(D[m] = malloc((n ? n * n : 1) * sizeof(double)))) {
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory (%zu samples)", n);

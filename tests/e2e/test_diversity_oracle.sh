@@ -193,6 +193,9 @@ run "$LUMEN" diversity --table "$WORK/t1.tsv"; expect_rc "no --out" 64
 run "$LUMEN" diversity --table "$WORK/t1.tsv" --out "$WORK/x" --depth 5 --no-rarefy; expect_rc "--depth with --no-rarefy" 64
 run "$LUMEN" diversity --table "$WORK/t1.tsv" --out "$WORK/x" --metrics bray; expect_rc "unknown metric" 64
 run "$LUMEN" diversity --table "$WORK/nope.tsv" --out "$WORK/x"; expect_rc "missing table" 66
+run "$LUMEN" diversity --table "$WORK/t1.tsv" --out "$WORK/x" --depth 100000000; expect_rc "depth above every sample" 64
+expect_err "depth above every sample" "above every sample's total"
+[ -e "$WORK/x" ] && not_ok "output folder made despite the error" || ok "no output folder after the error"
 run "$LUMEN" diversity --table "$WORK/t1.tsv" --out "$WORK/m" --no-rarefy --metrics jaccard --no-pcoa
 expect_rc "--metrics jaccard --no-pcoa" 0
 [ "$(cd "$WORK/m" && ls | tr '\n' ' ')" = "alpha.tsv dropped_samples.tsv jaccard.tsv " ] \
