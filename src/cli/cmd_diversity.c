@@ -300,6 +300,12 @@ static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t 
         t0 = omp_get_wtime();
         if ((rc = lm_div_pcoa(D[m], n, &p, err))) goto done;
         lm_log_debug("PCoA of %s: %.3f s", lm_div_metric_name(m), omp_get_wtime() - t0);
+        size_t neg = 0;
+        for (size_t k = 0; k < n; k++) neg += p.raw_eigvals[k] < -1e-8;
+        if (neg) /* as skbio warns: their axes are zero; compare them with the largest */
+            lm_log_info("PCoA of %s: %zu negative eigenvalues (smallest %g, largest %g), "
+                        "listed as raw_eigenvalue",
+                        lm_div_metric_name(m), neg, p.raw_eigvals[n - 1], p.raw_eigvals[0]);
         free(path);
         free(path2);
         path2 = NULL;
