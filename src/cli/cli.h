@@ -78,5 +78,8 @@ int cmd_qc(int argc, char **argv);
 int cmd_reads(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
+int cmd_table(int argc, char **argv);
+int cmd_taxa(int argc, char **argv);
+int cmd_diversity(int argc, char **argv);
 
 #endif

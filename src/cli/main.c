@@ -14,6 +14,9 @@ const cli_command_t cli_commands[] = {
     {"stats", cmd_stats, "cohort join and statistics: correlations, arm tests, PERMANOVA, "
                          "survival"},
     {"simulate", cmd_simulate, "simulate a cohort: 16S read pairs and clinical tables, known truth"},
+    {"table", cmd_table, "pool per-sample uniques into a feature table (TSV and BIOM)"},
+    {"taxa", cmd_taxa, "collapse a feature table to each taxonomic rank"},
+    {"diversity", cmd_diversity, "rarefaction, alpha and beta diversity, PCoA"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},
