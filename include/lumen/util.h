@@ -164,6 +164,14 @@ void lm_tmp_unregister(int slot);
 void lm_signals_install(void);
 
 /**
+ * The permissions a new file (dir = 0) or folder (dir = 1) gets under the process umask:
+ * 0666 or 0777 less the umask. mkstemp() and mkdtemp() create 0600/0700 entries, which
+ * would leave results unreadable by the group once renamed into place; callers fchmod or
+ * chmod their temporary entries to this. Thread-safe.
+ */
+unsigned lm_default_mode(int dir);
+
+/**
  * Create the folders above `path` that do not exist yet (as `mkdir -p "$(dirname path)"`),
  * so that an output named a/b/out can be created. Returns 0, or LM_ECREATE naming the
  * folder that could not be made.

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <htslib/bgzf.h>
@@ -55,6 +56,7 @@ lm_seq_writer_t *lm_seqw_open(const char *path, lm_seqfmt_t fmt, int threads, lm
         writer_free(w);
         return NULL;
     }
+    fchmod(fd, (mode_t)lm_default_mode(0));
     close(fd);
     w->slot = lm_tmp_register(w->tmp);
     w->fp = bgzf_open(w->tmp, ends_with(path, ".gz") ? "w6" : "wu");

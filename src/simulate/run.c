@@ -85,6 +85,8 @@ static int prepare_out(const lm_sim_opt_t *opt, const char *out, char *root, siz
     if (!mkdtemp(root))
         return lm_err_set(err, LM_ECREATE, out, 0, 0, "cannot create output directory: %s",
                           strerror(errno));
+    /* mkdtemp makes it 0700; it becomes the output folder, so give it the usual mode. */
+    chmod(root, (mode_t)lm_default_mode(1));
     *staging = 1;
     return 0;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include "lumen/util.h"
@@ -80,6 +81,7 @@ lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
         lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(errno));
         goto fail;
     }
+    fchmod(fd, (mode_t)lm_default_mode(0));
     f->slot = lm_tmp_register(f->tmp);
     f->fp = fdopen(fd, "w");
     if (!f->fp) {

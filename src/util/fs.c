@@ -1,11 +1,29 @@
 /* SPDX-License-Identifier: MIT */
 /* Folder helpers shared by the stages that write output folders. */
 #include <errno.h>
+#include <pthread.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
 
 #include "lumen/util.h"
+
+static mode_t g_umask;
+static pthread_once_t g_umask_once = PTHREAD_ONCE_INIT;
+
+/* umask() can only be read by setting it, so it is read once, before any thread could
+ * create files under a temporarily changed mask. */
+static void read_umask(void)
+{
+    g_umask = umask(022);
+    umask(g_umask);
+}
+
+unsigned lm_default_mode(int dir)
+{
+    pthread_once(&g_umask_once, read_umask);
+    return (unsigned)((dir ? 0777 : 0666) & ~g_umask);
+}
 
 int lm_mkdir_parents(const char *path, lm_err_t *err)
 {

@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cmocka.h>
@@ -150,6 +151,9 @@ static void test_afile(void **state)
     assert_non_null(f);
     fputs("whole\n", lm_afile_stream(f));
     assert_int_equal(lm_afile_commit(f, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_int_equal(st.st_mode & 0777, lm_default_mode(0)); /* not mkstemp's 0600 */
     FILE *in = fopen(path, "r");
     char line[32] = {0};
     assert_non_null(fgets(line, sizeof(line), in));
