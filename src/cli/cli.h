@@ -75,5 +75,7 @@ int cli_parse_int(const char *opt, const char *arg, long min, long max, long *ou
 int cmd_help(int argc, char **argv);
 int cmd_version(int argc, char **argv);
 int cmd_qc(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 #endif

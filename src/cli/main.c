@@ -10,6 +10,8 @@
 
 const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
+    {"index", cmd_index, "build the k-mer reference index for classify"},
+    {"classify", cmd_classify, "assign taxonomy with the RDP naive Bayesian classifier"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},
