@@ -12,18 +12,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include "lumen/classify.h"
+#include "classify_internal.h"
 #include "lumen/seqio.h"
-
-struct lm_cls_buf {
-    double *score; /* per leaf */
-    uint32_t *words;
-    uint32_t *pick; /* a trial's draws: indices into words */
-    char *rc;
-    size_t cap; /* of words and rc */
-    gsl_rng *rng;
-    uint32_t nleaves;
-};
 
 void lm_cls_opt_init(lm_cls_opt_t *opt)
 {
@@ -57,11 +47,13 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
     if (!b) return NULL;
     b->nleaves = lm_kidx_n_leaves(idx);
     b->score = malloc(b->nleaves * sizeof(double));
+    b->slot = malloc(b->nleaves * sizeof(int32_t));
     b->rng = lm_rng_create(LM_DEFAULT_SEED, 0);
-    if (!b->score || !b->rng) {
+    if (!b->score || !b->slot || !b->rng) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
+    for (uint32_t g = 0; g < b->nleaves; g++) b->slot[g] = -1;
     return b;
 }
 
@@ -69,6 +61,9 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
 {
     if (!b) return;
     free(b->score);
+    free(b->slot);
+    free(b->vec);
+    free(b->bound);
     free(b->words);
     free(b->rc);
     free(b->pick);
@@ -90,14 +85,19 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     uint32_t *p = realloc(b->pick, cap * sizeof(uint32_t));
     if (!p) return -1;
     b->pick = p;
+    float *v = realloc(b->vec, cap * CLS_CAND * sizeof(float));
+    if (!v) return -1;
+    b->vec = v;
+    double *bd = realloc(b->bound, cap * sizeof(double));
+    if (!bd) return -1;
+    b->bound = bd;
     b->cap = cap;
     return 0;
 }
 
-/* The best leaf for words w[0..n) (or w[pick[i]] when pick is given); *best_score gets
- * its score without the leaf-independent sum of log P_w. */
-static uint32_t best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
-                          const uint32_t *pick, size_t n, double *best_score)
+/* The total leaves out the leaf-independent sum of log P_w. */
+uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
+                       const uint32_t *pick, size_t n, double *best_score)
 {
     double *s = b->score;
     memset(s, 0, b->nleaves * sizeof(double));
@@ -120,6 +120,23 @@ static uint32_t best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t 
     return best;
 }
 
+/* Credit one trial won by leaf g with score sc. RDP picks one of several leaves tied for
+ * the best score at random; each tied leaf gets an equal share here, which is the
+ * expectation of RDP's draw without its noise, and needs no random numbers. */
+void cls_tie_credit(const lm_kidx_t *idx, const lm_cls_buf_t *b, size_t m, uint32_t g, double sc,
+                    const uint32_t *taxon, double *hits)
+{
+    uint32_t nt = 0, on[LM_NRANKS] = {0};
+    const double dn = (double)m;
+    for (uint32_t h = g; h < b->nleaves; h++) {
+        if (b->score[h] - dn * lm_kidx_leaf_lognorm(idx, h) != sc) continue;
+        nt++;
+        for (int r = 0; r < LM_NRANKS; r++)
+            on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, h, r) == taxon[r];
+    }
+    for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
+}
+
 /* FNV-1a over the sequence: the bootstrap seed depends on the bases alone. */
 static uint64_t seq_hash(const char *s, size_t len)
 {
@@ -138,20 +155,21 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     const int k = lm_kidx_k(idx);
     size_t n = lm_kmer_encode(seq, len, k, b->words);
     double fwd_score = 0.0;
-    uint32_t best = n ? best_leaf(idx, b, b->words, NULL, n, &fwd_score) : UINT32_MAX;
+    uint32_t best = n ? cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score) : UINT32_MAX;
     if (opt->both_strands) {
         lm_revcomp(seq, len, b->rc);
         size_t nr = lm_kmer_encode(b->rc, len, k, b->words);
         double rev_score = 0.0;
-        uint32_t rbest = nr ? best_leaf(idx, b, b->words, NULL, nr, &rev_score) : UINT32_MAX;
+        uint32_t rbest = nr ? cls_best_leaf(idx, b, b->words, NULL, nr, &rev_score) : UINT32_MAX;
         /* Compare per word so strands with different word counts are comparable. */
         if (nr && (!n || rev_score / (double)nr > fwd_score / (double)n)) {
             res->reverse = 1;
             best = rbest;
             n = nr;
             seq = b->rc;
-        } else if (n) {
+        } else if (n) { /* back to the forward strand's words and sums */
             n = lm_kmer_encode(seq, len, k, b->words);
+            cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score);
         }
     }
     res->words = (uint32_t)n;
@@ -159,23 +177,20 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     res->leaf = best;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = lm_kidx_leaf_path(idx, best, r);
 
+    cls_boot_prepare(idx, b, n);
     size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     uint32_t *pick = b->pick; /* m <= len + min_words, reserved above */
     lm_rng_reseed(b->rng, opt->seed, seq_hash(seq, len));
-    int hits[LM_NRANKS] = {0};
+    double hits[LM_NRANKS] = {0};
     for (int t = 0; t < opt->bootstraps; t++) {
         for (size_t i = 0; i < m; i++) pick[i] = (uint32_t)gsl_rng_uniform_int(b->rng, n);
-        double sc;
-        uint32_t g = best_leaf(idx, b, b->words, pick, m, &sc);
-        for (int r = 0; r < LM_NRANKS; r++)
-            if (res->taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == res->taxon[r])
-                hits[r]++;
+        cls_boot_trial(idx, b, m, res->taxon, hits);
     }
     res->depth = 0;
     int cut = 0;
     for (int r = 0; r < LM_NRANKS; r++) {
         if (res->taxon[r] == UINT32_MAX) continue;
-        res->conf[r] = (double)hits[r] / (double)opt->bootstraps;
+        res->conf[r] = hits[r] / (double)opt->bootstraps;
         /* A gap (an empty rank of the reference) neither passes nor stops the lineage. */
         if (!cut && res->conf[r] >= opt->confidence - 1e-12)
             res->depth = r + 1;
