@@ -6,22 +6,30 @@
 
 #include "lumen/classify.h"
 
-/* Leaves kept as candidates for the bootstrap trials (see boot.c). */
-#define CLS_CAND 32
+/* Leaves are grouped in blocks of CLS_BLK consecutive leaves (related genera, since
+ * leaves are numbered in taxonomy order); CLS_CBLK blocks are evaluated in full in every
+ * bootstrap trial, the others only when their bound says they could win (boot.c). */
+#define CLS_BLK  16
+#define CLS_CBLK 4
+#define CLS_CAND (CLS_BLK * CLS_CBLK)
 
 struct lm_cls_buf {
     double *score; /* per leaf: summed word scores of the last pass */
-    int32_t *slot; /* per leaf: its candidate slot, or -1 */
+    float *lam;    /* per leaf: log(N_g + 1) */
+    float *absent; /* per block: the most a word a leaf lacks gives it, -min log(N_g + 1) */
+    uint32_t nleaves, nblk;
     uint32_t *words;
     uint32_t *pick; /* a trial's draws: indices into words */
     char *rc;
-    float *vec;    /* per query word: its score for each candidate (cap x CLS_CAND) */
-    double *bound; /* per query word: the most it can add to any other leaf */
-    size_t cap;    /* of words, pick, rc, vec rows and bound */
-    uint32_t cand[CLS_CAND];
-    uint32_t ncand;
+    size_t cap;       /* words the per-word tables below hold */
+    float *bmax;      /* per word and block: the most the word adds to a leaf of the block */
+    uint32_t *bstart; /* per word and block (+1): where the block starts in the word's list */
+    float *crow;      /* per word: its score for each candidate leaf (CLS_CAND) */
+    float *bound;     /* per block: a trial's bound */
+    uint32_t *evl;    /* leaves a trial summed outside the candidates */
+    uint32_t cblk[CLS_CBLK], ncblk;
+    uint32_t cand[CLS_CAND], ncand;
     gsl_rng *rng;
-    uint32_t nleaves;
 };
 
 /* Sum the scores of words w[0..n) (or w[pick[i]] if pick) into b->score and return the
@@ -29,17 +37,12 @@ struct lm_cls_buf {
 uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
-/* Add a trial won by leaf g (total sc, m words; b->score from that trial) to hits[],
- * sharing it among leaves tied with g. */
-void cls_tie_credit(const lm_kidx_t *idx, const lm_cls_buf_t *b, size_t m, uint32_t g, double sc,
-                    const uint32_t *taxon, double *hits);
+/* The full pass over b->words[0..n) that also fills the per-word block tables and picks
+ * the candidate blocks; returns the best leaf as cls_best_leaf() does. */
+uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
 
-/* After the full pass over b->words[0..n) (b->score holds its sums), choose candidates
- * and tabulate what each query word gives them and at most any other leaf. */
-void cls_boot_prepare(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n);
-
-/* One trial over the draws b->pick[0..m): the same winner and credit as cls_best_leaf()
- * plus cls_tie_credit() over all leaves, usually at the cost of m x CLS_CAND. */
+/* One trial over the draws b->pick[0..m): adds to hits[] exactly what the winner of a
+ * full pass over all leaves would, a tie shared equally among the tied leaves. */
 void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, const uint32_t *taxon,
                     double *hits);
 

@@ -45,15 +45,24 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
 {
     lm_cls_buf_t *b = calloc(1, sizeof(*b));
     if (!b) return NULL;
-    b->nleaves = lm_kidx_n_leaves(idx);
-    b->score = malloc(b->nleaves * sizeof(double));
-    b->slot = malloc(b->nleaves * sizeof(int32_t));
+    const uint32_t G = lm_kidx_n_leaves(idx), NB = (G + CLS_BLK - 1) / CLS_BLK;
+    b->nleaves = G;
+    b->nblk = NB;
+    b->score = malloc(G * sizeof(double));
+    b->lam = malloc(G * sizeof(float));
+    b->evl = malloc(G * sizeof(uint32_t));
+    b->absent = malloc(NB * sizeof(float));
+    b->bound = malloc(NB * sizeof(float));
     b->rng = lm_rng_create(LM_DEFAULT_SEED, 0);
-    if (!b->score || !b->slot || !b->rng) {
+    if (!b->score || !b->lam || !b->evl || !b->absent || !b->bound || !b->rng) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
-    for (uint32_t g = 0; g < b->nleaves; g++) b->slot[g] = -1;
+    for (uint32_t k = 0; k < NB; k++) b->absent[k] = -INFINITY;
+    for (uint32_t g = 0; g < G; g++) {
+        b->lam[g] = (float)lm_kidx_leaf_lognorm(idx, g);
+        if (-b->lam[g] > b->absent[g / CLS_BLK]) b->absent[g / CLS_BLK] = -b->lam[g];
+    }
     return b;
 }
 
@@ -61,9 +70,13 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
 {
     if (!b) return;
     free(b->score);
-    free(b->slot);
-    free(b->vec);
+    free(b->lam);
+    free(b->evl);
+    free(b->absent);
     free(b->bound);
+    free(b->bmax);
+    free(b->bstart);
+    free(b->crow);
     free(b->words);
     free(b->rc);
     free(b->pick);
@@ -85,12 +98,15 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     uint32_t *p = realloc(b->pick, cap * sizeof(uint32_t));
     if (!p) return -1;
     b->pick = p;
-    float *v = realloc(b->vec, cap * CLS_CAND * sizeof(float));
-    if (!v) return -1;
-    b->vec = v;
-    double *bd = realloc(b->bound, cap * sizeof(double));
-    if (!bd) return -1;
-    b->bound = bd;
+    float *bm = realloc(b->bmax, cap * b->nblk * sizeof(float));
+    if (!bm) return -1;
+    b->bmax = bm;
+    uint32_t *bs = realloc(b->bstart, cap * (b->nblk + 1) * sizeof(uint32_t));
+    if (!bs) return -1;
+    b->bstart = bs;
+    float *cr = realloc(b->crow, cap * CLS_CAND * sizeof(float));
+    if (!cr) return -1;
+    b->crow = cr;
     b->cap = cap;
     return 0;
 }
@@ -120,23 +136,6 @@ uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
     return best;
 }
 
-/* Credit one trial won by leaf g with score sc. RDP picks one of several leaves tied for
- * the best score at random; each tied leaf gets an equal share here, which is the
- * expectation of RDP's draw without its noise, and needs no random numbers. */
-void cls_tie_credit(const lm_kidx_t *idx, const lm_cls_buf_t *b, size_t m, uint32_t g, double sc,
-                    const uint32_t *taxon, double *hits)
-{
-    uint32_t nt = 0, on[LM_NRANKS] = {0};
-    const double dn = (double)m;
-    for (uint32_t h = g; h < b->nleaves; h++) {
-        if (b->score[h] - dn * lm_kidx_leaf_lognorm(idx, h) != sc) continue;
-        nt++;
-        for (int r = 0; r < LM_NRANKS; r++)
-            on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, h, r) == taxon[r];
-    }
-    for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
-}
-
 /* FNV-1a over the sequence: the bootstrap seed depends on the bases alone. */
 static uint64_t seq_hash(const char *s, size_t len)
 {
@@ -154,30 +153,28 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     if (reserve(b, len + (size_t)opt->min_words)) return LM_ENOMEM;
     const int k = lm_kidx_k(idx);
     size_t n = lm_kmer_encode(seq, len, k, b->words);
-    double fwd_score = 0.0;
-    uint32_t best = n ? cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score) : UINT32_MAX;
     if (opt->both_strands) {
+        double fwd_score = 0.0, rev_score = 0.0;
+        if (n) cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score);
         lm_revcomp(seq, len, b->rc);
         size_t nr = lm_kmer_encode(b->rc, len, k, b->words);
-        double rev_score = 0.0;
-        uint32_t rbest = nr ? cls_best_leaf(idx, b, b->words, NULL, nr, &rev_score) : UINT32_MAX;
+        if (nr) cls_best_leaf(idx, b, b->words, NULL, nr, &rev_score);
         /* Compare per word so strands with different word counts are comparable. */
         if (nr && (!n || rev_score / (double)nr > fwd_score / (double)n)) {
             res->reverse = 1;
-            best = rbest;
             n = nr;
             seq = b->rc;
-        } else if (n) { /* back to the forward strand's words and sums */
+        } else if (n) { /* back to the forward strand's words */
             n = lm_kmer_encode(seq, len, k, b->words);
-            cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score);
         }
     }
+    double best_score;
+    uint32_t best = n ? cls_full_pass(idx, b, n, &best_score) : UINT32_MAX;
     res->words = (uint32_t)n;
     if (!n) return 0;
     res->leaf = best;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = lm_kidx_leaf_path(idx, best, r);
 
-    cls_boot_prepare(idx, b, n);
     size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     uint32_t *pick = b->pick; /* m <= len + min_words, reserved above */
     lm_rng_reseed(b->rng, opt->seed, seq_hash(seq, len));
