@@ -94,7 +94,7 @@ done
 
 # Metrics at each threshold.
 table() {
-  awk -F'\t' -v th="$1" '
+  awk -F'\t' -v th="$1" -v main="${2:-results.tsv}" '
     function call(g, c) { return (c + 1e-9 >= th && g != "") ? g : "" }
     { n++; known = $3
       for (t = 0; t < 3; t++) {
@@ -118,8 +118,8 @@ table() {
           U[t] ? 100*O[t]/U[t] : 0, O[t], U[t], ag
         if (t == 0) lf = f; if (t == 1) rf = f
       }
-      if (th == 0.8) printf("%s %s %s\n", lf, rf, agree_l / n) > "check.txt"
-    }' results.tsv
+      if (th == 0.8 && main == "results.tsv") printf("%s %s %s\n", lf, rf, agree_l / n) > "check.txt"
+    }' "${2:-results.tsv}"
 }
 N=$(wc -l < results.tsv)
 NK=$(awk -F'\t' '$3==1' results.tsv | wc -l)
@@ -132,6 +132,26 @@ table 0.5
 echo
 echo "Time over the 10 folds ($THREADS threads where the tool has them): lumen index ${T_LUMEN_IDX}s + classify ${T_LUMEN}s;"
 echo "rdp_classifier train ${T_RDP_TRAIN}s + classify ${T_RDP}s; vsearch --sintax ${T_SINTAX}s."
+# Bootstrap noise: lumen again with other --seed values (LUMEN_SEEDS="2 3 4 5"); the
+# spread of its F shows how far apart two runs of the same method fall by chance.
+if [ -n "${LUMEN_SEEDS:-}" ]; then
+  echo
+  echo "lumen with other bootstrap seeds (threshold 0.8):"
+  echo
+  echo "| seed | genus precision | genus recall | genus F | over-classification | agreement with RDP |"
+  echo "|---|---|---|---|---|---|"
+  for seed in $LUMEN_SEEDS; do
+    : > seed$seed.tsv
+    for ((k = 0; k < FOLDS; k++)); do
+      d=fold$k
+      "$LUMEN" classify --index $d/train.lmi --in $d/test.fa --out $d/s$seed.tsv \
+        --details $d/s${seed}_details.tsv --seed "$seed" --threads "$THREADS" --quiet
+      awk -F'\t' 'NR==FNR {if (FNR>1) {g[$1]=$13; c[$1]=$14}; next}
+        ($1 in g) {$4=g[$1]; $5=c[$1]; print}' OFS='\t' $d/s${seed}_details.tsv results.tsv >> seed$seed.tsv
+    done
+    table 0.8 seed$seed.tsv | head -1 | sed "s/^| lumen | 0.80 /| $seed /"
+  done
+fi
 if [ "$CHECK" = --check ]; then
   read -r LF RF AG < check.txt
   awk -v lf="$LF" -v rf="$RF" -v ag="$AG" 'BEGIN{
