@@ -38,6 +38,8 @@ typedef struct lm_cls_opt {
     int bootstraps;    /**< trials (100) */
     int min_words;     /**< the least words a trial draws (5, RDP's) */
     int both_strands;  /**< also try the reverse complement; keep the better strand */
+    int exhaustive;    /**< score every leaf in every trial, as RDP does (slow; the fast
+                            path must give identical results, which tests check) */
     uint64_t seed;     /**< mixed with the sequence hash (LM_DEFAULT_SEED) */
 } lm_cls_opt_t;
 

@@ -199,6 +199,26 @@ double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g);
 /** The entries of k-mer w (w < 4^k); *n gets their number. */
 const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
 
+/** Leaves per block in the run summaries below: consecutive leaves, so related taxa. */
+#define LM_KIDX_BLOCK 16
+
+/** A run of a k-mer's entries that fall in one block of leaves, with the most the word
+ *  adds to any leaf of the block: max over the run of score - log(n_refs + 1), raised to
+ *  lm_kidx_block_absent() if some leaf of the block lacks the word. Built at load. */
+typedef struct lm_kidx_run {
+    uint32_t block;
+    uint32_t first; /**< index of the run's first entry within the word's entries */
+    float max;
+} lm_kidx_run_t;
+
+/** The block runs of k-mer w, in block order; *n gets their number. */
+const lm_kidx_run_t *lm_kidx_word_runs(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
+/** The number of blocks, ceil(n_leaves / LM_KIDX_BLOCK). */
+uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx);
+/** -min log(n_refs + 1) over the leaves of block b: the most a word adds to a leaf that
+ *  lacks it. */
+float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b);
+
 /* ---------------------------------------------------------------------------------- */
 /* k-mers                                                                             */
 /* ---------------------------------------------------------------------------------- */

@@ -71,60 +71,16 @@ static void candidate_rows(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n)
     }
 }
 
-uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
-{
-    const uint32_t G = b->nleaves, NB = b->nblk;
-    double *s = b->score;
-    memset(s, 0, G * sizeof(double));
-    for (size_t i = 0; i < n; i++) {
-        float *bm = b->bmax + i * NB;
-        uint32_t *bs = b->bstart + i * (NB + 1);
-        memcpy(bm, b->absent, NB * sizeof(float)); /* blocks whose leaves all lack w */
-        uint32_t cnt, next = 0, j = 0;
-        const lm_kidx_entry_t *e = lm_kidx_word(idx, b->words[i], &cnt);
-        /* Entries are sorted by leaf: take them a block at a time, keeping the block's
-         * maximum in a register rather than in memory on every entry. */
-        while (j < cnt) {
-            const uint32_t blk = e[j].leaf / CLS_BLK, end = (blk + 1) * CLS_BLK, j0 = j;
-            while (next <= blk) bs[next++] = j;
-            float mx = -INFINITY;
-            for (; j < cnt && e[j].leaf < end; j++) {
-                const uint32_t g = e[j].leaf;
-                s[g] += e[j].score;
-                const float t = e[j].score - b->lam[g];
-                mx = t > mx ? t : mx;
-            }
-            const uint32_t size = blk + 1 < NB ? CLS_BLK : G - blk * CLS_BLK;
-            if (j - j0 < size && b->absent[blk] > mx) mx = b->absent[blk];
-            bm[blk] = mx;
-        }
-        while (next <= NB) bs[next++] = cnt;
-    }
-    const double dn = (double)n;
-    uint32_t bl = 0;
-    double bv = -INFINITY, cv[CLS_CBLK];
-    b->ncblk = 0;
-    for (uint32_t g = 0; g < G; g++) {
-        double v = s[g] - dn * lm_kidx_leaf_lognorm(idx, g);
-        if (v > bv) {
-            bv = v;
-            bl = g;
-        }
-        keep_block(g / CLS_BLK, v, b->cblk, cv, &b->ncblk);
-    }
-    candidate_rows(idx, b, n);
-    *best = bv;
-    return bl;
-}
-
-/* Sum block blk leaf by leaf over the draws: tot[] gets each leaf's total. */
-static void block_totals(const lm_kidx_t *idx, const lm_cls_buf_t *b, size_t m, uint32_t blk,
-                         double *tot)
+/* Sum block blk leaf by leaf over words w[pick[i]] (or w[i] when pick is NULL), i < m: the
+ * same float terms in the same order as cls_best_leaf(). tot[] gets each leaf's total. */
+static void block_totals(const lm_kidx_t *idx, const lm_cls_buf_t *b, const uint32_t *pick,
+                         size_t m, uint32_t blk, double *tot)
 {
     double sl[CLS_BLK] = {0};
     for (size_t i = 0; i < m; i++) {
-        uint32_t p = b->pick[i], cnt;
-        const uint32_t *bs = b->bstart + (size_t)p * (b->nblk + 1);
+        const size_t p = pick ? pick[i] : i;
+        const uint32_t *bs = b->bstart + p * (b->nblk + 1);
+        uint32_t cnt;
         const lm_kidx_entry_t *e = lm_kidx_word(idx, b->words[p], &cnt);
         for (uint32_t j = bs[blk]; j < bs[blk + 1]; j++) sl[e[j].leaf % CLS_BLK] += e[j].score;
     }
@@ -133,6 +89,67 @@ static void block_totals(const lm_kidx_t *idx, const lm_cls_buf_t *b, size_t m, 
         uint32_t g = blk * CLS_BLK + o;
         tot[o] = g < b->nleaves ? sl[o] - dm * lm_kidx_leaf_lognorm(idx, g) : -INFINITY;
     }
+}
+
+/* The rounding a float bound summed over m words may hide. */
+static double bound_margin(double m, double bound)
+{
+    return m * (1e-5 + 2e-7 * (fabs(bound) + 1.0));
+}
+
+uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
+{
+    const uint32_t NB = b->nblk;
+    float *bound = b->bound;
+    memset(bound, 0, NB * sizeof(float));
+    /* Per word: its block maxima (from the index's run summaries) and where each block
+     * starts in its list; their sums bound every block over the whole query. */
+    for (size_t i = 0; i < n; i++) {
+        float *bm = b->bmax + i * NB;
+        uint32_t *bs = b->bstart + i * (NB + 1);
+        memcpy(bm, b->absent, NB * sizeof(float));
+        uint32_t nr, cnt, next = 0;
+        const lm_kidx_run_t *r = lm_kidx_word_runs(idx, b->words[i], &nr);
+        lm_kidx_word(idx, b->words[i], &cnt);
+        for (uint32_t q = 0; q < nr; q++) {
+            const uint32_t blk = r[q].block;
+            while (next <= blk) bs[next++] = r[q].first;
+            bm[blk] = r[q].max;
+        }
+        while (next <= NB) bs[next++] = cnt;
+        for (uint32_t k = 0; k < NB; k++) bound[k] += bm[k];
+    }
+    /* Sum blocks leaf by leaf, highest bound first, until no other block can reach the
+     * best leaf; the CLS_CBLK blocks with the best leaves become the trials' candidates. */
+    uint32_t *ord = b->evl; /* nleaves >= nblk entries */
+    for (uint32_t k = 0; k < NB; k++) {
+        uint32_t j = k;
+        for (; j > 0 && bound[ord[j - 1]] < bound[k]; j--) ord[j] = ord[j - 1];
+        ord[j] = k;
+    }
+    const double dn = (double)n;
+    const uint32_t want = NB < CLS_CBLK ? NB : CLS_CBLK;
+    uint32_t bl = 0;
+    double bv = -INFINITY, cv[CLS_CBLK];
+    b->ncblk = 0;
+    for (uint32_t q = 0; q < NB; q++) {
+        const uint32_t k = ord[q];
+        if (b->ncblk == want && bound[k] + bound_margin(dn, bound[k]) < bv) break;
+        double tot[CLS_BLK], kb = -INFINITY;
+        block_totals(idx, b, NULL, n, k, tot);
+        for (uint32_t o = 0; o < CLS_BLK; o++) {
+            const uint32_t g = k * CLS_BLK + o;
+            if (tot[o] > bv || (tot[o] == bv && g < bl)) { /* ties keep the lowest leaf */
+                bv = tot[o];
+                bl = g;
+            }
+            if (tot[o] > kb) kb = tot[o];
+        }
+        keep_block(k, kb, b->cblk, cv, &b->ncblk);
+    }
+    candidate_rows(idx, b, n);
+    *best = bv;
+    return bl;
 }
 
 static void credit(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon, uint32_t *on)
@@ -169,10 +186,9 @@ void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, const uint3
         for (c = 0; c < b->ncblk && b->cblk[c] != k; c++) {
         }
         if (c < b->ncblk) continue;
-        double bd = bound[k], margin = dm * (1e-5 + 2e-7 * (fabs(bd) + 1.0));
-        if (bd + margin < best) continue;
+        if (bound[k] + bound_margin(dm, bound[k]) < best) continue;
         double tot[CLS_BLK];
-        block_totals(idx, b, m, k, tot);
+        block_totals(idx, b, b->pick, m, k, tot);
         for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
             uint32_t g = k * CLS_BLK + o;
             b->score[g] = tot[o];

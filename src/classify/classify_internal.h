@@ -9,7 +9,7 @@
 /* Leaves are grouped in blocks of CLS_BLK consecutive leaves (related genera, since
  * leaves are numbered in taxonomy order); CLS_CBLK blocks are evaluated in full in every
  * bootstrap trial, the others only when their bound says they could win (boot.c). */
-#define CLS_BLK  16
+#define CLS_BLK  LM_KIDX_BLOCK
 #define CLS_CBLK 4
 #define CLS_CAND (CLS_BLK * CLS_CBLK)
 

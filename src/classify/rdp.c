@@ -21,6 +21,7 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->bootstraps = 100;
     opt->min_words = 5;
     opt->both_strands = 0;
+    opt->exhaustive = 0;
     opt->seed = LM_DEFAULT_SEED;
 }
 
@@ -49,20 +50,15 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
     b->nleaves = G;
     b->nblk = NB;
     b->score = malloc(G * sizeof(double));
-    b->lam = malloc(G * sizeof(float));
     b->evl = malloc(G * sizeof(uint32_t));
     b->absent = malloc(NB * sizeof(float));
     b->bound = malloc(NB * sizeof(float));
     b->rng = lm_rng_create(LM_DEFAULT_SEED, 0);
-    if (!b->score || !b->lam || !b->evl || !b->absent || !b->bound || !b->rng) {
+    if (!b->score || !b->evl || !b->absent || !b->bound || !b->rng) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
-    for (uint32_t k = 0; k < NB; k++) b->absent[k] = -INFINITY;
-    for (uint32_t g = 0; g < G; g++) {
-        b->lam[g] = (float)lm_kidx_leaf_lognorm(idx, g);
-        if (-b->lam[g] > b->absent[g / CLS_BLK]) b->absent[g / CLS_BLK] = -b->lam[g];
-    }
+    for (uint32_t k = 0; k < NB; k++) b->absent[k] = lm_kidx_block_absent(idx, k);
     return b;
 }
 
@@ -70,7 +66,6 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
 {
     if (!b) return;
     free(b->score);
-    free(b->lam);
     free(b->evl);
     free(b->absent);
     free(b->bound);
@@ -136,6 +131,22 @@ uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
     return best;
 }
 
+/* A trial the way RDP runs it: every leaf scored; a tie shared among the tied leaves. */
+static void exhaustive_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, const uint32_t *taxon,
+                             double *hits)
+{
+    double sc;
+    uint32_t g = cls_best_leaf(idx, b, b->words, b->pick, m, &sc), nt = 0, on[LM_NRANKS] = {0};
+    const double dm = (double)m;
+    for (uint32_t h = g; h < b->nleaves; h++) {
+        if (b->score[h] - dm * lm_kidx_leaf_lognorm(idx, h) != sc) continue;
+        nt++;
+        for (int r = 0; r < LM_NRANKS; r++)
+            on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, h, r) == taxon[r];
+    }
+    for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
+}
+
 /* FNV-1a over the sequence: the bootstrap seed depends on the bases alone. */
 static uint64_t seq_hash(const char *s, size_t len)
 {
@@ -169,7 +180,9 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
         }
     }
     double best_score;
-    uint32_t best = n ? cls_full_pass(idx, b, n, &best_score) : UINT32_MAX;
+    uint32_t best = !n                ? UINT32_MAX
+                    : opt->exhaustive ? cls_best_leaf(idx, b, b->words, NULL, n, &best_score)
+                                      : cls_full_pass(idx, b, n, &best_score);
     res->words = (uint32_t)n;
     if (!n) return 0;
     res->leaf = best;
@@ -181,7 +194,10 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     double hits[LM_NRANKS] = {0};
     for (int t = 0; t < opt->bootstraps; t++) {
         for (size_t i = 0; i < m; i++) pick[i] = (uint32_t)gsl_rng_uniform_int(b->rng, n);
-        cls_boot_trial(idx, b, m, res->taxon, hits);
+        if (opt->exhaustive)
+            exhaustive_trial(idx, b, m, res->taxon, hits);
+        else
+            cls_boot_trial(idx, b, m, res->taxon, hits);
     }
     res->depth = 0;
     int cut = 0;

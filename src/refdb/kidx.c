@@ -20,8 +20,12 @@ struct lm_kidx {
     const char *names;
     const uint32_t *off;
     const lm_kidx_entry_t *ent;
-    uint32_t *path;  /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
-    double *lognorm; /* log(n_refs + 1) per leaf */
+    uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
+    double *lognorm;     /* log(n_refs + 1) per leaf */
+    lm_kidx_run_t *runs; /* block runs of every word, in word order */
+    uint32_t *run_off;   /* 4^k + 1 offsets into runs */
+    float *absent;       /* per block */
+    uint32_t nblk;
 };
 
 static int bad(lm_err_t *err, const char *name, const char *what)
@@ -53,6 +57,58 @@ static int check_header(const lm_kidx_t *x, const char *name, kidx_layout_t *lay
     if (h->n_taxa == 0 || h->n_leaves == 0 || h->n_leaves > h->n_taxa)
         return bad(err, name, "no taxa");
     return 0;
+}
+
+static uint32_t block_size(const lm_kidx_t *x, uint32_t b)
+{
+    return b + 1 < x->nblk ? LM_KIDX_BLOCK : x->h.n_leaves - b * LM_KIDX_BLOCK;
+}
+
+/* Block summaries for the classifier's bounds (refdb.h, lm_kidx_run_t). */
+static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
+    const uint32_t G = x->h.n_leaves, B = LM_KIDX_BLOCK;
+    x->nblk = (G + B - 1) / B;
+    x->absent = malloc(x->nblk * sizeof(float));
+    x->run_off = malloc((nwords + 1) * sizeof(uint32_t));
+    if (!x->absent || !x->run_off) goto oom;
+    for (uint32_t b = 0; b < x->nblk; b++) x->absent[b] = -INFINITY;
+    for (uint32_t g = 0; g < G; g++) {
+        float a = -(float)x->lognorm[g];
+        if (a > x->absent[g / B]) x->absent[g / B] = a;
+    }
+    uint64_t nruns = 0; /* first count, then fill */
+    for (uint64_t w = 0; w < nwords; w++) {
+        x->run_off[w] = (uint32_t)nruns;
+        for (uint32_t j = x->off[w]; j < x->off[w + 1]; j++)
+            nruns += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
+    }
+    x->run_off[nwords] = (uint32_t)nruns;
+    x->runs = malloc((nruns + 1) * sizeof(lm_kidx_run_t));
+    if (!x->runs) goto oom;
+    for (uint64_t w = 0; w < nwords; w++) {
+        lm_kidx_run_t *r = x->runs + x->run_off[w] - 1;
+        const uint32_t o = x->off[w];
+        uint32_t count = 0;
+        for (uint32_t j = o; j < x->off[w + 1]; j++) {
+            const uint32_t g = x->ent[j].leaf;
+            if (j == o || g / B != r->block) {
+                if (j != o && count < block_size(x, r->block) && x->absent[r->block] > r->max)
+                    r->max = x->absent[r->block];
+                *++r = (lm_kidx_run_t){g / B, j - o, -INFINITY};
+                count = 0;
+            }
+            const float t = x->ent[j].score - (float)x->lognorm[g];
+            if (t > r->max) r->max = t;
+            count++;
+        }
+        if (count && count < block_size(x, r->block) && x->absent[r->block] > r->max)
+            r->max = x->absent[r->block];
+    }
+    return 0;
+oom:
+    return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
 }
 
 /* Structure checks: parents before children and one rank deeper or more, names inside the
@@ -90,7 +146,7 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         for (; t != UINT32_MAX; t = x->taxa[t].parent) p[x->taxa[t].rank] = t;
         x->lognorm[g] = log((double)x->leaves[2 * g + 1] + 1.0);
     }
-    return 0;
+    return build_runs(x, name, err);
 }
 
 /* Take ownership of img (len bytes, malloc'd) and validate it. */
@@ -174,6 +230,9 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->img);
     free(idx->path);
     free(idx->lognorm);
+    free(idx->runs);
+    free(idx->run_off);
+    free(idx->absent);
     free(idx);
 }
 
@@ -229,4 +288,17 @@ const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *
 {
     *n = idx->off[w + 1] - idx->off[w];
     return idx->ent + idx->off[w];
+}
+const lm_kidx_run_t *lm_kidx_word_runs(const lm_kidx_t *idx, uint32_t w, uint32_t *n)
+{
+    *n = idx->run_off[w + 1] - idx->run_off[w];
+    return idx->runs + idx->run_off[w];
+}
+uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx)
+{
+    return idx->nblk;
+}
+float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b)
+{
+    return idx->absent[b];
 }

@@ -252,6 +252,81 @@ static void test_deterministic_bootstrap(void **state)
     lm_cls_buf_destroy(b);
 }
 
+/* A reference large enough for the block bounds to prune (200 genera in 20 families, so
+ * 13 blocks): the fast path must give exactly what scoring every leaf in every trial
+ * gives, on near copies, distant mutants and chimeras. */
+static void test_fast_equals_exhaustive(void **state)
+{
+    (void)state;
+    enum { NF = 20, GPF = 10, L = 300 };
+    static char fam[NF][L + 1], gen[NF * GPF][L + 1];
+    lm_ref_opt_t ro;
+    lm_ref_opt_init(&ro);
+    lm_ref_t *ref = lm_ref_create(&ro);
+    for (int f = 0; f < NF; f++) {
+        for (int i = 0; i < L; i++) fam[f][i] = "ACGT"[fx_next() % 4];
+        for (int g = 0; g < GPF; g++) {
+            char *s = gen[f * GPF + g];
+            memcpy(s, fam[f], L + 1);
+            s[L] = '\0';
+            mutate(s, L, 15);
+            char lin[256];
+            snprintf(lin, sizeof(lin), "Bacteria;P%d;C%d;O%d;F%d;G%d_%d", f % 3, f % 5, f % 7, f, f,
+                     g);
+            lm_lineage_t ln;
+            lm_err_t err;
+            assert_int_equal(lm_lineage_parse(lin, strlen(lin), &ln, &err), 6);
+            for (int r = 0; r < 1 + g % 3; r++) {
+                char t[L + 1];
+                memcpy(t, s, L + 1);
+                mutate(t, L, 3);
+                assert_int_equal(lm_ref_add(ref, t, L, &ln, &err), 0);
+            }
+        }
+    }
+    void *img;
+    size_t len;
+    lm_err_t err;
+    assert_int_equal(lm_ref_build(ref, &img, &len, &err), 0);
+    lm_ref_destroy(ref);
+    lm_kidx_t *idx = lm_kidx_load_mem(img, len, "big.lmi", &err);
+    free(img);
+    assert_non_null(idx);
+    assert_true(lm_kidx_n_blocks(idx) > 8);
+    lm_cls_opt_t fast, slow;
+    lm_cls_opt_init(&fast);
+    lm_cls_opt_init(&slow);
+    slow.exhaustive = 1;
+    lm_cls_buf_t *b1 = lm_cls_buf_create(idx), *b2 = lm_cls_buf_create(idx);
+    int partial = 0;
+    for (int q = 0; q < 150; q++) {
+        char s[L + 1];
+        size_t n = L;
+        memcpy(s, gen[fx_next() % (NF * GPF)], L + 1);
+        if (q % 3 == 1) {
+            mutate(s, L, 40);
+        } else if (q % 3 == 2) { /* chimera of two genera */
+            const char *o = gen[fx_next() % (NF * GPF)];
+            memcpy(s + L / 2, o + L / 2, L / 2);
+        }
+        if (q % 5 == 0) n = 120; /* short: few draws per trial */
+        lm_cls_result_t r1, r2;
+        assert_int_equal(lm_cls_classify(idx, &fast, b1, s, n, &r1), 0);
+        assert_int_equal(lm_cls_classify(idx, &slow, b2, s, n, &r2), 0);
+        assert_int_equal(r1.leaf, r2.leaf);
+        assert_int_equal(r1.depth, r2.depth);
+        for (int r = 0; r < LM_NRANKS; r++) {
+            assert_int_equal(r1.taxon[r], r2.taxon[r]);
+            assert_true(r1.conf[r] == r2.conf[r]);
+        }
+        partial += r1.conf[LM_RANK_GENUS] < 1.0;
+    }
+    assert_true(partial > 20); /* the queries did test uncertain cases */
+    lm_cls_buf_destroy(b1);
+    lm_cls_buf_destroy(b2);
+    lm_kidx_destroy(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -259,6 +334,7 @@ int main(void)
         cmocka_unit_test(test_index_scores_match_formula),
         cmocka_unit_test(test_known_answers),
         cmocka_unit_test(test_deterministic_bootstrap),
+        cmocka_unit_test(test_fast_equals_exhaustive),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
