@@ -37,9 +37,11 @@ static const char classify_usage[] =
     "      --details FILE    per-rank TSV: the best lineage's name and confidence at every\n"
     "                        rank, whatever the threshold (like RDP's fixrank output)\n"
     "      --seed N          mixed into every sequence's bootstrap seed (default 11)\n"
+    "      --exhaustive      score every genus in every trial, as RDP does: slow, and the\n"
+    "                        same output (for checking the fast path)\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_BOTH = 1, OPT_DETAILS, OPT_SEED };
+enum { OPT_BOTH = 1, OPT_DETAILS, OPT_SEED, OPT_EXHAUSTIVE };
 
 static void write_row(FILE *out, FILE *det, const lm_kidx_t *idx, const char *id,
                       const lm_cls_result_t *r, int max_rank, char *buf, size_t size)
@@ -125,6 +127,7 @@ int cmd_classify(int argc, char **argv)
         {"both-strands", no_argument, NULL, OPT_BOTH},
         {"details", required_argument, NULL, OPT_DETAILS},
         {"seed", required_argument, NULL, OPT_SEED},
+        {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -165,6 +168,9 @@ int cmd_classify(int argc, char **argv)
             break;
         case OPT_DETAILS:
             details = optarg;
+            break;
+        case OPT_EXHAUSTIVE:
+            opt.exhaustive = 1;
             break;
         case OPT_SEED:
             if (cli_parse_int("--seed", optarg, 0, 0x7fffffffL, &v)) return 64;

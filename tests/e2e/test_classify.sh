@@ -57,6 +57,13 @@ expect_same "reverse complements classify alike with --both-strands" "$WORK/fw.t
 if [ "$(awk -F'\t' 'NR>1 && $2=="-"' "$WORK/rcd.tsv" | wc -l)" -eq 20 ]; then ok "strand '-' reported"
 else not_ok "strand column" "$(head -3 "$WORK/rcd.tsv")"; fi
 
+# The fast path (block bounds) gives exactly what scoring every genus in every trial gives.
+run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/vf.tsv" --details "$WORK/vfd.tsv" -t 2
+run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/vx.tsv" --details "$WORK/vxd.tsv" \
+  --exhaustive -t 2
+expect_rc "classify --exhaustive" 0
+expect_same "fast path equals --exhaustive" "$WORK/vfd.tsv" "$WORK/vxd.tsv"
+
 # A lower threshold never gives a shorter lineage.
 run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/v8.tsv" -t 2
 run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/v5.tsv" -c 0.5 -t 2
