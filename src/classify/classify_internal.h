@@ -10,7 +10,7 @@
  * leaves are numbered in taxonomy order); CLS_CBLK blocks are evaluated in full in every
  * bootstrap trial, the others only when their bound says they could win (boot.c). */
 #define CLS_BLK  LM_KIDX_BLOCK
-#define CLS_CBLK 4
+#define CLS_CBLK 2
 #define CLS_CAND (CLS_BLK * CLS_CBLK)
 
 struct lm_cls_buf {
