@@ -48,4 +48,19 @@ void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
  * little-endian 8-byte words, the tail zero-padded, then the length. */
 uint64_t kidx_checksum(const void *p, size_t n, uint64_t h);
 
+/* Taxa of an index being built (taxa.c). */
+typedef struct taxa {
+    char **keys; /* sorted, unique; owned */
+    size_t n;
+    lm_kidx_taxon_t *rec;
+    char *names;
+    size_t names_len;
+} taxa_t;
+
+/* Make the taxa of leaf path keys paths[0..npaths) (build.c): leaf_taxon[i] gets the taxon
+ * of paths[i]; names under more than one parent are counted in st. 0 or -1 (no memory). */
+int build_taxa(char *const *paths, size_t npaths, lm_ref_stats_t *st, taxa_t *t,
+               uint32_t *leaf_taxon);
+void taxa_free(taxa_t *t);
+
 #endif
