@@ -110,6 +110,11 @@ uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *
         memcpy(bm, b->absent, NB * sizeof(float));
         uint32_t nr, cnt, next = 0;
         const lm_kidx_run_t *r = lm_kidx_word_runs(idx, b->words[i], &nr);
+        if (i + 6 < n) { /* the tables lie all over memory: fetch a later word's early */
+            uint32_t n2;
+            const lm_kidx_run_t *r2 = lm_kidx_word_runs(idx, b->words[i + 6], &n2);
+            for (uint32_t o = 0; o < n2 && o < 32; o += 5) __builtin_prefetch(r2 + o);
+        }
         lm_kidx_word(idx, b->words[i], &cnt);
         for (uint32_t q = 0; q < nr; q++) {
             const uint32_t blk = r[q].block;
