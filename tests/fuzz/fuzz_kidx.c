@@ -4,6 +4,7 @@
  * to have is touched.
  * Build with clang from the .c files of src/refdb, src/util and src/seqio:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -Iinclude
+ *     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (skips the checksum, to reach the rest)
  *     -Ibuild/generated tests/fuzz/fuzz_kidx.c $(ls src/refdb/[a-z]*.c src/util/[a-z]*.c
  *     src/seqio/[a-z]*.c) $(pkg-config --cflags --libs htslib gsl) -fopenmp -lm -o fuzz_kidx
  * and run it on a copy of the corpus (libFuzzer adds what it finds to the directory):
