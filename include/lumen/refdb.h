@@ -88,9 +88,12 @@ int lm_lineage_from_header(const char *name, const char *comment, lm_lineage_t *
 
 /** Index build options; lm_ref_opt_init() sets the defaults. */
 typedef struct lm_ref_opt {
-    int k;        /**< word length, 4..12 (default 8, RDP's) */
-    int max_rank; /**< deepest rank classified (default LM_RANK_GENUS) */
-    int threads;  /**< threads for counting; the file does not depend on it */
+    int k;               /**< word length, 4..12 (default 8, RDP's) */
+    int max_rank;        /**< deepest rank classified (default LM_RANK_GENUS) */
+    int threads;         /**< threads for counting; the file does not depend on it */
+    const char *primers; /**< a trim.h preset ("v4", ...) to cut each reference to the
+                              amplicon between its primers, or NULL for whole sequences */
+    int primer_mm;       /**< mismatches allowed per primer (default 2) */
 } lm_ref_opt_t;
 
 void lm_ref_opt_init(lm_ref_opt_t *opt);
@@ -99,9 +102,10 @@ int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err);
 
 /** What a build saw. */
 typedef struct lm_ref_stats {
-    uint64_t sequences; /**< records read */
-    uint64_t collapsed; /**< identical sequence and lineage as an earlier one: dropped */
-    uint64_t homonyms;  /**< names that occur under more than one parent */
+    uint64_t sequences;   /**< records read */
+    uint64_t collapsed;   /**< identical sequence and lineage as an earlier one: dropped */
+    uint64_t no_amplicon; /**< with primers: references without both primer sites, dropped */
+    uint64_t homonyms;    /**< names that occur under more than one parent */
     char homonym_example[256];
 } lm_ref_stats_t;
 
@@ -121,8 +125,10 @@ int lm_ref_add(lm_ref_t *ref, const char *seq, size_t len, const lm_lineage_t *l
 
 /**
  * Read a FASTA reference; lineages come from `taxonomy_tsv` (QIIME form, matched by ID)
- * if not NULL, else from the headers. A record without a lineage is an error naming the
- * file and line. Returns 0 or a negative status.
+ * if not NULL, else from the headers. With opt.primers, each sequence is cut to the
+ * region between the forward primer and the reverse primer's reverse complement (primers
+ * removed, as QIIME 2's extract-reads does); sequences lacking either site are dropped. A record
+ * without a lineage is an error naming the file and line. Returns 0 or a negative status.
  */
 int lm_ref_read(lm_ref_t *ref, const char *fasta, const char *taxonomy_tsv,
                 lm_err_t *err) LM_MUST_CHECK;

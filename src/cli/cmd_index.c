@@ -24,9 +24,13 @@ static const char index_usage[] =
     "  -o, --out FILE       the index to write\n"
     "  -k, --kmer N         word length, 4..12 (default 8, as RDP)\n"
     "      --rank RANK      deepest rank to classify: genus (default) or species\n"
+    "  -p, --primers SET    cut each reference to its amplicon (v4, v3v4, v1v2), primers\n"
+    "                       removed, as QIIME 2's extract-reads; references lacking a\n"
+    "                       primer site are left out (default: whole sequences)\n"
+    "      --primer-mismatches N  substitutions allowed per primer (default 2)\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_RANK = 1 };
+enum { OPT_RANK = 1, OPT_PRIMER_MM };
 
 int cmd_index(int argc, char **argv)
 {
@@ -36,6 +40,8 @@ int cmd_index(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"kmer", required_argument, NULL, 'k'},
         {"rank", required_argument, NULL, OPT_RANK},
+        {"primers", required_argument, NULL, 'p'},
+        {"primer-mismatches", required_argument, NULL, OPT_PRIMER_MM},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -51,7 +57,7 @@ int cmd_index(int argc, char **argv)
     int help = 0, c;
     long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":f:T:o:k:t:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":f:T:o:k:p:t:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(&co, c, optarg, &help);
         if (h < 0) return 64;
         if (h) continue;
@@ -68,6 +74,13 @@ int cmd_index(int argc, char **argv)
         case 'k':
             if (cli_parse_int("--kmer", optarg, 4, 12, &v)) return 64;
             opt.k = (int)v;
+            break;
+        case 'p':
+            opt.primers = strcmp(optarg, "none") == 0 ? NULL : optarg;
+            break;
+        case OPT_PRIMER_MM:
+            if (cli_parse_int("--primer-mismatches", optarg, 0, 8, &v)) return 64;
+            opt.primer_mm = (int)v;
             break;
         case OPT_RANK:
             if (strcmp(optarg, "genus") == 0)
@@ -102,8 +115,11 @@ int cmd_index(int argc, char **argv)
     if (!rc) rc = lm_ref_write(ref, out, &err);
     if (!rc) {
         const lm_ref_stats_t *st = lm_ref_stats(ref);
-        lm_log_info("%llu sequences read, %llu identical (sequence and lineage) collapsed",
+        lm_log_info("%llu reference sequences, %llu identical (sequence and lineage) collapsed",
                     (unsigned long long)st->sequences, (unsigned long long)st->collapsed);
+        if (opt.primers)
+            lm_log_info("%llu references without both %s primer sites left out",
+                        (unsigned long long)st->no_amplicon, opt.primers);
         if (st->homonyms)
             lm_log_warn("%llu names occur under more than one parent and stay separate taxa "
                         "(for example %s)",

@@ -39,6 +39,8 @@ void lm_ref_opt_init(lm_ref_opt_t *opt)
     opt->k = 8;
     opt->max_rank = LM_RANK_GENUS;
     opt->threads = 1;
+    opt->primers = NULL;
+    opt->primer_mm = 2;
 }
 
 int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err)
@@ -47,6 +49,10 @@ int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "k must be from 4 to 12, not %d", opt->k);
     if (opt->max_rank < LM_RANK_DOMAIN || opt->max_rank > LM_RANK_SPECIES)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "bad deepest rank %d", opt->max_rank);
+    if (opt->primers && !lm_primer_preset(opt->primers))
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "unknown primer set '%s'", opt->primers);
+    if (opt->primer_mm < 0 || opt->primer_mm > 8)
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "primer mismatches must be 0..8");
     return 0;
 }
 
@@ -74,6 +80,13 @@ void lm_ref_destroy(lm_ref_t *ref)
     free(ref->seq);
     free(ref->recs);
     free(ref);
+}
+
+void ref_primers(lm_ref_t *ref, const lm_primer_pair_t **pp, int *mm, uint64_t **no_amplicon)
+{
+    *pp = ref->opt.primers ? lm_primer_preset(ref->opt.primers) : NULL;
+    *mm = ref->opt.primer_mm;
+    *no_amplicon = &ref->st.no_amplicon;
 }
 
 const lm_ref_stats_t *lm_ref_stats(const lm_ref_t *ref)

@@ -8,8 +8,8 @@
 
 #include <htslib/khash.h>
 
-#include "lumen/refdb.h"
 #include "lumen/seqio.h"
+#include "refdb_internal.h"
 
 KHASH_MAP_INIT_STR(id2tax, char *)
 
@@ -68,6 +68,21 @@ static int tax_load(const char *path, khash_t(id2tax) * h, lm_err_t *err)
     return rc;
 }
 
+/* The amplicon of seq[0..len) between the primers of pp (primers removed): *start and
+ * *alen, or 0 if a primer site is missing. rc holds the reverse primer's complement. */
+static int amplicon(const char *seq, size_t len, const lm_primer_pair_t *pp, const char *rc, int mm,
+                    size_t *start, size_t *alen)
+{
+    long f = lm_primer_find(seq, len, pp->fwd, mm, 0, NULL);
+    if (f < 0) return 0;
+    size_t s = (size_t)f + strlen(pp->fwd);
+    long r = lm_primer_find(seq + s, len - s, rc, mm, 0, NULL);
+    if (r < 0) return 0;
+    *start = s;
+    *alen = (size_t)r;
+    return 1;
+}
+
 /* Point an error raised about a record's contents at the record. */
 static int locate(lm_err_t *err, const char *path, const lm_seqrec_t *rec)
 {
@@ -97,7 +112,14 @@ int lm_ref_read(lm_ref_t *ref, const char *fasta, const char *taxonomy_tsv, lm_e
     lm_seqrec_t rec;
     memset(&rec, 0, sizeof(rec));
     lm_lineage_t lin;
+    const lm_primer_pair_t *pp = NULL;
+    char rev_rc[64] = "";
+    int mm = 0;
+    uint64_t *no_amplicon = NULL;
+    ref_primers(ref, &pp, &mm, &no_amplicon);
+    if (pp && strlen(pp->rev) < sizeof(rev_rc)) lm_revcomp(pp->rev, strlen(pp->rev), rev_rc);
     while (!rc && (rc = lm_fq_read(r, &rec, err)) == 0) {
+        size_t start = 0, alen = rec.seq.l;
         int named;
         if (tax) {
             khint_t it = kh_get(id2tax, tax, rec.name.s);
@@ -118,7 +140,9 @@ int lm_ref_read(lm_ref_t *ref, const char *fasta, const char *taxonomy_tsv, lm_e
             rc = lm_err_set(err, LM_EFORMAT, fasta, rec.line, rec.index + 1,
                             "no taxonomy for '%s' (give --taxonomy, or lineages in headers)",
                             rec.name.s);
-        } else if ((rc = lm_ref_add(ref, rec.seq.s, rec.seq.l, &lin, err)) != 0) {
+        } else if (pp && !amplicon(rec.seq.s, rec.seq.l, pp, rev_rc, mm, &start, &alen)) {
+            (*no_amplicon)++;
+        } else if ((rc = lm_ref_add(ref, rec.seq.s + start, alen, &lin, err)) != 0) {
             locate(err, fasta, &rec);
         }
     }

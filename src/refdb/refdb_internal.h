@@ -8,6 +8,7 @@
 #include <string.h>
 
 #include "lumen/refdb.h"
+#include "lumen/trim.h"
 
 /* The 64-byte header, written as it sits in memory: the file is little-endian and the
  * loader refuses big-endian hosts, so memcpy is the whole encoding. */
@@ -47,6 +48,10 @@ void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
 /* A 64-bit checksum of n bytes, continuing from h (start with 0): splitmix64 chained over
  * little-endian 8-byte words, the tail zero-padded, then the length. */
 uint64_t kidx_checksum(const void *p, size_t n, uint64_t h);
+
+/* For reading (read.c): the primer pair of ref's options (NULL if none), the mismatches
+ * allowed, and the counter of references dropped for lacking a primer site. */
+void ref_primers(lm_ref_t *ref, const lm_primer_pair_t **pp, int *mm, uint64_t **no_amplicon);
 
 /* Taxa of an index being built (taxa.c). */
 typedef struct taxa {

@@ -20,6 +20,11 @@ run "$LUMEN" index --fasta "$GOLD" --out "$WORK/gold2.lmi" --threads 2 --quiet
 expect_rc "index --threads 2" 0
 expect_same "index thread invariance" "$WORK/gold1.lmi" "$WORK/gold2.lmi"
 
+# --primers v4 indexes only the amplicons and says how many references it left out.
+run "$LUMEN" index --fasta "$GOLD" --out "$WORK/goldv4.lmi" --primers v4 --threads 2
+expect_rc "index --primers v4" 0
+expect_err "index --primers v4" "references without both v4 primer sites left out"
+
 # --- classify: every 20th reference, and their V4-like middles ---------------------
 awk 'BEGIN{RS=">"; ORS=""} NR>1 && (NR-2)%20==0 {print ">"$0}' "$GOLD" > "$WORK/q.fa"
 NQ=$(grep -c '>' "$WORK/q.fa")

@@ -374,6 +374,54 @@ static void test_read_tsv(void **state)
     rmdir(dir);
 }
 
+/* --primers v4: only the amplicon between 515F and 806R (primers removed) is indexed;
+ * a reference without both sites is left out and counted. */
+static void test_primers(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lm_refdb_XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char fa[512];
+    snprintf(fa, sizeof(fa), "%s/amp.fa", dir);
+    /* 515F GTGYCAGCMGCCGCGGTAA read as GTGCCAGCAGCCGCGGTAA; 806R GGACTACNVGGGTWTCTAAT
+     * as GGACTACAAGGGTATCTAAT, whose reverse complement is ATTAGATACCCTTGTAGTCC. */
+    write_file(fa, ">amp\tBacteria;Firmicutes\nTTTTGTGCCAGCAGCCGCGGTAAACACACACAGTCAGTCA"
+                   "ATTAGATACCCTTGTAGTCCTTTT\n"
+                   ">nosite\tBacteria;Proteobacteria\nACACACACAGTCAGTCAGGGGGGGG\n");
+    lm_ref_opt_t opt;
+    lm_ref_opt_init(&opt);
+    opt.k = 4;
+    opt.primers = "v4";
+    lm_err_t err;
+    assert_int_equal(lm_ref_opt_check(&opt, &err), 0);
+    lm_ref_t *ref = lm_ref_create(&opt);
+    assert_int_equal(lm_ref_read(ref, fa, NULL, &err), 0);
+    assert_int_equal(lm_ref_stats(ref)->no_amplicon, 1);
+    void *img;
+    size_t len;
+    assert_int_equal(lm_ref_build(ref, &img, &len, &err), 0);
+    lm_kidx_t *idx = lm_kidx_load_mem(img, len, "amp.lmi", &err);
+    assert_non_null(idx);
+    assert_int_equal(lm_kidx_n_refs(idx), 1);
+    uint32_t w, n;
+    assert_int_equal(lm_kmer_encode("ACAC", 4, 4, &w), 1); /* inside the amplicon */
+    lm_kidx_word(idx, w, &n);
+    assert_int_equal(n, 1);
+    assert_int_equal(lm_kmer_encode("CCGC", 4, 4, &w), 1); /* only in the forward primer */
+    lm_kidx_word(idx, w, &n);
+    assert_int_equal(n, 0);
+    assert_int_equal(lm_kmer_encode("TTTT", 4, 4, &w), 1); /* only in the flanks */
+    lm_kidx_word(idx, w, &n);
+    assert_int_equal(n, 0);
+    lm_kidx_destroy(idx);
+    free(img);
+    lm_ref_destroy(ref);
+    opt.primers = "v9";
+    assert_int_equal(lm_ref_opt_check(&opt, &err), LM_EUSAGE);
+    unlink(fa);
+    rmdir(dir);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -387,6 +435,7 @@ int main(void)
         cmocka_unit_test(test_corruption_refused),
         cmocka_unit_test(test_magic_version_structure),
         cmocka_unit_test(test_read_tsv),
+        cmocka_unit_test(test_primers),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
