@@ -32,20 +32,22 @@ typedef struct cli_common {
 /* Long options of cli_common_t, to append to each command's table. Their `val`s are
  * above 1000 so they never clash with a command's short options. */
 enum { CLI_OPT_THREADS = 1001, CLI_OPT_QUIET, CLI_OPT_VERBOSE, CLI_OPT_TMPDIR, CLI_OPT_HELP };
-#define CLI_COMMON_LONGOPTS                                                                    \
-    {"threads", required_argument, NULL, CLI_OPT_THREADS},                                     \
-        {"quiet", no_argument, NULL, CLI_OPT_QUIET},                                           \
-        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                                       \
-        {"tmp-dir", required_argument, NULL, CLI_OPT_TMPDIR},                                  \
-        {"help", no_argument, NULL, CLI_OPT_HELP}
+#define CLI_COMMON_LONGOPTS                                                                        \
+    {"threads", required_argument, NULL, CLI_OPT_THREADS},                                         \
+        {"quiet", no_argument, NULL, CLI_OPT_QUIET},                                               \
+        {"verbose", no_argument, NULL, CLI_OPT_VERBOSE},                                           \
+        {"tmp-dir", required_argument, NULL, CLI_OPT_TMPDIR},                                      \
+    {                                                                                              \
+        "help", no_argument, NULL, CLI_OPT_HELP                                                    \
+    }
 
 /** Help text for the common options, to end each command's usage. */
-#define CLI_COMMON_HELP                                                                        \
-    "Common options:\n"                                                                        \
-    "  -t, --threads N   threads to use (default: all cores); output never depends on it\n"   \
-    "  -q, --quiet       print only warnings and errors\n"                                     \
-    "  -v, --verbose     print debugging messages too\n"                                       \
-    "      --tmp-dir DIR temporary files go here (default: $TMPDIR, else /tmp)\n"             \
+#define CLI_COMMON_HELP                                                                            \
+    "Common options:\n"                                                                            \
+    "  -t, --threads N   threads to use (default: all cores); output never depends on it\n"        \
+    "  -q, --quiet       print only warnings and errors\n"                                         \
+    "  -v, --verbose     print debugging messages too\n"                                           \
+    "      --tmp-dir DIR temporary files go here (default: $TMPDIR, else /tmp)\n"                  \
     "  -h, --help        print this help and exit\n"
 
 /** Set defaults and the log prefix ("lumen <cmd>"). */
@@ -81,5 +83,7 @@ int cmd_simulate(int argc, char **argv);
 int cmd_table(int argc, char **argv);
 int cmd_taxa(int argc, char **argv);
 int cmd_diversity(int argc, char **argv);
+int cmd_index(int argc, char **argv);
+int cmd_classify(int argc, char **argv);
 
 #endif

@@ -11,12 +11,13 @@
 const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
     {"reads", cmd_reads, "primers, pair merging, quality filtering, per-sample uniques"},
-    {"stats", cmd_stats, "cohort join and statistics: correlations, arm tests, PERMANOVA, "
-                         "survival"},
-    {"simulate", cmd_simulate, "simulate a cohort: 16S read pairs and clinical tables, known truth"},
     {"table", cmd_table, "pool per-sample uniques into a feature table (TSV and BIOM)"},
+    {"index", cmd_index, "build the k-mer reference index for classify"},
+    {"classify", cmd_classify, "assign taxonomy with the RDP naive Bayesian classifier"},
     {"taxa", cmd_taxa, "collapse a feature table to each taxonomic rank"},
     {"diversity", cmd_diversity, "rarefaction, alpha and beta diversity, PCoA"},
+    {"stats", cmd_stats, "clinical statistics: correlations, arm tests, PERMANOVA, survival"},
+    {"simulate", cmd_simulate, "a synthetic cohort: 16S read pairs, clinical tables, truth"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},

@@ -1,0 +1,90 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file classify.h
+ * @brief The RDP naive Bayesian classifier (Wang et al. 2007) over a lumen k-mer index.
+ *
+ * Method, as RDP Classifier 2.x does it:
+ * - The query's words are its overlapping k-mers (8 by default) made of A, C, G, T only,
+ *   duplicates kept (|W| words).
+ * - Word probabilities per leaf (genus) with RDP's prior:
+ *   P(w|g) = (n(w,g) + P_w) / (N_g + 1), P_w = (n(w) + 0.5) / (N + 1), where n(w,g) counts
+ *   the references of g holding w, n(w) all references holding w, N_g the references of g
+ *   and N all references.
+ * - The assigned leaf has the highest sum of log P(w|g) over W (ties: the lowest leaf
+ *   number, i.e. the first in sorted path order).
+ * - Confidence: 100 bootstrap trials, each drawing max(|W|/8, 5) words of W with
+ *   replacement and finding the best leaf of the draw; the confidence of a rank is the
+ *   fraction of trials whose best leaf has the assigned taxon at that rank.
+ * - The lineage is cut at the deepest rank whose confidence reaches the threshold.
+ * The draws come from a generator seeded with a hash of the sequence (and opt.seed), so a
+ * result depends on nothing but the sequence, the index and the options.
+ *
+ * Speed comes from the index: each k-mer lists only the leaves that hold it, with the
+ * amount its word adds to that leaf's score over a word the leaf lacks. A query costs the
+ * length of its words' lists per pass, not words x leaves.
+ */
+#ifndef LUMEN_CLASSIFY_H
+#define LUMEN_CLASSIFY_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lumen/refdb.h"
+#include "lumen/util.h"
+
+/** Classifier options; lm_cls_opt_init() sets the defaults. */
+typedef struct lm_cls_opt {
+    double confidence; /**< cut the lineage below this bootstrap confidence (0.8) */
+    int bootstraps;    /**< trials (100) */
+    int min_words;     /**< the least words a trial draws (5, RDP's) */
+    int both_strands;  /**< also try the reverse complement; keep the better strand */
+    int exhaustive;    /**< score every leaf in every trial, as RDP does (slow; the fast
+                            path must give identical results, which tests check) */
+    uint64_t seed;     /**< mixed with the sequence hash (LM_DEFAULT_SEED) */
+} lm_cls_opt_t;
+
+void lm_cls_opt_init(lm_cls_opt_t *opt);
+/** 0, or LM_EUSAGE with err filled. */
+int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err);
+
+/** The result for one query. Plain data. */
+typedef struct lm_cls_result {
+    uint32_t leaf;             /**< best leaf, UINT32_MAX if the query had no word */
+    uint32_t taxon[LM_NRANKS]; /**< the best leaf's taxon at each rank, UINT32_MAX gap */
+    double conf[LM_NRANKS];    /**< bootstrap confidence at each rank (0 for gaps) */
+    int depth;                 /**< ranks kept: taxon[0..depth) pass the threshold */
+    int reverse;               /**< the reverse complement was used */
+    uint32_t words;            /**< |W| */
+} lm_cls_result_t;
+
+/** Per-thread scratch; create one per thread with lm_cls_buf_create(), free with
+ *  lm_cls_buf_destroy(). Two calls may not use one buffer at the same time. */
+typedef struct lm_cls_buf lm_cls_buf_t;
+
+lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx);
+void lm_cls_buf_destroy(lm_cls_buf_t *buf);
+
+/**
+ * Classify seq[0..len) (upper-case IUPAC). Thread-safe with one buffer per thread; idx
+ * and opt are read only. Returns 0 (a query without words gets leaf UINT32_MAX, depth 0)
+ * or LM_ENOMEM.
+ */
+int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *buf,
+                    const char *seq, size_t len, lm_cls_result_t *res) LM_MUST_CHECK;
+
+/** log P(w|g) by RDP's formula above, for the hand-checked test and the documentation. */
+double lm_cls_word_logprob(double n_wg, double n_w, double n_refs, double n_g);
+
+/**
+ * Write the kept lineage as QIIME 2 writes it: "d__Bacteria; p__...; g__Name" (k__ for
+ * the domain when the reference wrote k__), or "Unassigned" when not even the domain
+ * passes. Writes at most size bytes including the NUL; returns the length it needed.
+ */
+size_t lm_cls_format_taxon(const lm_kidx_t *idx, const lm_cls_result_t *res, char *out,
+                           size_t size);
+
+/** The confidence QIIME 2's third column shows: that of the deepest kept rank, or of the
+ *  domain when unassigned. */
+double lm_cls_confidence(const lm_cls_result_t *res);
+
+#endif /* LUMEN_CLASSIFY_H */

@@ -1,0 +1,239 @@
+/* SPDX-License-Identifier: MIT */
+/**
+ * @file refdb.h
+ * @brief Reference import (sequences plus taxonomy in the common forms) and the k-mer
+ *        index that `lumen classify` reads.
+ *
+ * Taxonomy forms accepted (DESIGN.md):
+ * - QIIME/Greengenes TSV: `id<TAB>k__Bacteria; p__...; g__; s__` (an optional header line
+ *   "Feature ID<TAB>Taxon" is skipped; empty ranks such as `g__` are gaps).
+ * - SILVA/RDP/DADA2 headers: `>Bacteria;Phylum;...;Genus;`, `>id Bacteria;...;Genus`, and
+ *   the gold reference's `>id<TAB>desc<TAB>...<TAB>Bacteria; Phylum; ...; Genus` (the last
+ *   tab-separated field). A leading "Root" is dropped. Unprefixed lists are positional.
+ * - SINTAX headers: `>id;tax=d:Bacteria,p:...,g:...;`.
+ * Ranks are normalised to domain, phylum, class, order, family, genus, species (k__ and
+ * superkingdom count as domain). A taxon is keyed by its full path, so one name under two
+ * parents stays two taxa (counted in lm_ref_stats_t.homonyms).
+ *
+ * Index file (all integers little-endian, IEEE-754 binary32 floats; every section starts
+ * at a multiple of 8 bytes):
+ *   header (64 bytes): magic "LUMENKIX", u32 version, u32 k, u32 n_taxa, u32 n_leaves,
+ *   u32 n_refs, u32 flags, u64 n_entries, u64 payload_len, u64 names_len, u64 checksum
+ *   payload: taxa [n_taxa x {u32 parent, u32 rank, u32 name_off, u32 n_refs}],
+ *            leaves [n_leaves x {u32 taxon, u32 n_refs}], names (NUL-terminated),
+ *            offsets [4^k + 1 x u32], entries [n_entries x {u32 leaf, f32 score}]
+ * The checksum covers the first 56 header bytes and the payload. Entries of k-mer w are
+ * entries[offsets[w] .. offsets[w+1]), sorted by leaf; score is log(1 + n(w,g) / P_w), the
+ * RDP word log-probability of leaf g above its value for a word g lacks (classify.h).
+ */
+#ifndef LUMEN_REFDB_H
+#define LUMEN_REFDB_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lumen/util.h"
+
+/** Normalised ranks. */
+enum lm_rank {
+    LM_RANK_DOMAIN = 0,
+    LM_RANK_PHYLUM,
+    LM_RANK_CLASS,
+    LM_RANK_ORDER,
+    LM_RANK_FAMILY,
+    LM_RANK_GENUS,
+    LM_RANK_SPECIES,
+    LM_NRANKS
+};
+
+/** "domain", "phylum", ... ("?" outside the range). */
+const char *lm_rank_name(int rank);
+/** The rank of a one-letter prefix (d k p c o f g s), or -1. */
+int lm_rank_from_letter(int c);
+
+/* ---------------------------------------------------------------------------------- */
+/* Lineages                                                                           */
+/* ---------------------------------------------------------------------------------- */
+
+/** A parsed lineage: one name per rank, "" for a gap. Plain data. */
+typedef struct lm_lineage {
+    char name[LM_NRANKS][128];
+    int prefixed; /**< ranks were written with k__/d__ style prefixes */
+    int kingdom;  /**< the domain prefix was k__ (Greengenes) rather than d__ */
+} lm_lineage_t;
+
+/**
+ * Parse a semicolon-separated lineage ("k__Bacteria; p__X; g__" or "Root;Bacteria;X;").
+ * Fields with an x__ prefix go to that rank; unprefixed fields are positional. Returns
+ * the number of named ranks (0 if none), or LM_EFORMAT (a name longer than 127 bytes, an
+ * unknown prefix, or more than 7 positional fields) with err->msg filled.
+ */
+int lm_lineage_parse(const char *s, size_t len, lm_lineage_t *lin, lm_err_t *err);
+
+/** Parse a SINTAX "tax=d:A,p:B,g:C" field (s points at "tax=" or past it). Same returns. */
+int lm_lineage_parse_sintax(const char *s, size_t len, lm_lineage_t *lin, lm_err_t *err);
+
+/**
+ * Find the lineage in a FASTA header (ID and comment as seqio splits them) in any of the
+ * header forms above. Sets *id_len to the length of the real ID within `name` (SINTAX IDs
+ * stop at ';'). Returns the number of named ranks, 0 if the header carries no lineage, or
+ * LM_EFORMAT.
+ */
+int lm_lineage_from_header(const char *name, const char *comment, lm_lineage_t *lin, size_t *id_len,
+                           lm_err_t *err);
+
+/* ---------------------------------------------------------------------------------- */
+/* Building                                                                           */
+/* ---------------------------------------------------------------------------------- */
+
+/** Index build options; lm_ref_opt_init() sets the defaults. */
+typedef struct lm_ref_opt {
+    int k;               /**< word length, 4..12 (default 8, RDP's) */
+    int max_rank;        /**< deepest rank classified (default LM_RANK_GENUS) */
+    int threads;         /**< threads for counting; the file does not depend on it */
+    const char *primers; /**< a trim.h preset ("v4", ...) to cut each reference to the
+                              amplicon between its primers, or NULL for whole sequences */
+    int primer_mm;       /**< mismatches allowed per primer (default 2) */
+} lm_ref_opt_t;
+
+void lm_ref_opt_init(lm_ref_opt_t *opt);
+/** 0, or LM_EUSAGE with err filled. */
+int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err);
+
+/** What a build saw. */
+typedef struct lm_ref_stats {
+    uint64_t sequences;   /**< records read */
+    uint64_t collapsed;   /**< identical sequence and lineage as an earlier one: dropped */
+    uint64_t no_amplicon; /**< with primers: references without both primer sites, dropped */
+    uint64_t homonyms;    /**< names that occur under more than one parent */
+    char homonym_example[256];
+} lm_ref_stats_t;
+
+/** A reference being collected. Create with lm_ref_create(), free with lm_ref_destroy(). */
+typedef struct lm_ref lm_ref_t;
+
+lm_ref_t *lm_ref_create(const lm_ref_opt_t *opt);
+void lm_ref_destroy(lm_ref_t *ref);
+
+/**
+ * Add one reference sequence with its lineage (both copied). Sequences are upper-case
+ * IUPAC; k-mers holding a base other than A, C, G, T are skipped. Returns 0 or
+ * LM_ENOMEM / LM_EFORMAT (a lineage with no named rank).
+ */
+int lm_ref_add(lm_ref_t *ref, const char *seq, size_t len, const lm_lineage_t *lin,
+               lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * Read a FASTA reference; lineages come from `taxonomy_tsv` (QIIME form, matched by ID)
+ * if not NULL, else from the headers. With opt.primers, each sequence is cut to the
+ * region between the forward primer and the reverse primer's reverse complement (primers
+ * removed, as QIIME 2's extract-reads does); sequences lacking either site are dropped. A record
+ * without a lineage is an error naming the file and line. Returns 0 or a negative status.
+ */
+int lm_ref_read(lm_ref_t *ref, const char *fasta, const char *taxonomy_tsv,
+                lm_err_t *err) LM_MUST_CHECK;
+
+/** Statistics so far (borrowed; valid until lm_ref_destroy()). */
+const lm_ref_stats_t *lm_ref_stats(const lm_ref_t *ref);
+
+/**
+ * Build the index image in memory: *out (free() it) of *out_len bytes. Deterministic:
+ * the same bytes for any thread count and any input order of identical records.
+ * Returns 0 or a negative status.
+ */
+int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err) LM_MUST_CHECK;
+
+/** Build and write the index to `path` atomically. */
+int lm_ref_write(lm_ref_t *ref, const char *path, lm_err_t *err) LM_MUST_CHECK;
+
+/* ---------------------------------------------------------------------------------- */
+/* The loaded index                                                                   */
+/* ---------------------------------------------------------------------------------- */
+
+#define LM_KIDX_MAGIC   "LUMENKIX"
+#define LM_KIDX_VERSION 1u
+#define LM_KIDX_HEADER  64u
+/** flags: the reference wrote k__ (not d__) for the domain. */
+#define LM_KIDX_F_KINGDOM 1u
+
+/** One entry of a k-mer's leaf list. */
+typedef struct lm_kidx_entry {
+    uint32_t leaf;
+    float score;
+} lm_kidx_entry_t;
+
+/** A taxon of the index. */
+typedef struct lm_kidx_taxon {
+    uint32_t parent; /**< UINT32_MAX for a domain */
+    uint32_t rank;
+    uint32_t name_off;
+    uint32_t n_refs;
+} lm_kidx_taxon_t;
+
+/** A loaded, validated index; immutable and shareable between threads. */
+typedef struct lm_kidx lm_kidx_t;
+
+/**
+ * Load an index file with one read. A short, corrupt (checksum), wrong-magic or
+ * wrong-version file is refused with LM_EFORMAT naming the file; a missing one with
+ * LM_ENOINPUT. Free with lm_kidx_destroy().
+ */
+lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err) LM_MUST_CHECK;
+
+/** Load from a memory image of len bytes (copied), for tests and fuzzing. `name` labels
+ *  errors. */
+lm_kidx_t *lm_kidx_load_mem(const void *buf, size_t len, const char *name,
+                            lm_err_t *err) LM_MUST_CHECK;
+
+void lm_kidx_destroy(lm_kidx_t *idx);
+
+int lm_kidx_k(const lm_kidx_t *idx);
+uint32_t lm_kidx_n_taxa(const lm_kidx_t *idx);
+uint32_t lm_kidx_n_leaves(const lm_kidx_t *idx);
+uint32_t lm_kidx_n_refs(const lm_kidx_t *idx);
+uint64_t lm_kidx_n_entries(const lm_kidx_t *idx);
+uint32_t lm_kidx_flags(const lm_kidx_t *idx);
+const lm_kidx_taxon_t *lm_kidx_taxon(const lm_kidx_t *idx, uint32_t t);
+const char *lm_kidx_taxon_name(const lm_kidx_t *idx, uint32_t t);
+/** The taxon of leaf g and its reference count. */
+uint32_t lm_kidx_leaf_taxon(const lm_kidx_t *idx, uint32_t g);
+uint32_t lm_kidx_leaf_refs(const lm_kidx_t *idx, uint32_t g);
+/** The taxon at `rank` on leaf g's path, or UINT32_MAX for a gap. */
+uint32_t lm_kidx_leaf_path(const lm_kidx_t *idx, uint32_t g, int rank);
+/** log(n_refs(g) + 1), precomputed at load. */
+double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g);
+/** The entries of k-mer w (w < 4^k); *n gets their number. */
+const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
+
+/** Leaves per block in the run summaries below: consecutive leaves, so related taxa. */
+#define LM_KIDX_BLOCK 16
+
+/** A run of a k-mer's entries that fall in one block of leaves, with the most the word
+ *  adds to any leaf of the block: max over the run of score - log(n_refs + 1), raised to
+ *  lm_kidx_block_absent() if some leaf of the block lacks the word. Built at load. */
+typedef struct lm_kidx_run {
+    uint32_t block;
+    uint32_t first; /**< index of the run's first entry within the word's entries */
+    float max;
+} lm_kidx_run_t;
+
+/** The block runs of k-mer w, in block order; *n gets their number. */
+const lm_kidx_run_t *lm_kidx_word_runs(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
+/** The number of blocks, ceil(n_leaves / LM_KIDX_BLOCK). */
+uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx);
+/** -min log(n_refs + 1) over the leaves of block b: the most a word adds to a leaf that
+ *  lacks it. */
+float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b);
+
+/* ---------------------------------------------------------------------------------- */
+/* k-mers                                                                             */
+/* ---------------------------------------------------------------------------------- */
+
+/**
+ * Encode every k-mer of seq[0..len) made only of A, C, G, T (2 bits a base, A=0 C=1 G=2
+ * T=3, first base in the high bits) into words[], in sequence order, duplicates kept.
+ * k-mers holding any other byte are skipped. words must hold len entries. Returns the count.
+ */
+size_t lm_kmer_encode(const char *seq, size_t len, int k, uint32_t *words);
+
+#endif /* LUMEN_REFDB_H */

@@ -1,0 +1,142 @@
+/* SPDX-License-Identifier: MIT */
+/* lumen index: build the k-mer reference index that lumen classify reads. */
+#include <stdio.h>
+#include <string.h>
+
+#include "cli.h"
+#include "lumen/refdb.h"
+
+static const char index_usage[] =
+    "Usage: lumen index --fasta REF.fasta [--taxonomy TAX.tsv] --out REF.lmi [options]\n"
+    "\n"
+    "Build the k-mer index of a 16S reference for lumen classify (RDP naive Bayes).\n"
+    "Lineages come from --taxonomy (QIIME/Greengenes TSV: ID<TAB>k__...; p__...; g__...)\n"
+    "or from the FASTA headers: SILVA/RDP/DADA2 ('>Bacteria;Phylum;...;Genus;' or\n"
+    "'>ID Bacteria;...;Genus'), SINTAX ('>ID;tax=d:...,p:...,g:...;'), or the last\n"
+    "tab-separated field of the header (the microbiomeutil gold set). Ranks become domain,\n"
+    "phylum, class, order, family, genus (species with --rank species); empty ranks (g__)\n"
+    "are gaps, and a name under two parents stays two taxa. Identical sequences with\n"
+    "identical lineages count once. The file is the same for any --threads.\n"
+    "\n"
+    "Options:\n"
+    "  -f, --fasta FILE     reference sequences (FASTA, may be gzipped)\n"
+    "  -T, --taxonomy FILE  QIIME taxonomy TSV matched to the FASTA IDs\n"
+    "  -o, --out FILE       the index to write\n"
+    "  -k, --kmer N         word length, 4..12 (default 8, as RDP)\n"
+    "      --rank RANK      deepest rank to classify: genus (default) or species\n"
+    "  -p, --primers SET    cut each reference to its amplicon (v4, v3v4, v1v2), primers\n"
+    "                       removed, as QIIME 2's extract-reads; references lacking a\n"
+    "                       primer site are left out (default: whole sequences)\n"
+    "      --primer-mismatches N  substitutions allowed per primer (default 2)\n"
+    "\n" CLI_COMMON_HELP;
+
+enum { OPT_RANK = 1, OPT_PRIMER_MM };
+
+int cmd_index(int argc, char **argv)
+{
+    static const struct option longopts[] = {
+        {"fasta", required_argument, NULL, 'f'},
+        {"taxonomy", required_argument, NULL, 'T'},
+        {"out", required_argument, NULL, 'o'},
+        {"kmer", required_argument, NULL, 'k'},
+        {"rank", required_argument, NULL, OPT_RANK},
+        {"primers", required_argument, NULL, 'p'},
+        {"primer-mismatches", required_argument, NULL, OPT_PRIMER_MM},
+        CLI_COMMON_LONGOPTS,
+        {NULL, 0, NULL, 0},
+    };
+    cli_common_t co;
+    cli_common_init(&co, "index");
+    if (argc < 2) {
+        fputs(index_usage, stderr);
+        return 64;
+    }
+    const char *fasta = NULL, *tax = NULL, *out = NULL;
+    lm_ref_opt_t opt;
+    lm_ref_opt_init(&opt);
+    int help = 0, c;
+    long v;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":f:T:o:k:p:t:qvh", longopts, NULL)) != -1) {
+        int h = cli_common_opt(&co, c, optarg, &help);
+        if (h < 0) return 64;
+        if (h) continue;
+        switch (c) {
+        case 'f':
+            fasta = optarg;
+            break;
+        case 'T':
+            tax = optarg;
+            break;
+        case 'o':
+            out = optarg;
+            break;
+        case 'k':
+            if (cli_parse_int("--kmer", optarg, 4, 12, &v)) return 64;
+            opt.k = (int)v;
+            break;
+        case 'p':
+            opt.primers = strcmp(optarg, "none") == 0 ? NULL : optarg;
+            break;
+        case OPT_PRIMER_MM:
+            if (cli_parse_int("--primer-mismatches", optarg, 0, 8, &v)) return 64;
+            opt.primer_mm = (int)v;
+            break;
+        case OPT_RANK:
+            if (strcmp(optarg, "genus") == 0)
+                opt.max_rank = LM_RANK_GENUS;
+            else if (strcmp(optarg, "species") == 0)
+                opt.max_rank = LM_RANK_SPECIES;
+            else
+                return cli_usage_error("--rank must be genus or species, not '%s'", optarg);
+            break;
+        default:
+            return cli_bad_option(c, argv, optind, optopt);
+        }
+    }
+    if (help) {
+        fputs(index_usage, stdout);
+        return 0;
+    }
+    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!fasta) return cli_usage_error("--fasta is required");
+    if (!out) return cli_usage_error("--out is required");
+    opt.threads = co.threads;
+
+    lm_err_t err;
+    lm_err_clear(&err);
+    if (lm_ref_opt_check(&opt, &err)) return cli_fail(&err);
+    lm_ref_t *ref = lm_ref_create(&opt);
+    if (!ref) {
+        lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        return cli_fail(&err);
+    }
+    int rc = lm_ref_read(ref, fasta, tax, &err);
+    if (!rc) rc = lm_ref_write(ref, out, &err);
+    if (!rc) {
+        const lm_ref_stats_t *st = lm_ref_stats(ref);
+        lm_log_info("%llu reference sequences, %llu identical (sequence and lineage) collapsed",
+                    (unsigned long long)st->sequences, (unsigned long long)st->collapsed);
+        if (opt.primers)
+            lm_log_info("%llu references without both %s primer sites left out",
+                        (unsigned long long)st->no_amplicon, opt.primers);
+        if (st->homonyms)
+            lm_log_warn("%llu names occur under more than one parent and stay separate taxa "
+                        "(for example %s)",
+                        (unsigned long long)st->homonyms, st->homonym_example);
+        lm_err_t e2;
+        lm_err_clear(&e2);
+        lm_kidx_t *idx = lm_kidx_load(out, &e2);
+        if (idx) {
+            lm_log_info("%s: k=%d, %u taxa, %u classes, %u references, %llu k-mer entries", out,
+                        lm_kidx_k(idx), lm_kidx_n_taxa(idx), lm_kidx_n_leaves(idx),
+                        lm_kidx_n_refs(idx), (unsigned long long)lm_kidx_n_entries(idx));
+            lm_kidx_destroy(idx);
+        } else {
+            rc = e2.code;
+            lm_err_copy(&err, &e2);
+        }
+    }
+    lm_ref_destroy(ref);
+    return rc ? cli_fail(&err) : 0;
+}

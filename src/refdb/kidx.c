@@ -1,0 +1,309 @@
+/* SPDX-License-Identifier: MIT */
+/* Loading and validating the k-mer index. The file is read whole with one read; every
+ * count, offset and index in it is checked before use, so a damaged file is refused and
+ * never read out of bounds, even one whose checksum happens to match. */
+#include <errno.h>
+#include <math.h>
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+#include <sys/stat.h>
+
+#include "refdb_internal.h"
+
+struct lm_kidx {
+    unsigned char *img; /* the whole file; sections below point into it */
+    size_t len;
+    kidx_header_t h;
+    const lm_kidx_taxon_t *taxa;
+    const uint32_t *leaves; /* {taxon, n_refs} pairs */
+    const char *names;
+    const uint32_t *off;
+    const lm_kidx_entry_t *ent;
+    uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
+    double *lognorm;     /* log(n_refs + 1) per leaf */
+    lm_kidx_run_t *runs; /* block runs of every word, in word order */
+    uint32_t *run_off;   /* 4^k + 1 offsets into runs */
+    float *absent;       /* per block */
+    uint32_t nblk;
+};
+
+static int bad(lm_err_t *err, const char *name, const char *what)
+{
+    return lm_err_set(err, LM_EFORMAT, name, 0, 0, "not a valid lumen index: %s", what);
+}
+
+static int check_header(const lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_err_t *err)
+{
+    const kidx_header_t *h = &x->h;
+    if (x->len < LM_KIDX_HEADER || memcmp(h->magic, LM_KIDX_MAGIC, 8) != 0)
+        return x->len >= 8 && memcmp(x->img, LM_KIDX_MAGIC, 8) == 0
+                   ? bad(err, name, "file truncated in its header")
+                   : bad(err, name, "wrong magic (not an index built by lumen index)");
+    if (h->version != LM_KIDX_VERSION)
+        return lm_err_set(err, LM_EFORMAT, name, 0, 0,
+                          "index format version %u, but this lumen reads version %u: rebuild "
+                          "it with lumen index",
+                          h->version, LM_KIDX_VERSION);
+    kidx_layout(h, lay);
+    if (lay->total == UINT64_MAX) return bad(err, name, "impossible k or counts in header");
+    if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
+    if (x->len - LM_KIDX_HEADER < lay->total)
+        return bad(err, name, "file truncated (shorter than its header says)");
+    if (x->len - LM_KIDX_HEADER > lay->total) return bad(err, name, "trailing bytes after payload");
+    uint64_t sum = kidx_checksum(x->img + LM_KIDX_HEADER, lay->total,
+                                 kidx_checksum(x->img, KIDX_SUMMED_HEADER, 0));
+#ifndef FUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION
+    /* A fuzzer cannot forge checksums; its build skips this so it reaches the checks below. */
+    if (sum != h->checksum) return bad(err, name, "checksum mismatch (file corrupt)");
+#else
+    (void)sum;
+#endif
+    if (h->n_taxa == 0 || h->n_leaves == 0 || h->n_leaves > h->n_taxa)
+        return bad(err, name, "no taxa");
+    return 0;
+}
+
+static uint32_t block_size(const lm_kidx_t *x, uint32_t b)
+{
+    return b + 1 < x->nblk ? LM_KIDX_BLOCK : x->h.n_leaves - b * LM_KIDX_BLOCK;
+}
+
+/* Block summaries for the classifier's bounds (refdb.h, lm_kidx_run_t). */
+static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
+    const uint32_t G = x->h.n_leaves, B = LM_KIDX_BLOCK;
+    x->nblk = (G + B - 1) / B;
+    x->absent = malloc(x->nblk * sizeof(float));
+    x->run_off = malloc((nwords + 1) * sizeof(uint32_t));
+    if (!x->absent || !x->run_off) goto oom;
+    for (uint32_t b = 0; b < x->nblk; b++) x->absent[b] = -INFINITY;
+    for (uint32_t g = 0; g < G; g++) {
+        float a = -(float)x->lognorm[g];
+        if (a > x->absent[g / B]) x->absent[g / B] = a;
+    }
+    uint64_t nruns = 0; /* first count, then fill */
+    for (uint64_t w = 0; w < nwords; w++) {
+        x->run_off[w] = (uint32_t)nruns;
+        for (uint32_t j = x->off[w]; j < x->off[w + 1]; j++)
+            nruns += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
+    }
+    x->run_off[nwords] = (uint32_t)nruns;
+    x->runs = malloc((nruns + 1) * sizeof(lm_kidx_run_t));
+    if (!x->runs) goto oom;
+    for (uint64_t w = 0; w < nwords; w++) {
+        lm_kidx_run_t *r = x->runs + x->run_off[w] - 1;
+        const uint32_t o = x->off[w];
+        uint32_t count = 0;
+        for (uint32_t j = o; j < x->off[w + 1]; j++) {
+            const uint32_t g = x->ent[j].leaf;
+            if (j == o || g / B != r->block) {
+                if (j != o && count < block_size(x, r->block) && x->absent[r->block] > r->max)
+                    r->max = x->absent[r->block];
+                *++r = (lm_kidx_run_t){g / B, j - o, -INFINITY};
+                count = 0;
+            }
+            const float t = x->ent[j].score - (float)x->lognorm[g];
+            if (t > r->max) r->max = t;
+            count++;
+        }
+        if (count && count < block_size(x, r->block) && x->absent[r->block] > r->max)
+            r->max = x->absent[r->block];
+    }
+    return 0;
+oom:
+    return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+}
+
+/* Structure checks: parents before children and one rank deeper or more, names inside the
+ * name block, monotonic offsets, leaves and entries in range. */
+static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const kidx_header_t *h = &x->h;
+    if (h->names_len == 0 || x->names[h->names_len - 1] != '\0')
+        return bad(err, name, "name block not terminated");
+    for (uint32_t t = 0; t < h->n_taxa; t++) {
+        const lm_kidx_taxon_t *tx = &x->taxa[t];
+        if (tx->rank >= LM_NRANKS || tx->name_off >= h->names_len)
+            return bad(err, name, "taxon record out of range");
+        if (tx->parent != UINT32_MAX && (tx->parent >= t || x->taxa[tx->parent].rank >= tx->rank))
+            return bad(err, name, "taxon tree out of order");
+    }
+    const uint64_t nwords = (uint64_t)1 << (2 * h->k);
+    if (x->off[0] != 0 || x->off[nwords] != h->n_entries)
+        return bad(err, name, "k-mer offsets do not span the entries");
+    for (uint64_t w = 0; w < nwords; w++)
+        if (x->off[w] > x->off[w + 1]) return bad(err, name, "k-mer offsets out of order");
+    for (uint64_t i = 0; i < h->n_entries; i++)
+        if (x->ent[i].leaf >= h->n_leaves || !isfinite(x->ent[i].score))
+            return bad(err, name, "k-mer entry out of range");
+    x->path = malloc((size_t)h->n_leaves * LM_NRANKS * sizeof(uint32_t));
+    x->lognorm = malloc((size_t)h->n_leaves * sizeof(double));
+    if (!x->path || !x->lognorm)
+        return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+    for (uint32_t g = 0; g < h->n_leaves; g++) {
+        uint32_t t = x->leaves[2 * g];
+        if (t >= h->n_taxa || x->leaves[2 * g + 1] == 0)
+            return bad(err, name, "leaf record out of range");
+        uint32_t *p = x->path + (size_t)g * LM_NRANKS;
+        for (int r = 0; r < LM_NRANKS; r++) p[r] = UINT32_MAX;
+        for (; t != UINT32_MAX; t = x->taxa[t].parent) p[x->taxa[t].rank] = t;
+        x->lognorm[g] = log((double)x->leaves[2 * g + 1] + 1.0);
+    }
+    return build_runs(x, name, err);
+}
+
+/* Take ownership of img (len bytes, malloc'd) and validate it. */
+static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err_t *err)
+{
+    lm_kidx_t *x = calloc(1, sizeof(*x));
+    if (!x) {
+        free(img);
+        lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+        return NULL;
+    }
+    x->img = img;
+    x->len = len;
+    kidx_layout_t lay;
+    if (!kidx_host_little_endian()) {
+        lm_err_set(err, LM_EINTERNAL, name, 0, 0, "the index is little-endian; this host is not");
+        goto fail;
+    }
+    if (len >= LM_KIDX_HEADER) memcpy(&x->h, img, sizeof(x->h));
+    if (check_header(x, name, &lay, err)) goto fail;
+    /* Sections are 8-aligned within the file and malloc aligns the start. */
+    unsigned char *pay = img + LM_KIDX_HEADER;
+    x->taxa = (const lm_kidx_taxon_t *)(pay + lay.taxa);
+    x->leaves = (const uint32_t *)(pay + lay.leaves);
+    x->names = (const char *)(pay + lay.names);
+    x->off = (const uint32_t *)(pay + lay.offsets);
+    x->ent = (const lm_kidx_entry_t *)(pay + lay.entries);
+    if (check_body(x, name, err)) goto fail;
+    return x;
+fail:
+    lm_kidx_destroy(x);
+    return NULL;
+}
+
+lm_kidx_t *lm_kidx_load_mem(const void *buf, size_t len, const char *name, lm_err_t *err)
+{
+    /* An exact-size copy: anything read past len is a bug that ASan reports. */
+    unsigned char *img = malloc(len ? len : 1);
+    if (!img) {
+        lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+        return NULL;
+    }
+    if (len) memcpy(img, buf, len);
+    return adopt(img, len, name, err);
+}
+
+lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) {
+        lm_err_set(err, LM_ENOINPUT, path, 0, 0, "cannot open index: %s", strerror(errno));
+        return NULL;
+    }
+    struct stat st;
+    if (fstat(fileno(f), &st) != 0 || !S_ISREG(st.st_mode)) {
+        fclose(f);
+        lm_err_set(err, LM_ENOINPUT, path, 0, 0, "not a regular file");
+        return NULL;
+    }
+    size_t len = (size_t)st.st_size;
+    unsigned char *buf = malloc(len ? len : 1);
+    if (!buf) {
+        fclose(f);
+        lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory reading the index");
+        return NULL;
+    }
+    size_t got = len ? fread(buf, 1, len, f) : 0;
+    int rerr = ferror(f);
+    fclose(f);
+    if (got != len || rerr) {
+        free(buf);
+        lm_err_set(err, LM_EIO, path, 0, 0, "cannot read index");
+        return NULL;
+    }
+    return adopt(buf, len, path, err);
+}
+
+void lm_kidx_destroy(lm_kidx_t *idx)
+{
+    if (!idx) return;
+    free(idx->img);
+    free(idx->path);
+    free(idx->lognorm);
+    free(idx->runs);
+    free(idx->run_off);
+    free(idx->absent);
+    free(idx);
+}
+
+int lm_kidx_k(const lm_kidx_t *idx)
+{
+    return (int)idx->h.k;
+}
+uint32_t lm_kidx_n_taxa(const lm_kidx_t *idx)
+{
+    return idx->h.n_taxa;
+}
+uint32_t lm_kidx_n_leaves(const lm_kidx_t *idx)
+{
+    return idx->h.n_leaves;
+}
+uint32_t lm_kidx_n_refs(const lm_kidx_t *idx)
+{
+    return idx->h.n_refs;
+}
+uint64_t lm_kidx_n_entries(const lm_kidx_t *idx)
+{
+    return idx->h.n_entries;
+}
+uint32_t lm_kidx_flags(const lm_kidx_t *idx)
+{
+    return idx->h.flags;
+}
+const lm_kidx_taxon_t *lm_kidx_taxon(const lm_kidx_t *idx, uint32_t t)
+{
+    return &idx->taxa[t];
+}
+const char *lm_kidx_taxon_name(const lm_kidx_t *idx, uint32_t t)
+{
+    return idx->names + idx->taxa[t].name_off;
+}
+uint32_t lm_kidx_leaf_taxon(const lm_kidx_t *idx, uint32_t g)
+{
+    return idx->leaves[2 * g];
+}
+uint32_t lm_kidx_leaf_refs(const lm_kidx_t *idx, uint32_t g)
+{
+    return idx->leaves[2 * g + 1];
+}
+uint32_t lm_kidx_leaf_path(const lm_kidx_t *idx, uint32_t g, int rank)
+{
+    return idx->path[(size_t)g * LM_NRANKS + rank];
+}
+double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g)
+{
+    return idx->lognorm[g];
+}
+const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *n)
+{
+    *n = idx->off[w + 1] - idx->off[w];
+    return idx->ent + idx->off[w];
+}
+const lm_kidx_run_t *lm_kidx_word_runs(const lm_kidx_t *idx, uint32_t w, uint32_t *n)
+{
+    *n = idx->run_off[w + 1] - idx->run_off[w];
+    return idx->runs + idx->run_off[w];
+}
+uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx)
+{
+    return idx->nblk;
+}
+float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b)
+{
+    return idx->absent[b];
+}

@@ -1,0 +1,71 @@
+/* SPDX-License-Identifier: MIT */
+/* What the builder and the loader of the k-mer index share: the header layout, section
+ * sizes and the checksum. Private to src/refdb/. */
+#ifndef LUMEN_REFDB_INTERNAL_H
+#define LUMEN_REFDB_INTERNAL_H
+
+#include <stdint.h>
+#include <string.h>
+
+#include "lumen/refdb.h"
+#include "lumen/trim.h"
+
+/* The 64-byte header, written as it sits in memory: the file is little-endian and the
+ * loader refuses big-endian hosts, so memcpy is the whole encoding. */
+typedef struct kidx_header {
+    char magic[8];
+    uint32_t version, k, n_taxa, n_leaves, n_refs, flags;
+    uint64_t n_entries, payload_len, names_len, checksum;
+} kidx_header_t;
+
+_Static_assert(sizeof(kidx_header_t) == LM_KIDX_HEADER, "index header must be 64 bytes");
+_Static_assert(sizeof(lm_kidx_entry_t) == 8, "index entry must be 8 bytes");
+_Static_assert(sizeof(lm_kidx_taxon_t) == 16, "index taxon must be 16 bytes");
+
+/* The header bytes the checksum covers (all but the checksum itself). */
+#define KIDX_SUMMED_HEADER 56u
+
+static inline uint64_t kidx_pad8(uint64_t n)
+{
+    return (n + 7u) & ~(uint64_t)7u;
+}
+
+static inline int kidx_host_little_endian(void)
+{
+    const uint16_t one = 1;
+    unsigned char b;
+    memcpy(&b, &one, 1);
+    return b == 1;
+}
+
+/* Section offsets within the payload; a total of UINT64_MAX means the counts overflow. */
+typedef struct kidx_layout {
+    uint64_t taxa, leaves, names, offsets, entries, total;
+} kidx_layout_t;
+
+void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
+
+/* A 64-bit checksum of n bytes, continuing from h (start with 0): splitmix64 chained over
+ * little-endian 8-byte words, the tail zero-padded, then the length. */
+uint64_t kidx_checksum(const void *p, size_t n, uint64_t h);
+
+/* For reading (read.c): the primer pair of ref's options (NULL if none), the mismatches
+ * allowed, and the counter of references dropped for lacking a primer site. */
+void ref_primers(lm_ref_t *ref, const lm_primer_pair_t **pp, int *mm, uint64_t **no_amplicon);
+
+/* Taxa of an index being built (taxa.c). */
+typedef struct taxa {
+    char **keys; /* sorted, unique; owned */
+    size_t n;
+    lm_kidx_taxon_t *rec;
+    char *names;
+    size_t names_len;
+} taxa_t;
+
+/* Make the taxa of leaf path keys paths[0..npaths) (build.c): leaf_taxon[i] gets the taxon
+ * of paths[i]; names under more than one parent are counted in st. 0 or -1 (no memory). */
+int build_taxa(char *const *paths, size_t npaths, lm_ref_stats_t *st, taxa_t *t,
+               uint32_t *leaf_taxon);
+void taxa_free(taxa_t *t);
+
+#endif

@@ -1,0 +1,38 @@
+/* SPDX-License-Identifier: MIT */
+/* libFuzzer target for the k-mer index loader: any bytes must be refused or loaded, never
+ * read out of bounds. A loaded index is walked end to end so that every table it claims
+ * to have is touched.
+ * Build with clang from the .c files of src/refdb, src/util and src/seqio:
+ *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -Iinclude
+ *     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (skips the checksum, to reach the rest)
+ *     -Ibuild/generated tests/fuzz/fuzz_kidx.c $(ls src/refdb/[a-z]*.c src/util/[a-z]*.c
+ *     src/seqio/[a-z]*.c) $(pkg-config --cflags --libs htslib gsl) -fopenmp -lm -o fuzz_kidx
+ * and run it on a copy of the corpus (libFuzzer adds what it finds to the directory):
+ *   cp -r tests/fuzz/corpus/kidx /tmp/kidx && ./fuzz_kidx -max_len=4096 /tmp/kidx */
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lumen/refdb.h"
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
+
+int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
+{
+    lm_err_t err;
+    lm_kidx_t *idx = lm_kidx_load_mem(data, size, "fuzz.lmi", &err);
+    if (!idx) return 0;
+    volatile uint64_t sink = 0;
+    for (uint32_t t = 0; t < lm_kidx_n_taxa(idx); t++)
+        sink += (unsigned char)lm_kidx_taxon_name(idx, t)[0];
+    for (uint32_t g = 0; g < lm_kidx_n_leaves(idx); g++)
+        for (int r = 0; r < LM_NRANKS; r++) sink += lm_kidx_leaf_path(idx, g, r);
+    const uint32_t nwords = (uint32_t)1 << (2 * lm_kidx_k(idx));
+    for (uint32_t w = 0; w < nwords; w++) {
+        uint32_t n;
+        const lm_kidx_entry_t *e = lm_kidx_word(idx, w, &n);
+        for (uint32_t i = 0; i < n; i++) sink += e[i].leaf;
+    }
+    (void)sink;
+    lm_kidx_destroy(idx);
+    return 0;
+}
