@@ -79,7 +79,8 @@ int lm_table_fprint_tsv(const lm_table_t *t, FILE *out, int header_comment);
  * format-version [2,1], generated-by, creation-date, shape, nnz; groups observation/ and
  * sample/ with ids, matrix/{data,indices,indptr} (CSR by observation, CSC by sample as
  * CSR of the transpose) and empty metadata and group-metadata groups.
- * creation_date may be NULL for the current time (ISO 8601).
+ * creation_date may be NULL for the current time (ISO 8601), or the time in the
+ * SOURCE_DATE_EPOCH environment variable when set (reproducible output).
  */
 int lm_table_write_biom(const lm_table_t *t, const char *path, const char *creation_date,
                         lm_err_t *err) LM_MUST_CHECK;

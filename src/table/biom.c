@@ -11,6 +11,18 @@
 #include "lumen/version.h"
 #include "table_internal.h"
 
+/* Creation properties without HDF5's object modification times, which would make two
+ * runs of the same table differ. One list per class, made once and kept for the process
+ * (a few bytes); creating them is thread-safe in HDF5's thread-safe builds and lumen
+ * writes BIOM from one thread. */
+static hid_t untimed(hid_t cls)
+{
+    static hid_t dcpl = -1, gcpl = -1;
+    hid_t *p = cls == H5P_DATASET_CREATE ? &dcpl : &gcpl;
+    if (*p < 0 && (*p = H5Pcreate(cls)) >= 0) H5Pset_obj_track_times(*p, 0);
+    return *p >= 0 ? *p : H5P_DEFAULT;
+}
+
 static hid_t vlen_str_type(void)
 {
     hid_t t = H5Tcopy(H5T_C_S1);
@@ -49,8 +61,8 @@ static int dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const 
 {
     hid_t sp = H5Screate_simple(1, &n, NULL), d = -1;
     int rc = -1;
-    if (sp >= 0 &&
-        (d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) >= 0)
+    if (sp >= 0 && (d = H5Dcreate2(loc, name, ftype, sp, H5P_DEFAULT, untimed(H5P_DATASET_CREATE),
+                                   H5P_DEFAULT)) >= 0)
         rc = n == 0 || H5Dwrite(d, mtype, H5S_ALL, H5S_ALL, H5P_DEFAULT, v) >= 0 ? 0 : -1;
     if (d >= 0) H5Dclose(d);
     if (sp >= 0) H5Sclose(sp);
@@ -59,7 +71,7 @@ static int dataset(hid_t loc, const char *name, hid_t ftype, hid_t mtype, const 
 
 static int empty_group(hid_t loc, const char *name)
 {
-    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT);
+    hid_t g = H5Gcreate2(loc, name, H5P_DEFAULT, untimed(H5P_GROUP_CREATE), H5P_DEFAULT);
     return g < 0 ? -1 : (H5Gclose(g) < 0 ? -1 : 0);
 }
 
@@ -79,10 +91,12 @@ static int write_axis(hid_t file, const char *axis, size_t n, char *const *ids, 
         ix[p] = (int32_t)idx[p];
         dv[p] = (double)val[p];
     }
-    if ((g = H5Gcreate2(file, axis, H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    if ((g = H5Gcreate2(file, axis, H5P_DEFAULT, untimed(H5P_GROUP_CREATE), H5P_DEFAULT)) < 0)
+        goto done;
     if (dataset(g, "ids", st, st, ids, n) < 0) goto done;
     if (empty_group(g, "metadata") < 0 || empty_group(g, "group-metadata") < 0) goto done;
-    if ((m = H5Gcreate2(g, "matrix", H5P_DEFAULT, H5P_DEFAULT, H5P_DEFAULT)) < 0) goto done;
+    if ((m = H5Gcreate2(g, "matrix", H5P_DEFAULT, untimed(H5P_GROUP_CREATE), H5P_DEFAULT)) < 0)
+        goto done;
     if (dataset(m, "data", H5T_IEEE_F64LE, H5T_NATIVE_DOUBLE, dv, nnz) < 0 ||
         dataset(m, "indices", H5T_STD_I32LE, H5T_NATIVE_INT32, ix, nnz) < 0 ||
         dataset(m, "indptr", H5T_STD_I32LE, H5T_NATIVE_INT32, ip, n + 1) < 0)
@@ -109,7 +123,13 @@ int lm_table_write_biom(const lm_table_t *t, const char *path, const char *creat
     H5Eset_auto2(H5E_DEFAULT, NULL, NULL);
     char date[64];
     if (!creation_date) {
-        time_t now = time(NULL);
+        /* BIOM requires a creation date, the one timestamp in lumen's data files. The
+         * reproducible-builds SOURCE_DATE_EPOCH fixes it, so reruns can be compared
+         * byte for byte. */
+        const char *sde = getenv("SOURCE_DATE_EPOCH");
+        char *end = NULL;
+        long long epoch = sde ? strtoll(sde, &end, 10) : -1;
+        time_t now = sde && end != sde && !*end && epoch >= 0 ? (time_t)epoch : time(NULL);
         struct tm tm;
         gmtime_r(&now, &tm);
         strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
