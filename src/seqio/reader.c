@@ -132,18 +132,24 @@ uint64_t lm_fq_count(const lm_fq_reader_t *r)
     return r->count;
 }
 
-/* Read one line into r->buf without its "\n" or "\r\n". Returns its length, LM_EOF at end
- * of input, or LM_EFORMAT (err filled) when the stream is corrupt or truncated. */
-static int next_line(lm_fq_reader_t *r, lm_err_t *err)
+/* Read one line into dst (r->buf, or a record field directly, which saves a copy of every
+ * sequence and quality byte) without its "\n" or "\r\n". Returns its length, LM_EOF at
+ * the end of input, or LM_EFORMAT (err filled) when the stream is corrupt or truncated. */
+static int read_line(lm_fq_reader_t *r, kstring_t *dst, lm_err_t *err)
 {
-    int ret = bgzf_getline(r->fp, '\n', &r->buf);
+    int ret = bgzf_getline(r->fp, '\n', dst);
     if (ret == -1) return LM_EOF;
     if (ret < -1)
         return lm_err_set(err, LM_EFORMAT, r->path, r->line + 1, r->count + 1,
                           "cannot read: the compressed stream is corrupt or truncated");
     r->line++;
-    if (r->buf.l > 0 && r->buf.s[r->buf.l - 1] == '\r') r->buf.s[--r->buf.l] = '\0';
-    return (int)(r->buf.l > (size_t)INT32_MAX ? INT32_MAX : r->buf.l);
+    if (dst->l > 0 && dst->s[dst->l - 1] == '\r') dst->s[--dst->l] = '\0';
+    return (int)(dst->l > (size_t)INT32_MAX ? INT32_MAX : dst->l);
+}
+
+static int next_line(lm_fq_reader_t *r, lm_err_t *err)
+{
+    return read_line(r, &r->buf, err);
 }
 
 /* Split a header line (without its '@' or '>') into ID and comment. */
@@ -245,13 +251,11 @@ static int read_fastq(lm_fq_reader_t *r, lm_seqrec_t *rec, lm_err_t *err)
     if (set_header(rec, r->buf.s + 1, r->buf.l - 1)) return LM_ENOMEM;
     rec->line = hline;
     rec->index = r->count;
-    int ret = next_line(r, err);
+    int ret = read_line(r, &rec->seq, err);
     if (ret == LM_EOF)
         return lm_err_set(err, LM_EFORMAT, r->path, hline, rno,
                           "file ends after the header of read '%s'", rec->name.s);
     if (ret < 0) return ret;
-    rec->seq.l = 0;
-    if (kputsn(r->buf.s, r->buf.l, &rec->seq) < 0) return LM_ENOMEM;
     uint64_t sline = r->line;
     ret = next_line(r, err);
     if (ret == LM_EOF)
@@ -262,17 +266,15 @@ static int read_fastq(lm_fq_reader_t *r, lm_seqrec_t *rec, lm_err_t *err)
         return lm_err_set(err, LM_EFORMAT, r->path, r->line, rno,
                           "expected the '+' line of read '%s', found '%.40s'", rec->name.s,
                           r->buf.s);
-    ret = next_line(r, err);
+    ret = read_line(r, &rec->qual, err);
     if (ret == LM_EOF)
         return lm_err_set(err, LM_EFORMAT, r->path, r->line, rno,
                           "file ends before the quality line of read '%s'", rec->name.s);
     if (ret < 0) return ret;
-    if (r->buf.l != rec->seq.l)
+    if (rec->qual.l != rec->seq.l)
         return lm_err_set(err, LM_EFORMAT, r->path, r->line, rno,
-                          "quality length %zu != sequence length %zu in read '%s'", r->buf.l,
+                          "quality length %zu != sequence length %zu in read '%s'", rec->qual.l,
                           rec->seq.l, rec->name.s);
-    rec->qual.l = 0;
-    if (kputsn(r->buf.s, r->buf.l, &rec->qual) < 0) return LM_ENOMEM;
     if ((ret = check_bases(r, rec, sline, err))) return ret;
     if ((ret = check_quals(r, rec, r->line, err))) return ret;
     return 0;
