@@ -49,16 +49,20 @@ static size_t sample_weeks(const run_ctx_t *c, int *w)
     return n;
 }
 
-/* Spearman of value(sample) against each clinical variable at week w; one BH family per
- * (analysis, week). get(ctx, i) gives the value for alpha-table sample i. */
+/* Spearman of val[i] (the value of cohort sample samp[i]) against each clinical variable
+ * at week w, over the samples of one arm (group = the arm) or of all arms (arm NULL). One
+ * BH family per (analysis, week, group). Within-arm rows matter in a trial like this one:
+ * where the arms differ in a clinical variable (HBsAg decline under interferon), pooling
+ * them hides an association that holds inside each arm. */
 static int corr_block(run_ctx_t *c, const char *analysis, const char *xname, int week,
-                      const double *val, const long *samp, size_t nval, lm_err_t *err)
+                      const char *arm, const double *val, const long *samp, size_t nval,
+                      lm_err_t *err)
 {
     double *x = malloc((nval + 1) * 2 * sizeof(*x));
     if (!x) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     double *y = x + nval + 1;
-    char fam[96];
-    snprintf(fam, sizeof(fam), "%s week %d", analysis, week);
+    char fam[320];
+    snprintf(fam, sizeof(fam), "%s week %d group %s", analysis, week, arm ? arm : "all");
     int rc = 0;
     for (int k = 0; k < NCLIN && !rc; k++) {
         if (k == 1 && week == 0) continue; /* decline from week 0 is 0 there by definition */
@@ -66,7 +70,7 @@ static int corr_block(run_ctx_t *c, const char *analysis, const char *xname, int
         for (size_t i = 0; i < nval; i++) {
             if (samp[i] < 0) continue;
             const lm_sample_t *s = lm_cohort_sample(c->co, (size_t)samp[i]);
-            if (s->week != week) continue;
+            if (s->week != week || (arm && (!s->arm || strcmp(s->arm, arm) != 0))) continue;
             double cv = clin_value(c->sample_visit[samp[i]], k);
             if (isnan(val[i]) || isnan(cv)) continue;
             x[n] = val[i];
@@ -76,10 +80,10 @@ static int corr_block(run_ctx_t *c, const char *analysis, const char *xname, int
         lm_err_t e;
         lm_err_clear(&e);
         if (lm_stat_spearman(x, y, n, &r, &e) == 0)
-            rc = tidy_add(&c->out[OUT_CORR], analysis, xname, clin_name[k], NULL, week, (long)n,
+            rc = tidy_add(&c->out[OUT_CORR], analysis, xname, clin_name[k], arm, week, (long)n,
                           r.statistic, NAN, NAN, NAN, r.p, fam);
         else if (e.code == LM_EFORMAT)
-            rc = tidy_skip(&c->out[OUT_SKIP], analysis, xname, clin_name[k], NULL, week, e.msg);
+            rc = tidy_skip(&c->out[OUT_SKIP], analysis, xname, clin_name[k], arm, week, e.msg);
         else
             rc = e.code;
     }
@@ -112,11 +116,15 @@ int run_correlations(run_ctx_t *c, lm_err_t *err)
     double *val = malloc((a->nrow + 1) * sizeof(*val));
     if (!val) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = 0;
+    /* Groups: all samples, then each arm (when there are several). */
+    size_t narms = lm_cohort_n_arms(c->co), ngroups = narms > 1 ? narms + 1 : 1;
     for (size_t w = 0; w < nw && !rc; w++)
         for (size_t j = 0; j < a->ncol && !rc; j++) {
             for (size_t i = 0; i < a->nrow; i++) val[i] = a->v[i * a->ncol + j];
-            rc = corr_block(c, "spearman_alpha", a->col_id[j], weeks[w], val, c->alpha_sample,
-                            a->nrow, err);
+            for (size_t g = 0; g < ngroups && !rc; g++)
+                rc = corr_block(c, "spearman_alpha", a->col_id[j], weeks[w],
+                                g ? lm_cohort_arm(c->co, g - 1) : NULL, val, c->alpha_sample,
+                                a->nrow, err);
         }
     free(val);
     const lm_matrix_t *t = c->taxa;
@@ -135,8 +143,10 @@ int run_correlations(run_ctx_t *c, lm_err_t *err)
             size_t present = 0;
             for (size_t j = 0; j < t->ncol; j++) present += t->v[g * t->ncol + j] > 0;
             if ((double)present < c->opt->min_prevalence * (double)t->ncol) continue;
-            rc = corr_block(c, "spearman_genus", t->row_id[g], weeks[w], clr + g * t->ncol, samp,
-                            t->ncol, err);
+            for (size_t k = 0; k < ngroups && !rc; k++)
+                rc = corr_block(c, "spearman_genus", t->row_id[g], weeks[w],
+                                k ? lm_cohort_arm(c->co, k - 1) : NULL, clr + g * t->ncol, samp,
+                                t->ncol, err);
         }
     free(clr);
     free(samp);

@@ -209,7 +209,7 @@ for m in 12 24 36; do pick survival_km km_rfs month_$m arm PegIFN+NAs NA 6,7,8,9
   pick arm_comparisons mannwhitney_arm shannon arm "NAs vs PegIFN+NAs" 24 10,11
   pick arm_comparisons wilcoxon_change shannon change_week0_to_48 all 48 10,11
   pick arm_comparisons kruskal_weeks shannon week all NA 10,11; } >cli_np.lm
-awk -F'\t' '$1 == "spearman_alpha" && $5 == 24 { print $12 }' "$WORK/st/correlations.tsv" >cli_bh.lm
+awk -F'\t' '$1 == "spearman_alpha" && $4 == "NA" && $5 == 24 { print $12 }' "$WORK/st/correlations.tsv" >cli_bh.lm
 
 Rscript - "$C" <<'R' >/dev/null 2>&1
 suppressMessages({library(survival); library(vegan)})
@@ -285,7 +285,7 @@ out.append("%.17g %.17g" % (r[0], r[1]))
 open("cli_np.ref", "w").write("\n".join(out) + "\n")
 PY
 # BH over the week-24 alpha family, by R from lumen's own p column
-awk -F'\t' '$1 == "spearman_alpha" && $5 == 24 { print $11 }' "$WORK/st/correlations.tsv" >cli_p.txt
+awk -F'\t' '$1 == "spearman_alpha" && $4 == "NA" && $5 == 24 { print $11 }' "$WORK/st/correlations.tsv" >cli_p.txt
 Rscript -e 'p <- scan("cli_p.txt", quiet = TRUE); writeLines(formatC(p.adjust(p, "BH"), digits = 17, format = "g"), "cli_bh.ref")' >/dev/null 2>&1
 # lumen writes 15 significant digits, hence 1e-12 where the functions above use 1e-9
 cmpf "lumen stats: Cox HR, CI, z, p on baseline Shannon per SD (R coxph)" cli_cox 1e-6
