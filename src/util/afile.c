@@ -15,11 +15,14 @@
 
 #include "lumen/util.h"
 
-#define LM_TMP_SLOTS 256
+#define LM_TMP_SLOTS 4096
 #define LM_TMP_PATH  1100
 
 /* The signal handler reads this table, so entries are published with an atomic flag
- * after the path is written, and the handler only calls unlink() (async-signal-safe). */
+ * after the path is written, and the handler only calls unlink() (async-signal-safe).
+ * Paths are stored inline (no malloc'd pointers a handler could see freed). The table is
+ * large enough for a whole cohort's staged files (a sample of lumen reads stages a few);
+ * its pages stay untouched, and cost nothing, until slots are used. */
 static char g_tmp_paths[LM_TMP_SLOTS][LM_TMP_PATH];
 static atomic_int g_tmp_used[LM_TMP_SLOTS];
 
