@@ -25,7 +25,10 @@ fi
 if [ ! -f .cache/dada2/sam2R.fastq.gz ]; then
   echo "setup: fetching the dada2 example reads"
   tmp=$(mktemp -d)
-  (cd "$tmp" && apt-get download -q r-bioc-dada2 >/dev/null && dpkg -x r-bioc-dada2_*.deb x)
+  # apt-get download needs package lists; a machine that had every package may lack them.
+  (cd "$tmp" && { apt-get download -q r-bioc-dada2 >/dev/null 2>&1 ||
+                  { $SUDO apt-get update -q >/dev/null && apt-get download -q r-bioc-dada2 >/dev/null; }; } &&
+   dpkg -x r-bioc-dada2_*.deb x)
   mkdir -p .cache/dada2
   cp "$tmp"/x/usr/lib/R/site-library/dada2/extdata/sam[12][FR].fastq.gz .cache/dada2/
   rm -rf "$tmp"
