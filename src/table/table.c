@@ -182,13 +182,21 @@ void lm_table_by_sample(const lm_table_t *t, lm_csr_t *out)
     *out = (lm_csr_t){t->ns, t->nf, t->sptr, t->sidx, t->sval};
 }
 
-lm_table_t *lm_table_subset_features(const lm_table_t *t, const unsigned char *keep, lm_err_t *err)
+/* The rows (features, by_sample = 0) or columns (samples, by_sample = 1) of t whose keep
+ * flag is set, as a new table: one walk over the matching compressed axis. */
+static lm_table_t *subset(const lm_table_t *t, const unsigned char *keep, int by_sample,
+                          lm_err_t *err)
 {
+    size_t n = by_sample ? t->ns : t->nf;
+    const uint64_t *ptr = by_sample ? t->sptr : t->fptr;
+    const uint32_t *idx = by_sample ? t->sidx : t->fidx;
+    const uint64_t *val = by_sample ? t->sval : t->fval;
+    char *const *id = by_sample ? t->sid : t->fid;
     size_t nk = 0, nt = 0;
-    for (size_t i = 0; i < t->nf; i++)
+    for (size_t i = 0; i < n; i++)
         if (keep[i]) {
             nk++;
-            nt += t->fptr[i + 1] - t->fptr[i];
+            nt += ptr[i + 1] - ptr[i];
         }
     const char **ids = malloc((nk ? nk : 1) * sizeof(*ids));
     lm_triplet_t *trip = malloc((nt ? nt : 1) * sizeof(*trip));
@@ -197,45 +205,29 @@ lm_table_t *lm_table_subset_features(const lm_table_t *t, const unsigned char *k
         lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     } else {
         size_t r = 0, k = 0;
-        for (size_t i = 0; i < t->nf; i++) {
+        for (size_t i = 0; i < n; i++) {
             if (!keep[i]) continue;
-            ids[r] = t->fid[i];
-            for (uint64_t p = t->fptr[i]; p < t->fptr[i + 1]; p++)
-                trip[k++] = (lm_triplet_t){(uint32_t)r, t->fidx[p], t->fval[p]};
+            ids[r] = id[i];
+            for (uint64_t p = ptr[i]; p < ptr[i + 1]; p++)
+                trip[k++] = by_sample ? (lm_triplet_t){idx[p], (uint32_t)r, val[p]}
+                                      : (lm_triplet_t){(uint32_t)r, idx[p], val[p]};
             r++;
         }
-        out = lm_table_create(nk, ids, t->ns, (const char *const *)t->sid, trip, nt, err);
+        out = by_sample
+                  ? lm_table_create(t->nf, (const char *const *)t->fid, nk, ids, trip, nt, err)
+                  : lm_table_create(nk, ids, t->ns, (const char *const *)t->sid, trip, nt, err);
     }
     free(ids);
     free(trip);
     return out;
 }
 
+lm_table_t *lm_table_subset_features(const lm_table_t *t, const unsigned char *keep, lm_err_t *err)
+{
+    return subset(t, keep, 0, err);
+}
+
 lm_table_t *lm_table_subset_samples(const lm_table_t *t, const unsigned char *keep, lm_err_t *err)
 {
-    size_t nk = 0, nt = 0;
-    for (size_t j = 0; j < t->ns; j++)
-        if (keep[j]) {
-            nk++;
-            nt += t->sptr[j + 1] - t->sptr[j];
-        }
-    const char **ids = malloc((nk ? nk : 1) * sizeof(*ids));
-    lm_triplet_t *trip = malloc((nt ? nt : 1) * sizeof(*trip));
-    lm_table_t *out = NULL;
-    if (!ids || !trip) {
-        lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-    } else {
-        size_t c = 0, k = 0;
-        for (size_t j = 0; j < t->ns; j++) {
-            if (!keep[j]) continue;
-            ids[c] = t->sid[j];
-            for (uint64_t p = t->sptr[j]; p < t->sptr[j + 1]; p++)
-                trip[k++] = (lm_triplet_t){t->sidx[p], (uint32_t)c, t->sval[p]};
-            c++;
-        }
-        out = lm_table_create(t->nf, (const char *const *)t->fid, nk, ids, trip, nt, err);
-    }
-    free(ids);
-    free(trip);
-    return out;
+    return subset(t, keep, 1, err);
 }
