@@ -20,25 +20,15 @@ COPIES=${COPIES:-5}
 RATE=${RATE:-0.005}
 GOLD=${LUMEN_GOLD:-/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta}
 RDPJAR=/usr/share/rdp-classifier/rdp_classifier.jar
+. "$(dirname "$(realpath "$0")")/gold_forms.sh"
 mkdir -p "$WORK"
 cd "$WORK"
 
-# --- the reference in each tool's form ---------------------------------------------
-# ID, lineage (6 ranks; a name reused under another parent gets the parent appended, as
-# the RDP trainer wants unique names per rank), sequence.
-awk -F'\t' '/^>/{if(id!="")print id"\t"lin"\t"seq; split(substr($1,2),x," "); id=x[1]; lin=$NF;
-    gsub(/; /,";",lin); seq=""; next} {seq=seq toupper($0)} END{print id"\t"lin"\t"seq}' "$GOLD" |
-  awk -F'\t' 'BEGIN{OFS="\t"} {split($2,a,";"); parent=""; path=""; out="";
-    for(i=1;i<=6;i++){ path=path";"a[i]; if(!(path in nm)){ n=a[i]; if((n"|"i) in used) n=n"_"parent;
-      used[n"|"i]=1; nm[path]=n } parent=nm[path]; out=out (i>1?";":"") nm[path] }
-    print $1,out,$3}' > ref.tsv
-awk -F'\t' '{print ">"$1"\tRoot;"$2"\n"$3}' ref.tsv > ref.fa
-awk -F'\t' '{split($2,a,";"); print ">"$1";tax=d:"a[1]",p:"a[2]",c:"a[3]",o:"a[4]",f:"a[5]",g:"a[6]";\n"$3}' \
-  ref.tsv > sintax.fa
-awk -F'\t' 'BEGIN{split("domain phylum class order family genus",R," "); print "0*Root*-1*0*rootrank"}
-  {split($2,a,";"); parent=0; path="";
-   for(i=1;i<=6;i++){ path=path";"a[i]; if(!(path in id)){ id[path]=++n; print n"*"a[i]"*"parent"*"i"*"R[i]}
-     parent=id[path] }}' ref.tsv > rdp_tax.txt
+# --- the reference in each tool's form (benchmarks/gold_forms.sh) -------------------
+gold_tsv "$GOLD" > ref.tsv
+tsv_rdp_fasta ref.tsv > ref.fa
+tsv_sintax_fasta ref.tsv > sintax.fa
+tsv_rdp_taxonomy ref.tsv > rdp_tax.txt
 # kraken2: an NCBI-style taxonomy made from the lineages, sequences tagged kraken:taxid.
 mkdir -p k2db/taxonomy
 awk -F'\t' 'BEGIN{split("superkingdom phylum class order family genus",R," ");

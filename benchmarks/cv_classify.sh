@@ -21,6 +21,7 @@ WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/lumen-cv.XXXXXX")}
 CHECK=${3:-}
 GOLD=${LUMEN_GOLD:-/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta}
 RDPJAR=/usr/share/rdp-classifier/rdp_classifier.jar
+. "$(dirname "$(realpath "$0")")/gold_forms.sh"
 FOLDS=10
 THREADS=${THREADS:-2}
 for f in "$GOLD" "$RDPJAR"; do [ -r "$f" ] || { echo "missing $f" >&2; exit 66; }; done
@@ -28,15 +29,7 @@ command -v vsearch >/dev/null || { echo "missing vsearch" >&2; exit 66; }
 mkdir -p "$WORK"
 cd "$WORK"
 
-# One line per record: ID, lineage (6 ranks joined by ';'), sequence. A name used under
-# two parents (the gold set's "Incertae Sedis XI") gets its parent appended, because the
-# RDP trainer requires unique (name, rank) pairs; lumen would keep them apart anyway.
-awk -F'\t' '/^>/{if(id!="")print id"\t"lin"\t"seq; split(substr($1,2),x," "); id=x[1]; lin=$NF;
-    gsub(/; /,";",lin); seq=""; next} {seq=seq toupper($0)} END{print id"\t"lin"\t"seq}' "$GOLD" |
-  awk -F'\t' 'BEGIN{OFS="\t"} {split($2,a,";"); parent=""; path=""; out="";
-    for(i=1;i<=6;i++){ path=path";"a[i]; if(!(path in nm)){ n=a[i]; if((n"|"i) in used) n=n"_"parent;
-      used[n"|"i]=1; nm[path]=n } parent=nm[path]; out=out (i>1?";":"") nm[path] }
-    print $1,out,$3}' > all.tsv
+gold_tsv "$GOLD" > all.tsv
 
 T_LUMEN=0 T_RDP=0 T_SINTAX=0 T_LUMEN_IDX=0 T_RDP_TRAIN=0
 now() { date +%s.%N; }
@@ -46,9 +39,8 @@ for ((k = 0; k < FOLDS; k++)); do
   d=fold$k; mkdir -p "$d"
   awk -F'\t' -v k=$k -v F=$FOLDS '(NR-1)%F!=k' all.tsv > $d/train.tsv
   awk -F'\t' -v k=$k -v F=$FOLDS '(NR-1)%F==k' all.tsv > $d/test.tsv
-  awk -F'\t' '{print ">"$1"\tRoot;"$2"\n"$3}' $d/train.tsv > $d/train.fa
-  awk -F'\t' '{split($2,a,";"); print ">"$1";tax=d:"a[1]",p:"a[2]",c:"a[3]",o:"a[4]",f:"a[5]",g:"a[6]";\n"$3}' \
-    $d/train.tsv > $d/sintax.fa
+  tsv_rdp_fasta $d/train.tsv > $d/train.fa
+  tsv_sintax_fasta $d/train.tsv > $d/sintax.fa
   awk -F'\t' '{print ">"$1"\n"$3}' $d/test.tsv > $d/test.fa
 
   # lumen
@@ -58,10 +50,7 @@ for ((k = 0; k < FOLDS; k++)); do
   t2=$(now); T_LUMEN_IDX=$(add "$T_LUMEN_IDX" "$t0" "$t1"); T_LUMEN=$(add "$T_LUMEN" "$t1" "$t2")
 
   # RDP: taxonomy file taxid*name*parent*depth*rank, sequences ">id Root;...;Genus"
-  awk -F'\t' 'BEGIN{split("domain phylum class order family genus",R," "); print "0*Root*-1*0*rootrank"}
-    {split($2,a,";"); parent=0; path="";
-     for(i=1;i<=6;i++){ path=path";"a[i]; if(!(path in id)){ id[path]=++n; print n"*"a[i]"*"parent"*"i"*"R[i]}
-       parent=id[path] }}' $d/train.tsv > $d/rdp_tax.txt
+  tsv_rdp_taxonomy $d/train.tsv > $d/rdp_tax.txt
   mkdir -p $d/rdp
   t0=$(now)
   java -Xmx2g -cp "$RDPJAR" edu.msu.cme.rdp.classifier.train.ClassifierTraineeMaker \

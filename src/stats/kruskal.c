@@ -5,14 +5,10 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <gsl/gsl_sort.h>
+
 #include "lumen/stats.h"
 #include "stats_internal.h"
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 int lm_stat_kruskal(const double *x, const int *group, size_t n, lm_stat_test_t *res, lm_err_t *err)
 {
@@ -36,7 +32,7 @@ int lm_stat_kruskal(const double *x, const int *group, size_t n, lm_stat_test_t 
     }
     double *sorted = r + n;
     for (size_t i = 0; i < n; i++) sorted[i] = x[i];
-    qsort(sorted, n, sizeof(*sorted), cmp_d);
+    gsl_sort(sorted, 1, n);
     if (sorted[0] == sorted[n - 1]) {
         rc = lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                         "Kruskal-Wallis test undefined: all values are identical");
@@ -52,14 +48,7 @@ int lm_stat_kruskal(const double *x, const int *group, size_t n, lm_stat_test_t 
         rs[g[i]] += r[i];
         cnt[g[i]] += 1;
     }
-    double ties = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && sorted[j] == sorted[i]) j++;
-        double t = (double)(j - i);
-        ties += t * t * t - t;
-        i = j;
-    }
+    double ties = stat_tie_term_sorted(sorted, n);
     double dn = (double)n;
     ties = 1 - ties / (dn * dn * dn - dn);
     double ssbn = 0;

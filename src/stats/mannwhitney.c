@@ -5,29 +5,10 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <gsl/gsl_sort.h>
+
 #include "lumen/stats.h"
 #include "stats_internal.h"
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
-/* Sum of t^3 - t over groups of tied values; sorts v in place. */
-static double tie_term(double *v, size_t n)
-{
-    qsort(v, n, sizeof(*v), cmp_d);
-    double s = 0;
-    for (size_t i = 0; i < n;) {
-        size_t j = i + 1;
-        while (j < n && v[j] == v[i]) j++;
-        double t = (double)(j - i);
-        s += t * t * t - t;
-        i = j;
-    }
-    return s;
-}
 
 /* P(U >= u) under H0 for sizes m, n without ties. The counts of U are the coefficients
  * of the Gaussian binomial [m+n choose m]_q = prod_{i=1..m} (1 - q^(n+i)) / (1 - q^i);
@@ -91,7 +72,8 @@ int lm_stat_mannwhitney(const double *x, size_t nx, const double *y, size_t ny, 
     double u1 = r1 - dn1 * (dn1 + 1) / 2;
     double u2 = dn1 * dn2 - u1;
     double u = u1 > u2 ? u1 : u2;
-    double ties = tie_term(v, n);
+    gsl_sort(v, 1, n);
+    double ties = stat_tie_term_sorted(v, n);
     int exact = !(nx > 8 && ny > 8) && ties == 0;
     double p, z = NAN;
     if (exact) {

@@ -50,6 +50,19 @@ static int cmp_gi(const void *a, const void *b)
     return x->i < y->i ? -1 : x->i > y->i;
 }
 
+double stat_tie_term_sorted(const double *v, size_t n)
+{
+    double s = 0;
+    for (size_t i = 0; i < n;) {
+        size_t j = i + 1;
+        while (j < n && v[j] == v[i]) j++;
+        double t = (double)(j - i);
+        s += t * t * t - t;
+        i = j;
+    }
+    return s;
+}
+
 size_t stat_group_index(const int *group, size_t n, int *idx)
 {
     if (n == 0) return 0;

@@ -7,6 +7,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "run_internal.h"
 
 /* The clinical variables correlated with the flora, as named in the output. */
@@ -155,17 +158,11 @@ int run_correlations(run_ctx_t *c, lm_err_t *err)
 
 /* --- arm comparisons ------------------------------------------------------------------ */
 
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
-
 static double median(double *v, size_t n)
 {
     if (n == 0) return NAN;
-    qsort(v, n, sizeof(*v), cmp_d);
-    return n % 2 ? v[n / 2] : (v[n / 2 - 1] + v[n / 2]) / 2;
+    gsl_sort(v, 1, n);
+    return gsl_stats_median_from_sorted_data(v, 1, n);
 }
 
 /* The alpha value of metric j for subject at week, NaN when there is no sample. */

@@ -6,6 +6,9 @@
 #include <stdlib.h>
 #include <string.h>
 
+#include <gsl/gsl_sort.h>
+#include <gsl/gsl_statistics_double.h>
+
 #include "run_internal.h"
 
 static const double km_months[] = {12, 24, 36, 60};
@@ -16,12 +19,6 @@ typedef struct surv_set {
     double *time, *alpha;
     int *event, *arm; /* arm: index in the cohort's arm list, -1 missing */
 } surv_set_t;
-
-static int cmp_d(const void *a, const void *b)
-{
-    double x = *(const double *)a, y = *(const double *)b;
-    return (x > y) - (x < y);
-}
 
 /* Subjects with the endpoint's time and event and a baseline (week 0) value of metric j. */
 static void collect(const run_ctx_t *c, int os, size_t j, surv_set_t *s)
@@ -218,8 +215,8 @@ static int endpoint(run_ctx_t *c, int os, surv_set_t *s, double *x, int *lab)
         double *v = malloc((s->n + 1) * sizeof(*v));
         if (!v) return LM_ENOMEM;
         memcpy(v, s->alpha, s->n * sizeof(*v));
-        qsort(v, s->n, sizeof(*v), cmp_d);
-        double med = s->n == 0 ? NAN : s->n % 2 ? v[s->n / 2] : (v[s->n / 2 - 1] + v[s->n / 2]) / 2;
+        gsl_sort(v, 1, s->n);
+        double med = s->n == 0 ? NAN : gsl_stats_median_from_sorted_data(v, 1, s->n);
         free(v);
         for (size_t i = 0; i < s->n; i++) lab[i] = s->alpha[i] > med;
         char by[160];

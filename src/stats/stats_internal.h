@@ -11,6 +11,10 @@
  * not depend on input order). idx has n slots. Returns k, or 0 when out of memory. */
 size_t stat_group_index(const int *group, size_t n, int *idx);
 
+/* Sum of t^3 - t over the runs of equal values t long in v[0..n), sorted ascending: the
+ * tie term of the rank tests' variance corrections (scipy's tiecorrect). */
+double stat_tie_term_sorted(const double *v, size_t n);
+
 /* LM_EFORMAT naming `what` when x[0..n) holds a NaN (callers pass complete cases). */
 int stat_check_finite(const double *x, size_t n, const char *what, lm_err_t *err);
 

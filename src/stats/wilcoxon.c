@@ -5,6 +5,8 @@
 
 #include <gsl/gsl_cdf.h>
 
+#include <gsl/gsl_sort.h>
+
 #include "lumen/stats.h"
 #include "stats_internal.h"
 
@@ -83,23 +85,8 @@ int lm_stat_wilcoxon(const double *x, const double *y, size_t n, lm_stat_test_t 
         double se = dm * (dm + 1.) * (2. * dm + 1.);
         /* tie correction over repeated |d| (a holds their ranks; equal |d|, equal rank) */
         for (size_t i = 0; i < m; i++) r[i] = a[i];
-        for (size_t i = 1; i < m; i++) { /* insertion sort: m is small here */
-            double v = r[i];
-            size_t j = i;
-            while (j > 0 && r[j - 1] > v) {
-                r[j] = r[j - 1];
-                j--;
-            }
-            r[j] = v;
-        }
-        double corr = 0;
-        for (size_t i = 0; i < m;) {
-            size_t j = i + 1;
-            while (j < m && r[j] == r[i]) j++;
-            double t = (double)(j - i);
-            if (j - i > 1) corr += t * (t * t - 1);
-            i = j;
-        }
+        gsl_sort(r, 1, m);
+        double corr = stat_tie_term_sorted(r, m);
         se -= 0.5 * corr;
         se = sqrt(se / 24);
         z = (T - mn) / se;
