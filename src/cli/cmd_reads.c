@@ -16,9 +16,9 @@
 
 #include "cli.h"
 #include "lumen/derep.h"
+#include "lumen/run.h"
 #include "lumen/seqio.h"
 #include "lumen/trim.h"
-#include "lumen/version.h"
 
 static const char reads_usage[] =
     "Usage: lumen reads --manifest manifest.tsv --out DIR [options]\n"
@@ -77,8 +77,12 @@ static const char reads_usage_opts[] =
     "      --write-filtered      also write DIR/filtered/<id>.fastq.gz (reads that passed)\n"
     "      --write-unmerged      also write DIR/unmerged/<id>_R1/_R2.fastq.gz\n"
     "  -k, --keep-going          a failing sample does not stop the run: it is recorded in\n"
-    "                            qc/summary.tsv (status 'failed') and the others finish;\n"
-    "                            the exit code is still that of the first failure\n"
+    "                            qc/summary.tsv (status 'failed') and qc/failed.tsv, and\n"
+    "                            the others finish; the exit code is still that of the\n"
+    "                            first failure\n"
+    "      --sample ID           process only this manifest sample (repeatable): writes its\n"
+    "                            uniques and QC record only, not qc/summary.tsv (for one\n"
+    "                            cluster job per sample; 'lumen summary' pools them)\n"
     "\n"
     "Samples run in parallel; one sample's batches are processed in parallel too. Output\n"
     "is byte-identical for any --threads. A corrupt input stops the run with an error\n"
@@ -107,10 +111,13 @@ enum {
     OPT_WMERGED,
     OPT_WFILT,
     OPT_WUNM,
+    OPT_SAMPLE,
 };
 
 typedef struct reads_args {
     const char *manifest, *out;
+    char **only; /* --sample IDs, or NULL for every sample */
+    size_t nonly;
     int write_merged, write_filtered, write_unmerged, keep_going;
     lm_trim_opt_t topt;
 } reads_args_t;
@@ -167,6 +174,7 @@ static int parse_args(int argc, char **argv, cli_common_t *co, reads_args_t *a, 
         {"write-filtered", no_argument, NULL, OPT_WFILT},
         {"write-unmerged", no_argument, NULL, OPT_WUNM},
         {"keep-going", no_argument, NULL, 'k'},
+        {"sample", required_argument, NULL, OPT_SAMPLE},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -265,6 +273,13 @@ static int parse_args(int argc, char **argv, cli_common_t *co, reads_args_t *a, 
         case 'k':
             a->keep_going = 1;
             break;
+        case OPT_SAMPLE: {
+            char **o = realloc(a->only, (a->nonly + 1) * sizeof(*o));
+            if (!o) return cli_usage_error("out of memory");
+            a->only = o;
+            a->only[a->nonly++] = optarg;
+            break;
+        }
         default:
             return cli_bad_option(c, argv, optind, optopt);
         }
@@ -414,97 +429,6 @@ static void job_unlink(sample_job_t *j)
 /* QC records                                                                         */
 /* ---------------------------------------------------------------------------------- */
 
-static double mean_len(const lm_sample_stats_t *s)
-{
-    return s->merged ? (double)s->merged_bases / (double)s->merged : 0.0;
-}
-
-static void write_sample_json(FILE *fp, const sample_job_t *j, const reads_args_t *a)
-{
-    const lm_sample_stats_t *s = &j->st;
-    const lm_trim_opt_t *t = &a->topt;
-    lm_json_t js;
-    lm_json_init(&js, fp);
-    lm_json_object_begin(&js, NULL);
-    lm_json_string(&js, "program", "lumen reads");
-    lm_json_string(&js, "version", LM_VERSION);
-    lm_json_string(&js, "sample_id", j->ms->id);
-    lm_json_string(&js, "forward", j->ms->r1);
-    lm_json_string(&js, "reverse", j->ms->r2);
-    lm_json_uint(&js, "reads_in", s->reads_in);
-    lm_json_uint(&js, "primers_found", s->primers_found);
-    lm_json_uint(&js, "merged", s->merged);
-    lm_json_uint(&js, "passed_filter", s->passed);
-    lm_json_uint(&js, "uniques", s->uniques);
-    lm_json_uint(&js, "singletons", s->singletons);
-    lm_json_double(&js, "mean_merged_length", mean_len(s));
-    lm_json_object_begin(&js, "fates");
-    for (int f = 0; f < LM_FATE_N; f++)
-        lm_json_uint(&js, lm_trim_fate_name((lm_trim_fate_t)f), s->fate[f]);
-    lm_json_object_end(&js);
-    if (j->ms->r2) {
-        lm_json_object_begin(&js, "merge_status");
-        for (int m = 0; m < LM_MERGE_NSTATUS; m++)
-            lm_json_uint(&js, lm_merge_status_name((lm_merge_status_t)m), s->merge_status[m]);
-        lm_json_object_end(&js);
-    }
-    lm_json_object_begin(&js, "parameters");
-    lm_json_string(&js, "fwd_primer", t->fwd_primer);
-    lm_json_string(&js, "rev_primer", t->rev_primer);
-    lm_json_int(&js, "primer_mismatches", t->primer_mismatches);
-    lm_json_bool(&js, "keep_unprimed", t->keep_unprimed);
-    lm_json_int(&js, "truncq", t->truncq);
-    lm_json_int(&js, "trunc_len_f", t->trunc_len_f);
-    lm_json_int(&js, "trunc_len_r", t->trunc_len_r);
-    lm_json_double(&js, "maxee", t->maxee);
-    lm_json_int(&js, "max_n", t->max_n);
-    lm_json_int(&js, "min_len", t->min_len);
-    lm_json_int(&js, "max_len", t->max_len);
-    lm_json_int(&js, "min_overlap", t->merge.min_overlap);
-    lm_json_int(&js, "max_diffs", t->merge.max_diffs);
-    lm_json_double(&js, "max_diff_pct", t->merge.max_diff_pct);
-    lm_json_bool(&js, "allow_stagger", t->merge.allow_stagger);
-    lm_json_int(&js, "min_merged_len", t->merge.min_merged_len);
-    lm_json_int(&js, "max_merged_len", t->merge.max_merged_len);
-    lm_json_int(&js, "qmax_out", t->merge.qmax_out);
-    lm_json_object_end(&js);
-    lm_json_object_end(&js);
-    lm_json_finish(&js);
-}
-
-/* The message of a failed sample, on one line (tabs and newlines would break the TSV). */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if (*s == '\t' || *s == '\n' || *s == '\r') *s = ' ';
-}
-
-static int write_summary(const char *path, const sample_job_t *jobs, size_t n, lm_err_t *err)
-{
-    lm_afile_t *f = lm_afile_open(path, err);
-    if (!f) return err->code;
-    FILE *fp = lm_afile_stream(f);
-    fputs("sample-id\tstatus\treads_in\tprimers_found\tmerged\tpassed_filter\tuniques\t"
-          "singletons\tmean_merged_length\tmessage\n",
-          fp);
-    for (size_t i = 0; i < n; i++) {
-        const sample_job_t *j = &jobs[i];
-        const lm_sample_stats_t *s = &j->st;
-        if (j->rc) {
-            char msg[2200];
-            lm_err_format(&j->err, msg, sizeof(msg));
-            one_line(msg);
-            fprintf(fp, "%s\tfailed\tNA\tNA\tNA\tNA\tNA\tNA\tNA\t%s\n", j->ms->id, msg);
-            continue;
-        }
-        fprintf(fp, "%s\tok\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%.2f\t\n", j->ms->id,
-                (unsigned long long)s->reads_in, (unsigned long long)s->primers_found,
-                (unsigned long long)s->merged, (unsigned long long)s->passed,
-                (unsigned long long)s->uniques, (unsigned long long)s->singletons, mean_len(s));
-    }
-    return lm_afile_commit(f, err);
-}
-
 /* ---------------------------------------------------------------------------------- */
 /* Running                                                                            */
 /* ---------------------------------------------------------------------------------- */
@@ -529,10 +453,7 @@ static int run_sample(sample_job_t *j, const outdirs_t *d, const reads_args_t *a
         return lm_err_set(&j->err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = lm_sample_run(t, ms->r1, ms->r2, &o, threads, &j->st, &j->err);
     if (rc) return rc;
-    lm_afile_t *f = lm_afile_open(json, &j->err);
-    if (!f) return j->err.code;
-    write_sample_json(lm_afile_stream(f), j, a);
-    return lm_afile_commit(f, &j->err);
+    return lm_sample_write_json(json, ms->id, ms->r1, ms->r2, &a->topt, &j->st, &j->err);
 }
 
 /* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). */
@@ -619,59 +540,72 @@ int cmd_reads(int argc, char **argv)
     lm_err_t err;
     lm_err_clear(&err);
     lm_manifest_t *man = NULL;
-    if ((rc = lm_manifest_read(a.manifest, &man, &err))) return cli_fail(&err);
+    if ((rc = lm_manifest_read(a.manifest, &man, &err))) {
+        free(a.only);
+        return cli_fail(&err);
+    }
     lm_trim_t *t = lm_trim_create(&a.topt);
     sample_job_t *jobs = calloc(man->n, sizeof(*jobs));
+    char **fids = calloc(man->n, sizeof(*fids));
+    lm_err_t *ferrs = calloc(man->n, sizeof(*ferrs));
     outdirs_t d = {.out = a.out};
-    if (!t || !jobs) {
+    size_t n = 0, failed = 0, first = 0;
+    if (!t || !jobs || !fids || !ferrs) {
         rc = lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < man->n; i++) jobs[i].ms = &man->s[i];
+    /* --sample picks samples by ID, in manifest order */
+    for (size_t k = 0; k < a.nonly; k++) {
+        size_t i = 0;
+        while (i < man->n && strcmp(man->s[i].id, a.only[k]) != 0) i++;
+        if (i == man->n) {
+            rc = lm_err_set(&err, LM_EUSAGE, a.manifest, 0, 0, "--sample %s: no such sample",
+                            a.only[k]);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < man->n; i++) {
+        int want = !a.nonly;
+        for (size_t k = 0; k < a.nonly && !want; k++) want = !strcmp(man->s[i].id, a.only[k]);
+        if (want) jobs[n++].ms = &man->s[i];
+    }
     if ((rc = outdirs_open(&d, &err))) goto done;
-    lm_log_info("%zu %s samples, %d threads", man->n, man->paired ? "paired" : "single-end",
-                co.threads);
-    run_all(jobs, man->n, &d, &a, t, co.threads);
+    lm_log_info("%zu %s samples, %d threads", n, man->paired ? "paired" : "single-end", co.threads);
+    run_all(jobs, n, &d, &a, t, co.threads);
 
     /* the first failure in manifest order decides, whatever thread met it first */
-    size_t failed = 0, first = man->n;
-    for (size_t i = 0; i < man->n; i++)
+    for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) {
-            failed++;
-            if (first == man->n) first = i;
+            if (!failed) first = i;
+            fids[failed] = jobs[i].ms->id;
+            lm_err_copy(&ferrs[failed++], &jobs[i].err);
         }
     if (failed && !a.keep_going) {
         lm_err_copy(&err, &jobs[first].err);
         rc = jobs[first].rc;
-        for (size_t i = 0; i < man->n; i++) job_unlink(&jobs[i]);
         goto done;
     }
-    for (size_t i = 0; i < man->n; i++)
+    for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) lm_log_err(&jobs[i].err);
-    if (!(rc = publish(jobs, man->n, &d, &a, &err))) {
-        char *sum = path_join(a.out, "qc/summary.tsv", "");
-        rc = sum ? write_summary(sum, jobs, man->n, &err)
-                 : lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-        free(sum);
-    }
+    rc = publish(jobs, n, &d, &a, &err);
+    /* one job per sample (--sample) leaves the pooled QC files to 'lumen summary' */
+    if (!rc && !a.nonly) rc = lm_run_write_failed(a.out, failed, fids, ferrs, &err);
+    if (!rc && !a.nonly) rc = lm_run_summary(a.out, man, 1, &err);
     if (!rc && failed) {
-        lm_log_warn("%zu of %zu samples failed; see %s/qc/summary.tsv", failed, man->n, a.out);
-        lm_err_copy(&err, &jobs[first].err);
-        rc = jobs[first].rc;
-        outdirs_cleanup(&d);
-        for (size_t i = 0; i < man->n; i++) job_free(&jobs[i]);
-        free(jobs);
-        lm_trim_destroy(t);
-        lm_manifest_destroy(man);
-        return lm_exit_code(rc);
+        lm_log_warn("%zu of %zu samples failed; see %s/qc/summary.tsv", failed, n, a.out);
+        rc = jobs[first].rc; /* already reported above */
+        lm_err_clear(&err);
     }
 done:
-    if (rc)
-        for (size_t i = 0; jobs && i < man->n; i++) job_unlink(&jobs[i]);
+    for (size_t i = 0; jobs && i < n; i++) job_unlink(&jobs[i]);
     outdirs_cleanup(&d);
-    for (size_t i = 0; jobs && i < man->n; i++) job_free(&jobs[i]);
+    for (size_t i = 0; jobs && i < n; i++) job_free(&jobs[i]);
     free(jobs);
+    free(fids);
+    free(ferrs);
+    free(a.only);
     lm_trim_destroy(t);
     lm_manifest_destroy(man);
+    if (rc && !err.code) return lm_exit_code(rc);
     return rc ? cli_fail(&err) : 0;
 }
