@@ -1,0 +1,162 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The Snakemake workflow on a real one-node SLURM (pipelines/ci/slurm-local.sh), against
+# `lumen run` on the same inputs:
+#   1. start a private SLURM (own state folder and ports), simulate a small cohort
+#      (4 subjects x 3 visits, 2,000 read pairs each), build the index;
+#   2. `lumen run` on it;
+#   3. the workflow through sbatch (profiles/slurm, reads jobs in groups of 2); once some
+#      reads jobs have finished, Snakemake is killed with SIGKILL and the jobs it left in the
+#      queue are cancelled, as after a crash of the login node;
+#   4. the rerun (--unlock first) must run exactly the reads jobs whose outputs are missing,
+#      leave the finished samples' files untouched, and finish the pooled jobs;
+#   5. every file of the results folder must equal `lumen run`'s byte for byte
+#      (provenance.json aside, which must say it ran under Snakemake); then the daemons stop.
+# Usage: pipelines/ci/test-slurm.sh [LUMEN]   (default build/lumen)
+# Exit 0 passed, 1 failed, 77 skipped (not root, or slurm-wlm/munge/snakemake missing).
+# Environment: LM_TEST_KEEP=1 keeps the work folder; LM_SLURM_PORT (default 6837).
+set -euo pipefail
+HERE=$(cd "$(dirname "$0")" && pwd)
+PIPE=$(dirname "$HERE")
+L=$(readlink -f "${1:-build/lumen}")
+REF=/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta
+
+skip() {
+  echo "test-slurm: SKIP: $*"
+  exit 77
+}
+fail() {
+  echo "test-slurm: FAIL: $*" >&2
+  exit 1
+}
+say() { echo "test-slurm: $*"; }
+
+[ "$(id -u)" -eq 0 ] || skip "needs root (it starts munged and the SLURM daemons)"
+for t in snakemake sbatch squeue scancel sinfo scontrol /usr/sbin/slurmctld /usr/sbin/slurmd \
+  /usr/sbin/munged; do
+  command -v "$t" >/dev/null 2>&1 || skip "$t missing (packages slurm-wlm, munge, snakemake)"
+done
+[ -x "$L" ] || fail "no lumen binary at $L"
+[ -s "$REF" ] || skip "$REF missing (package microbiomeutil-data)"
+for c in run summary; do
+  "$L" $c --help >/dev/null 2>&1 || skip "this lumen has no '$c' command yet"
+done
+
+W=$(mktemp -d "${TMPDIR:-/tmp}/lumen-slurm-test.XXXXXX")
+export LM_SLURM_DIR=$W/slurm LM_SLURM_PORT=${LM_SLURM_PORT:-6837}
+export SLURM_CONF=$LM_SLURM_DIR/slurm.conf
+export CI=true # Snakemake polls job states every second instead of every 10
+# table.biom carries a creation date: fixed, so that both results can be compared.
+export SOURCE_DATE_EPOCH=1700000000
+SM_PID=""
+cleanup() {
+  local rc=$?
+  [ -z "$SM_PID" ] || kill -9 "$SM_PID" 2>/dev/null || true
+  if [ -s "$SLURM_CONF" ]; then
+    squeue -h -o %i 2>/dev/null | xargs -r scancel 2>/dev/null || true
+    bash "$HERE/slurm-local.sh" stop >/dev/null 2>&1 || true
+  fi
+  if [ $rc -ne 0 ] && [ $rc -ne 77 ]; then
+    say "work folder kept for inspection: $W"
+  elif [ -z "${LM_TEST_KEEP:-}" ]; then rm -rf "$W"; fi
+}
+trap cleanup EXIT
+
+t0=$(date +%s)
+bash "$HERE/slurm-local.sh" start
+
+say "simulating the cohort and building the index"
+"$L" simulate --reference "$REF" --subjects 4 --reads 2000 --seed 11 --out "$W/cohort" -q
+"$L" index --fasta "$REF" --out "$W/gold.lmi" -q 2>/dev/null
+C=$W/cohort
+nsamples=$(($(grep -vc '^#' "$C/manifest.tsv") - 1))
+
+say "lumen run"
+"$L" run --manifest "$C/manifest.tsv" --metadata "$C/metadata.tsv" --subjects "$C/subjects.tsv" \
+  --visits "$C/visits.tsv" --index "$W/gold.lmi" --out "$W/run" --threads 2 -q
+
+mkdir -p "$W/wf"
+cat >"$W/wf/config.yaml" <<EOF
+manifest: $C/manifest.tsv
+metadata: $C/metadata.tsv
+subjects: $C/subjects.tsv
+visits: $C/visits.tsv
+index: $W/gold.lmi
+out: results
+lumen: $L
+group_size: 2
+EOF
+SM=(snakemake -s "$PIPE/Snakefile" --profile "$PIPE/profiles/slurm" -d "$W/wf"
+  --configfile "$W/wf/config.yaml" --cores 2)
+Q=$W/wf/results/qc
+
+say "workflow through sbatch, killed once some reads jobs are done"
+"${SM[@]}" >"$W/run1.log" 2>&1 &
+SM_PID=$!
+for _ in $(seq 600); do
+  n=$(shopt -s nullglob && f=("$Q"/*.json) && echo ${#f[@]})
+  [ "$n" -ge 3 ] && break
+  kill -0 "$SM_PID" 2>/dev/null || break
+  sleep 0.1
+done
+kill -0 "$SM_PID" 2>/dev/null || fail "Snakemake ended before it could be killed; see $W/run1.log"
+kill -9 "$SM_PID"
+wait "$SM_PID" 2>/dev/null || true
+SM_PID=""
+# The jobs Snakemake left behind are cancelled, as a user would after a crash.
+squeue -h -o %i | xargs -r scancel
+for _ in $(seq 300); do
+  [ -z "$(squeue -h -o %i)" ] && break
+  sleep 0.1
+done
+[ -z "$(squeue -h -o %i)" ] || fail "jobs stay in the queue after scancel"
+
+done_ids=() missing=()
+while IFS=$'\t' read -r id _; do
+  if [ -s "$Q/$id.json" ] && [ -s "$W/wf/results/uniques/$id.fasta.gz" ]; then
+    done_ids+=("$id")
+  else missing+=("$id"); fi
+done < <(grep -v '^#' "$C/manifest.tsv" | tail -n +2)
+say "after the kill: ${#done_ids[@]} of $nsamples samples done, ${#missing[@]} missing"
+[ ${#missing[@]} -gt 0 ] || fail "every sample was done before the kill: the resume is not tested"
+[ ${#done_ids[@]} -gt 0 ] || fail "no sample was done before the kill"
+stamp() { for id in "${done_ids[@]}"; do
+  stat -c '%n %Y %s' "$Q/$id.json" "$W/wf/results/uniques/$id.fasta.gz"
+done; }
+before=$(stamp)
+
+say "rerun (after --unlock)"
+"${SM[@]}" --unlock >"$W/unlock.log" 2>&1 || fail "snakemake --unlock failed; see $W/unlock.log"
+"${SM[@]}" >"$W/run2.log" 2>&1 || fail "the rerun failed; see $W/run2.log"
+
+# The rerun's reads jobs, from its job list, must be exactly the missing samples.
+rerun=$(sed -n 's/^ *wildcards: sample=\(.*\)$/\1/p' "$W/run2.log" | sort -u)
+want=$(printf '%s\n' "${missing[@]}" | sort -u)
+[ "$rerun" = "$want" ] || fail "the rerun ran reads for [$(echo $rerun)], expected [$(echo $want)]"
+count=$(awk '$1 == "reads" {print $2; exit}' "$W/run2.log")
+[ "$count" = "${#missing[@]}" ] || fail "job stats of the rerun count ${count:-no} reads jobs, not ${#missing[@]}"
+[ "$before" = "$(stamp)" ] || fail "the rerun rewrote samples that were done"
+grep -q 'Submitted group job' "$W/run2.log" || fail "no group job was submitted"
+grep -q 'external jobid' "$W/run2.log" || fail "no job went through sbatch"
+say "the rerun ran the ${#missing[@]} missing reads jobs only"
+
+say "comparing with lumen run"
+R=$W/wf/results
+(cd "$W/run" && find . -type f ! -path './.lumen/*' ! -name provenance.json | sort) >"$W/files.run"
+(cd "$R" && find . -type f ! -name provenance.json | sort) >"$W/files.wf"
+diff "$W/files.run" "$W/files.wf" >"$W/files.diff" ||
+  fail "the file lists differ (< lumen run, > workflow):"$'\n'"$(cat "$W/files.diff")"
+bad=0
+while read -r f; do
+  cmp -s "$W/run/$f" "$R/$f" || {
+    echo "test-slurm: differs: $f" >&2
+    bad=1
+  }
+done <"$W/files.run"
+[ $bad -eq 0 ] || fail "results differ from lumen run's"
+[ -s "$R/provenance.json" ] || fail "no provenance.json"
+grep -q '"snakemake"' "$R/provenance.json" || fail "provenance.json does not say snakemake"
+say "$(wc -l <"$W/files.run") files identical to lumen run's"
+
+bash "$HERE/slurm-local.sh" stop
+say "passed in $(($(date +%s) - t0)) s"
