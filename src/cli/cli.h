@@ -70,6 +70,28 @@ int cli_bad_option(int c, char **argv, int optind_now, int optopt_now);
 /** Print err as DESIGN.md shows it and return its sysexits code. */
 int cli_fail(const lm_err_t *err);
 
+/** Parse a finite number; prints a usage error and returns -1 if bad. */
+int cli_parse_double(const char *opt, const char *arg, double *out);
+
+/* Stage options shared by a stage command and lumen run (which accepts every stage option
+ * under the same name). Each table lists a stage's own options, not its input and output
+ * paths; the vals are unique across stages. cli_<stage>_option() returns 1 if it took c,
+ * 0 if c is not its option, 64 after printing a usage error. */
+enum {
+    CLI_DIV_DEPTH = 500,
+    CLI_DIV_SEED,
+    CLI_DIV_NORAREFY,
+    CLI_DIV_BASE,
+    CLI_DIV_PSEUDO,
+    CLI_DIV_METRICS,
+    CLI_DIV_AXES,
+    CLI_DIV_NOPCOA,
+};
+struct lm_div_run_opt;
+extern const struct option cli_div_options[];
+int cli_div_option(struct lm_div_run_opt *o, int c, const char *arg);
+int cli_div_check(const struct lm_div_run_opt *o);
+
 /** Parse a positive integer option value; prints a usage error and returns -1 if bad. */
 int cli_parse_int(const char *opt, const char *arg, long min, long max, long *out);
 
