@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include "lumen/trim.h"
 #include "lumen/util.h"
 
 /** A subcommand: parses its own argv (argv[0] is the command name) and returns an exit
@@ -87,6 +88,39 @@ enum {
     CLI_DIV_AXES,
     CLI_DIV_NOPCOA,
 };
+enum {
+    CLI_READS_PRIMERS = 200,
+    CLI_READS_FWD,
+    CLI_READS_REV,
+    CLI_READS_PMM,
+    CLI_READS_KEEPUNP,
+    CLI_READS_TRUNCQ,
+    CLI_READS_TLF,
+    CLI_READS_TLR,
+    CLI_READS_MAXEE,
+    CLI_READS_MAXN,
+    CLI_READS_MINLEN,
+    CLI_READS_MAXLEN,
+    CLI_READS_MINOV,
+    CLI_READS_MAXDIFFS,
+    CLI_READS_MAXDIFFPCT,
+    CLI_READS_STAGGER,
+    CLI_READS_MINML,
+    CLI_READS_MAXML,
+    CLI_READS_QMAXOUT,
+};
+/** The read stage's options as given (the preset and primers resolve in cli_reads_finish). */
+typedef struct cli_reads {
+    lm_trim_opt_t t;
+    const char *preset, *fwd, *rev;
+    int write_merged, write_filtered, write_unmerged;
+} cli_reads_t;
+extern const struct option cli_reads_options[];
+void cli_reads_init(cli_reads_t *r);
+int cli_reads_option(cli_reads_t *r, int c, const char *arg);
+/** Apply --primers/--fwd-primer/--rev-primer and check; 64 after a usage error. */
+int cli_reads_finish(cli_reads_t *r);
+
 struct lm_div_run_opt;
 extern const struct option cli_div_options[];
 int cli_div_option(struct lm_div_run_opt *o, int c, const char *arg);
