@@ -100,4 +100,13 @@ typedef struct lm_run_cfg {
  */
 int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err) LM_MUST_CHECK;
 
+/**
+ * provenance.json for a results folder made by separate stage commands (the Snakemake
+ * workflow): executor, version, commit, the command line given, host, time, and the size
+ * and MD5 of the manifest, every FASTQ it lists and the clinical tables in DIR/cohort/.
+ * Stage parameters are in each stage's own records (qc/<id>.json) and the workflow's config.
+ */
+int lm_run_provenance_files(const char *dir, const lm_manifest_t *man, const char *executor,
+                            int argc, char *const *argv, lm_err_t *err) LM_MUST_CHECK;
+
 #endif /* LUMEN_RUN_H */

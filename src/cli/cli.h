@@ -141,5 +141,7 @@ int cmd_taxa(int argc, char **argv);
 int cmd_diversity(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif

@@ -52,9 +52,10 @@ static const char div_usage[] =
     "Options:\n"
     "  -i, --table FILE        feature table in biom's TSV form (lumen table's table.tsv)\n"
     "  -o, --out DIR           output folder (created if missing)\n"
-    "  -d, --depth N|auto[:F]  rarefaction depth; 'auto' takes the largest depth that\n"
-    "                          keeps at least 90% of the samples (F of them with auto:F);\n"
-    "                          the depth used is logged (lumen run's default)\n"
+    "  -d, --depth N|auto[:F]|min  rarefaction depth; 'auto' takes the largest depth that\n"
+    "                          keeps at least 90% of the samples (F of them with auto:F;\n"
+    "                          lumen run's default), 'min' the smallest non-zero total\n"
+    "                          (the default here); the depth used is logged\n"
     "      --no-rarefy         use the counts as they are\n"
     "  -s, --seed S            seed of the rarefaction streams (default 11)\n"
     "      --shannon-base B    2 (default), e, 10 or any number > 1\n"
@@ -102,6 +103,10 @@ int cli_div_option(lm_div_run_opt_t *o, int c, const char *arg)
     long v;
     switch (c) {
     case CLI_DIV_DEPTH:
+        if (strcmp(arg, "min") == 0) {
+            o->depth = 0;
+            return 1;
+        }
         if (strncmp(arg, "auto", 4) == 0) {
             o->depth = LM_DIV_DEPTH_AUTO;
             o->auto_keep = 0.9;

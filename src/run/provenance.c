@@ -111,6 +111,7 @@ int prov_write(const char *path, const lm_run_cfg_t *cfg, const prov_t *p, lm_er
     lm_json_string(&js, "git_commit", LM_GIT_COMMIT);
     lm_json_string(&js, "executor", cfg->executor ? cfg->executor : "lumen run");
     lm_json_array_begin(&js, "command_line");
+    lm_json_string(&js, NULL, "lumen");
     for (int i = 0; i < cfg->argc; i++) lm_json_string(&js, NULL, cfg->argv[i]);
     lm_json_array_end(&js);
     lm_json_string(&js, "host", host);

@@ -395,3 +395,39 @@ done:
     prov_free(&r.prov);
     return rc;
 }
+
+int lm_run_provenance_files(const char *dir, const lm_manifest_t *man, const char *executor,
+                            int argc, char *const *argv, lm_err_t *err)
+{
+    run_t r = {.dir = dir};
+    lm_run_cfg_t cfg = {.argc = argc, .argv = argv, .executor = executor, .threads = 1};
+    lm_cls_opt_init(&cfg.cls);
+    lm_div_run_opt_init(&cfg.div);
+    cfg.stats_seed = LM_DEFAULT_SEED;
+    r.cfg = &cfg;
+    r.prov.start = r.prov.end = time(NULL);
+    r.prov.samples = man->n;
+    int rc = checksum(&r, "manifest", man->path, err);
+    for (size_t i = 0; !rc && i < man->n; i++) {
+        char hex[33];
+        uint64_t size;
+        for (int k = 0; !rc && k < 2; k++) {
+            const char *p = k ? man->s[i].r2 : man->s[i].r1;
+            if (!p) continue;
+            rc = md5_file(p, hex, &size, err);
+            if (!rc &&
+                prov_add_input(&r.prov, k ? "reverse" : "forward", man->s[i].id, p, hex, size))
+                rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        }
+    }
+    static const char *const clin[] = {"metadata", "subjects", "visits"};
+    for (int k = 0; !rc && k < 3; k++) {
+        char rel[64];
+        snprintf(rel, sizeof(rel), "cohort/%s.tsv", clin[k]);
+        const char *p = at(&r, 0, rel);
+        if (exists(p)) rc = checksum(&r, clin[k], p, err);
+    }
+    if (!rc) rc = prov_write(at(&r, 1, "provenance.json"), &cfg, &r.prov, err);
+    prov_free(&r.prov);
+    return rc;
+}
