@@ -15,7 +15,12 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lumen/classify.h"
+#include "lumen/derep.h"
+#include "lumen/diversity.h"
 #include "lumen/seqio.h"
+#include "lumen/table.h"
+#include "lumen/trim.h"
 #include "lumen/util.h"
 
 /* ---------------------------------------------------------------------------------- */
@@ -42,5 +47,66 @@ int lm_run_write_failed(const char *dir, size_t n, char *const *ids, const lm_er
  */
 int lm_run_summary(const char *dir, const lm_manifest_t *man, int reads_only,
                    lm_err_t *err) LM_MUST_CHECK;
+
+/* ---------------------------------------------------------------------------------- */
+/* The whole run                                                                      */
+/* ---------------------------------------------------------------------------------- */
+
+/** One effective parameter as the command line gives it: stage "reads", name "maxee",
+ *  value "1" (flags: "true" or "false"). */
+typedef struct lm_run_param {
+    const char *stage, *name, *value;
+} lm_run_param_t;
+
+/** What lm_run() does. Paths are borrowed; the option structs are the stages' own. */
+typedef struct lm_run_cfg {
+    const char *manifest, *index, *out;
+    const char *metadata, *subjects, *visits; /**< optional (NULL) */
+    int keep_going; /**< a failing sample is skipped and listed, the rest finishes */
+    int threads;    /**< resolved thread count */
+    lm_trim_opt_t trim;
+    lm_table_pool_opt_t pool;
+    int biom; /**< write features/table.biom */
+    lm_cls_opt_t cls;
+    lm_div_run_opt_t div;
+    int permutations;             /**< stats: PERMANOVA permutations */
+    uint64_t stats_seed;          /**< stats: seed */
+    const lm_run_param_t *params; /**< every effective parameter: what step keys and
+                                       provenance.json record, and --params replays */
+    size_t nparams;
+    int argc; /**< the command line, for provenance.json */
+    char *const *argv;
+    const char *executor; /**< "lumen run" (recorded) */
+    const char *json;     /**< also write the run summary (provenance.json) here, or NULL */
+} lm_run_cfg_t;
+
+/**
+ * Run every stage in data order into cfg->out (DESIGN.md's results layout): reads per
+ * sample (samples in parallel), table, classify, taxa, diversity (rarefied at the depth
+ * cfg->div gives), the clinical tables copied into cohort/, stats (when subjects and
+ * visits are given), qc/summary.tsv, and provenance.json last.
+ *
+ * Resume: OUT/.lumen/ holds a record per step (each sample's reads, then each pooled
+ * step): a key made of lumen's version, the step's parameters and the size and
+ * modification time of every input file, and the size and time of every output. A step
+ * whose record matches and whose outputs are unchanged is skipped; any other step runs,
+ * and a step's outputs change only when it runs, so what depends on it runs too. Records
+ * are written after the outputs, atomically: a kill at any moment costs only unfinished
+ * steps.
+ *
+ * A bad sample stops the run (exit code of its error) after the samples already running
+ * finish, keeping their records; with keep_going it is listed in qc/failed.tsv and
+ * qc/summary.tsv, the other samples go on, and the return value is still its error.
+ */
+int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * provenance.json for a results folder made by separate stage commands (the Snakemake
+ * workflow): executor, version, commit, the command line given, host, time, and the size
+ * and MD5 of the manifest, every FASTQ it lists and the clinical tables in DIR/cohort/.
+ * Stage parameters are in each stage's own records (qc/<id>.json) and the workflow's config.
+ */
+int lm_run_provenance_files(const char *dir, const lm_manifest_t *man, const char *executor,
+                            int argc, char *const *argv, lm_err_t *err) LM_MUST_CHECK;
 
 #endif /* LUMEN_RUN_H */

@@ -89,37 +89,12 @@ static const char reads_usage_opts[] =
     "naming the sample and file, and no output is left behind.\n"
     "\n" CLI_COMMON_HELP;
 
-enum {
-    OPT_FWD = 1,
-    OPT_REV,
-    OPT_PMM,
-    OPT_KEEPUNP,
-    OPT_TRUNCQ,
-    OPT_TLF,
-    OPT_TLR,
-    OPT_MAXEE,
-    OPT_MAXN,
-    OPT_MINLEN,
-    OPT_MAXLEN,
-    OPT_MINOV,
-    OPT_MAXDIFFS,
-    OPT_MAXDIFFPCT,
-    OPT_STAGGER,
-    OPT_MINML,
-    OPT_MAXML,
-    OPT_QMAXOUT,
-    OPT_WMERGED,
-    OPT_WFILT,
-    OPT_WUNM,
-    OPT_SAMPLE,
-};
-
 typedef struct reads_args {
     const char *manifest, *out;
     char **only; /* --sample IDs, or NULL for every sample */
     size_t nonly;
-    int write_merged, write_filtered, write_unmerged, keep_going;
-    lm_trim_opt_t topt;
+    int keep_going;
+    cli_reads_t r;
 } reads_args_t;
 
 /* Per-sample outcome, filled by whichever thread ran the sample. */
@@ -133,175 +108,196 @@ typedef struct sample_job {
     int nfiles;
 } sample_job_t;
 
-static int parse_double(const char *opt, const char *arg, double *out)
+const struct option cli_reads_options[] = {
+    {"primers", required_argument, NULL, CLI_READS_PRIMERS},
+    {"fwd-primer", required_argument, NULL, CLI_READS_FWD},
+    {"rev-primer", required_argument, NULL, CLI_READS_REV},
+    {"primer-mismatches", required_argument, NULL, CLI_READS_PMM},
+    {"keep-unprimed", no_argument, NULL, CLI_READS_KEEPUNP},
+    {"truncq", required_argument, NULL, CLI_READS_TRUNCQ},
+    {"trunc-len-f", required_argument, NULL, CLI_READS_TLF},
+    {"trunc-len-r", required_argument, NULL, CLI_READS_TLR},
+    {"maxee", required_argument, NULL, CLI_READS_MAXEE},
+    {"max-n", required_argument, NULL, CLI_READS_MAXN},
+    {"min-len", required_argument, NULL, CLI_READS_MINLEN},
+    {"max-len", required_argument, NULL, CLI_READS_MAXLEN},
+    {"min-overlap", required_argument, NULL, CLI_READS_MINOV},
+    {"max-diffs", required_argument, NULL, CLI_READS_MAXDIFFS},
+    {"max-diff-pct", required_argument, NULL, CLI_READS_MAXDIFFPCT},
+    {"allow-stagger", no_argument, NULL, CLI_READS_STAGGER},
+    {"min-merged-len", required_argument, NULL, CLI_READS_MINML},
+    {"max-merged-len", required_argument, NULL, CLI_READS_MAXML},
+    {"qmax-out", required_argument, NULL, CLI_READS_QMAXOUT},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_reads_init(cli_reads_t *r)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || v != v) {
-        cli_usage_error("%s needs a number, not '%s'", opt, arg);
-        return -1;
+    memset(r, 0, sizeof(*r));
+    lm_trim_opt_init(&r->t);
+}
+
+int cli_reads_option(cli_reads_t *r, int c, const char *arg)
+{
+    lm_trim_opt_t *t = &r->t;
+    long v;
+    int bad = 0;
+    switch (c) {
+    case CLI_READS_PRIMERS:
+        r->preset = arg;
+        break;
+    case CLI_READS_FWD:
+        r->fwd = arg;
+        break;
+    case CLI_READS_REV:
+        r->rev = arg;
+        break;
+    case CLI_READS_PMM:
+        bad = cli_parse_int("--primer-mismatches", arg, 0, 20, &v);
+        t->primer_mismatches = (int)v;
+        break;
+    case CLI_READS_KEEPUNP:
+        t->keep_unprimed = 1;
+        break;
+    case CLI_READS_TRUNCQ:
+        if (strcmp(arg, "off") == 0)
+            t->truncq = -1;
+        else
+            bad = cli_parse_int("--truncq", arg, 0, 93, &v), t->truncq = (int)v;
+        break;
+    case CLI_READS_TLF:
+    case CLI_READS_TLR:
+        bad = cli_parse_int(c == CLI_READS_TLF ? "--trunc-len-f" : "--trunc-len-r", arg, 0, 1000000,
+                            &v);
+        *(c == CLI_READS_TLF ? &t->trunc_len_f : &t->trunc_len_r) = (int)v;
+        break;
+    case CLI_READS_MAXEE:
+        if (strcmp(arg, "off") == 0)
+            t->maxee = -1.0;
+        else if (!(bad = cli_parse_double("--maxee", arg, &t->maxee)) && t->maxee < 0)
+            bad = cli_usage_error("--maxee must be >= 0 (or 'off')");
+        break;
+    case CLI_READS_MAXN:
+        bad = cli_parse_int("--max-n", arg, -1, 1000000, &v);
+        t->max_n = (int)v;
+        break;
+    case CLI_READS_MINLEN:
+    case CLI_READS_MAXLEN:
+        bad = cli_parse_int(c == CLI_READS_MINLEN ? "--min-len" : "--max-len", arg,
+                            c == CLI_READS_MINLEN ? 1 : 0, 1000000000, &v);
+        *(c == CLI_READS_MINLEN ? &t->min_len : &t->max_len) = (int)v;
+        break;
+    case CLI_READS_MINOV:
+        bad = cli_parse_int("--min-overlap", arg, 5, 1000000, &v);
+        t->merge.min_overlap = (int)v;
+        break;
+    case CLI_READS_MAXDIFFS:
+        bad = cli_parse_int("--max-diffs", arg, 0, 1000000, &v);
+        t->merge.max_diffs = (int)v;
+        break;
+    case CLI_READS_MAXDIFFPCT:
+        bad = cli_parse_double("--max-diff-pct", arg, &t->merge.max_diff_pct);
+        break;
+    case CLI_READS_STAGGER:
+        t->merge.allow_stagger = 1;
+        break;
+    case CLI_READS_MINML:
+    case CLI_READS_MAXML:
+        bad = cli_parse_int(c == CLI_READS_MINML ? "--min-merged-len" : "--max-merged-len", arg, 1,
+                            1000000000, &v);
+        *(c == CLI_READS_MINML ? &t->merge.min_merged_len : &t->merge.max_merged_len) = (int)v;
+        break;
+    case CLI_READS_QMAXOUT:
+        bad = cli_parse_int("--qmax-out", arg, 0, 93, &v);
+        t->merge.qmax_out = (int)v;
+        break;
+    default:
+        return 0;
     }
-    *out = v;
+    return bad ? 64 : 1;
+}
+
+int cli_reads_finish(cli_reads_t *r)
+{
+    lm_trim_opt_t *t = &r->t;
+    if (r->preset && strcmp(r->preset, "none") != 0) {
+        const lm_primer_pair_t *pp = lm_primer_preset(r->preset);
+        if (!pp)
+            return cli_usage_error("unknown primer preset '%s' (v4, v3v4, v1v2 or none)",
+                                   r->preset);
+        t->fwd_primer = pp->fwd;
+        t->rev_primer = pp->rev;
+    }
+    if (r->fwd) t->fwd_primer = *r->fwd ? r->fwd : NULL;
+    if (r->rev) t->rev_primer = *r->rev ? r->rev : NULL;
+    lm_err_t err;
+    lm_err_clear(&err);
+    if (lm_trim_opt_check(t, &err)) return cli_usage_error("%s", err.msg);
     return 0;
 }
 
+enum { OPT_WMERGED = 1, OPT_WFILT, OPT_WUNM, OPT_SAMPLE };
+
 static int parse_args(int argc, char **argv, cli_common_t *co, reads_args_t *a, int *help)
 {
-    static const struct option longopts[] = {
+    struct option longopts[64] = {
         {"manifest", required_argument, NULL, 'm'},
         {"out", required_argument, NULL, 'o'},
-        {"primers", required_argument, NULL, 'p'},
-        {"fwd-primer", required_argument, NULL, OPT_FWD},
-        {"rev-primer", required_argument, NULL, OPT_REV},
-        {"primer-mismatches", required_argument, NULL, OPT_PMM},
-        {"keep-unprimed", no_argument, NULL, OPT_KEEPUNP},
-        {"truncq", required_argument, NULL, OPT_TRUNCQ},
-        {"trunc-len-f", required_argument, NULL, OPT_TLF},
-        {"trunc-len-r", required_argument, NULL, OPT_TLR},
-        {"maxee", required_argument, NULL, OPT_MAXEE},
-        {"max-n", required_argument, NULL, OPT_MAXN},
-        {"min-len", required_argument, NULL, OPT_MINLEN},
-        {"max-len", required_argument, NULL, OPT_MAXLEN},
-        {"min-overlap", required_argument, NULL, OPT_MINOV},
-        {"max-diffs", required_argument, NULL, OPT_MAXDIFFS},
-        {"max-diff-pct", required_argument, NULL, OPT_MAXDIFFPCT},
-        {"allow-stagger", no_argument, NULL, OPT_STAGGER},
-        {"min-merged-len", required_argument, NULL, OPT_MINML},
-        {"max-merged-len", required_argument, NULL, OPT_MAXML},
-        {"qmax-out", required_argument, NULL, OPT_QMAXOUT},
         {"write-merged", no_argument, NULL, OPT_WMERGED},
         {"write-filtered", no_argument, NULL, OPT_WFILT},
         {"write-unmerged", no_argument, NULL, OPT_WUNM},
         {"keep-going", no_argument, NULL, 'k'},
         {"sample", required_argument, NULL, OPT_SAMPLE},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
     };
-    lm_trim_opt_t *t = &a->topt;
-    const char *preset = NULL, *fwd = NULL, *rev = NULL;
+    size_t n = 7;
+    for (const struct option *o = cli_reads_options; o->name; o++) longopts[n++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[n++] = *o;
     int c;
-    long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":m:o:p:kt:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(co, c, optarg, help);
         if (h < 0) return 64;
         if (h) continue;
-        int bad = 0;
         switch (c) {
         case 'm':
             a->manifest = optarg;
-            break;
+            continue;
         case 'o':
             a->out = optarg;
-            break;
-        case 'p':
-            preset = optarg;
-            break;
-        case OPT_FWD:
-            fwd = optarg;
-            break;
-        case OPT_REV:
-            rev = optarg;
-            break;
-        case OPT_PMM:
-            bad = cli_parse_int("--primer-mismatches", optarg, 0, 20, &v);
-            t->primer_mismatches = (int)v;
-            break;
-        case OPT_KEEPUNP:
-            t->keep_unprimed = 1;
-            break;
-        case OPT_TRUNCQ:
-            bad = cli_parse_int("--truncq", optarg, 0, 93, &v);
-            t->truncq = (int)v;
-            break;
-        case OPT_TLF:
-        case OPT_TLR:
-            bad = cli_parse_int(c == OPT_TLF ? "--trunc-len-f" : "--trunc-len-r", optarg, 0,
-                                1000000, &v);
-            *(c == OPT_TLF ? &t->trunc_len_f : &t->trunc_len_r) = (int)v;
-            break;
-        case OPT_MAXEE:
-            if (strcmp(optarg, "off") == 0)
-                t->maxee = -1.0;
-            else if (!(bad = parse_double("--maxee", optarg, &t->maxee)) && t->maxee < 0)
-                bad = cli_usage_error("--maxee must be >= 0 (or 'off')");
-            break;
-        case OPT_MAXN:
-            bad = cli_parse_int("--max-n", optarg, -1, 1000000, &v);
-            t->max_n = (int)v;
-            break;
-        case OPT_MINLEN:
-        case OPT_MAXLEN:
-            bad = cli_parse_int(c == OPT_MINLEN ? "--min-len" : "--max-len", optarg,
-                                c == OPT_MINLEN ? 1 : 0, 1000000000, &v);
-            *(c == OPT_MINLEN ? &t->min_len : &t->max_len) = (int)v;
-            break;
-        case OPT_MINOV:
-            bad = cli_parse_int("--min-overlap", optarg, 5, 1000000, &v);
-            t->merge.min_overlap = (int)v;
-            break;
-        case OPT_MAXDIFFS:
-            bad = cli_parse_int("--max-diffs", optarg, 0, 1000000, &v);
-            t->merge.max_diffs = (int)v;
-            break;
-        case OPT_MAXDIFFPCT:
-            bad = parse_double("--max-diff-pct", optarg, &t->merge.max_diff_pct);
-            break;
-        case OPT_STAGGER:
-            t->merge.allow_stagger = 1;
-            break;
-        case OPT_MINML:
-        case OPT_MAXML:
-            bad = cli_parse_int(c == OPT_MINML ? "--min-merged-len" : "--max-merged-len", optarg, 1,
-                                1000000000, &v);
-            *(c == OPT_MINML ? &t->merge.min_merged_len : &t->merge.max_merged_len) = (int)v;
-            break;
-        case OPT_QMAXOUT:
-            bad = cli_parse_int("--qmax-out", optarg, 0, 93, &v);
-            t->merge.qmax_out = (int)v;
-            break;
+            continue;
         case OPT_WMERGED:
-            a->write_merged = 1;
-            break;
+            a->r.write_merged = 1;
+            continue;
         case OPT_WFILT:
-            a->write_filtered = 1;
-            break;
+            a->r.write_filtered = 1;
+            continue;
         case OPT_WUNM:
-            a->write_unmerged = 1;
-            break;
+            a->r.write_unmerged = 1;
+            continue;
         case 'k':
             a->keep_going = 1;
-            break;
+            continue;
         case OPT_SAMPLE: {
             char **o = realloc(a->only, (a->nonly + 1) * sizeof(*o));
             if (!o) return cli_usage_error("out of memory");
             a->only = o;
             a->only[a->nonly++] = optarg;
+            continue;
+        }
+        case 'p':
+            c = CLI_READS_PRIMERS;
             break;
         }
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
-        }
-        if (bad) return 64;
+        int r = cli_reads_option(&a->r, c, optarg);
+        if (r == 64) return 64;
+        if (!r) return cli_bad_option(c, argv, optind, optopt);
     }
     if (*help) return 0;
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!a->manifest) return cli_usage_error("--manifest is required");
     if (!a->out) return cli_usage_error("--out is required");
-    if (preset && strcmp(preset, "none") != 0) {
-        const lm_primer_pair_t *pp = lm_primer_preset(preset);
-        if (!pp)
-            return cli_usage_error("unknown primer preset '%s' (v4, v3v4, v1v2 or none)", preset);
-        t->fwd_primer = pp->fwd;
-        t->rev_primer = pp->rev;
-    }
-    if (fwd) t->fwd_primer = fwd;
-    if (rev) t->rev_primer = rev;
-    lm_err_t err;
-    lm_err_clear(&err);
-    if (lm_trim_opt_check(t, &err)) return cli_usage_error("%s", err.msg);
-    return 0;
+    return cli_reads_finish(&a->r) ? 64 : 0;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -441,19 +437,19 @@ static int run_sample(sample_job_t *j, const outdirs_t *d, const reads_args_t *a
     int paired = ms->r2 != NULL;
     o.uniques = job_file(j, d, 0, ".fasta.gz");
     const char *json = job_file(j, d, 1, ".json");
-    if (a->write_merged) o.merged = job_file(j, d, 2, ".fastq.gz");
-    if (a->write_filtered) o.filtered = job_file(j, d, 3, ".fastq.gz");
-    if (a->write_unmerged && paired) {
+    if (a->r.write_merged) o.merged = job_file(j, d, 2, ".fastq.gz");
+    if (a->r.write_filtered) o.filtered = job_file(j, d, 3, ".fastq.gz");
+    if (a->r.write_unmerged && paired) {
         o.unmerged1 = job_file(j, d, 4, "_R1.fastq.gz");
         o.unmerged2 = job_file(j, d, 4, "_R2.fastq.gz");
     }
-    if (!o.uniques || !json || (a->write_merged && !o.merged) ||
-        (a->write_filtered && !o.filtered) ||
-        (a->write_unmerged && paired && (!o.unmerged1 || !o.unmerged2)))
+    if (!o.uniques || !json || (a->r.write_merged && !o.merged) ||
+        (a->r.write_filtered && !o.filtered) ||
+        (a->r.write_unmerged && paired && (!o.unmerged1 || !o.unmerged2)))
         return lm_err_set(&j->err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = lm_sample_run(t, ms->r1, ms->r2, &o, threads, &j->st, &j->err);
     if (rc) return rc;
-    return lm_sample_write_json(json, ms->id, ms->r1, ms->r2, &a->topt, &j->st, &j->err);
+    return lm_sample_write_json(json, ms->id, ms->r1, ms->r2, &a->r.t, &j->st, &j->err);
 }
 
 /* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). */
@@ -497,7 +493,7 @@ static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const read
 /* Move the staged files of the samples that succeeded into place. */
 static int publish(sample_job_t *jobs, size_t n, outdirs_t *d, const reads_args_t *a, lm_err_t *err)
 {
-    int want[NSUB] = {1, 1, a->write_merged, a->write_filtered, a->write_unmerged};
+    int want[NSUB] = {1, 1, a->r.write_merged, a->r.write_filtered, a->r.write_unmerged};
     for (int i = 0; i < NSUB; i++) {
         if (!want[i]) continue;
         char *p = path_join(d->out, subdirs[i], "");
@@ -527,7 +523,7 @@ int cmd_reads(int argc, char **argv)
         return 64;
     }
     reads_args_t a = {0};
-    lm_trim_opt_init(&a.topt);
+    cli_reads_init(&a.r);
     int help = 0;
     int rc = parse_args(argc, argv, &co, &a, &help);
     if (help) {
@@ -544,7 +540,7 @@ int cmd_reads(int argc, char **argv)
         free(a.only);
         return cli_fail(&err);
     }
-    lm_trim_t *t = lm_trim_create(&a.topt);
+    lm_trim_t *t = lm_trim_create(&a.r.t);
     sample_job_t *jobs = calloc(man->n, sizeof(*jobs));
     char **fids = calloc(man->n, sizeof(*fids));
     lm_err_t *ferrs = calloc(man->n, sizeof(*ferrs));
