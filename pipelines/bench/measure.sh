@@ -32,23 +32,23 @@ printf 'samples\tstage\tthreads\twall_s\tcpu_s\tmax_rss_mb\n'
 for subj in "$@"; do
   n=$((subj * 3))
   C=c$subj R=r$subj
-  [ -s $C/manifest.tsv ] || "$L" simulate --reference "$REF" --subjects "$subj" --reads "$READS" \
-    --seed 11 --out $C -q
-  rm -rf $R
-  first=$(awk -F'\t' 'NR==2 {print $1}' $C/manifest.tsv)
-  m $n reads-1-sample 1 "$L" reads --manifest $C/manifest.tsv --sample "$first" --primers v4 \
-    --out $R.one -q --threads 1
-  m $n reads-all 2 "$L" reads --manifest $C/manifest.tsv --primers v4 --out $R -q --threads 2
+  [ -s "$C"/manifest.tsv ] || "$L" simulate --reference "$REF" --subjects "$subj" --reads "$READS" \
+    --seed 11 --out "$C" -q
+  rm -rf "$R"
+  first=$(awk -F'\t' 'NR==2 {print $1}' "$C"/manifest.tsv)
+  m $n reads-1-sample 1 "$L" reads --manifest "$C"/manifest.tsv --sample "$first" --primers v4 \
+    --out "$R".one -q --threads 1
+  m $n reads-all 2 "$L" reads --manifest "$C"/manifest.tsv --primers v4 --out "$R" -q --threads 2
   for t in 1 2; do
-    m $n table $t "$L" table --reads $R --out $R/features -q --threads $t
-    m $n classify $t "$L" classify --index gold.lmi --in $R/features/features.fasta \
-      --out $R/features/taxonomy.tsv -q --threads $t
-    m $n taxa $t "$L" taxa --table $R/features/table.tsv --taxonomy $R/features/taxonomy.tsv \
-      --out $R/taxa -q --threads $t
-    m $n diversity $t "$L" diversity --table $R/features/table.tsv --out $R/diversity -q \
+    m $n table $t "$L" table --reads "$R" --out "$R"/features -q --threads $t
+    m $n classify $t "$L" classify --index gold.lmi --in "$R"/features/features.fasta \
+      --out "$R"/features/taxonomy.tsv -q --threads $t
+    m $n taxa $t "$L" taxa --table "$R"/features/table.tsv --taxonomy "$R"/features/taxonomy.tsv \
+      --out "$R"/taxa -q --threads $t
+    m $n diversity $t "$L" diversity --table "$R"/features/table.tsv --out "$R"/diversity -q \
       --threads $t
-    m $n stats $t "$L" stats --diversity $R/diversity --taxa $R/taxa --metadata $C/metadata.tsv \
-      --subjects $C/subjects.tsv --visits $C/visits.tsv --out $R/stats -q --threads $t
+    m $n stats $t "$L" stats --diversity "$R"/diversity --taxa "$R"/taxa --metadata "$C"/metadata.tsv \
+      --subjects "$C"/subjects.tsv --visits "$C"/visits.tsv --out "$R"/stats -q --threads $t
   done
-  printf '%s\tfeatures\t-\t%s\t-\t-\n' "$n" "$(grep -c '>' $R/features/features.fasta)"
+  printf '%s\tfeatures\t-\t%s\t-\t-\n' "$n" "$(grep -c '>' "$R"/features/features.fasta)"
 done

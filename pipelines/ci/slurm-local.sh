@@ -78,8 +78,7 @@ start_munge() {
   install -d -o munge -g munge -m 0700 /var/log/munge /var/lib/munge
   runuser -u munge -- /usr/sbin/munged --force ||
     die "munged did not start (see /var/log/munge/munged.log)"
-  local i
-  for i in $(seq 50); do
+  for _ in $(seq 50); do
     alive "$MUNGE_PID" && [ -S /run/munge/munge.socket.2 ] && break
     sleep 0.1
   done
@@ -97,7 +96,9 @@ write_conf() {
   cores=$(field CoresPerSocket)
   threads=$(field ThreadsPerCore)
   mem=$(field RealMemory)
-  [ -n "$cpus" ] && [ -n "$mem" ] || die "cannot read CPUs and RealMemory from 'slurmd -C': $hw"
+  if [ -z "$cpus" ] || [ -z "$mem" ]; then
+    die "cannot read CPUs and RealMemory from 'slurmd -C': $hw"
+  fi
   # Claim a little less memory than the machine reports: a node claiming more is drained.
   mem=$((mem * 95 / 100))
   local tmp=$CONF.tmp
@@ -145,8 +146,8 @@ EOF
 node_state() { sinfo -h -n localhost -o %T 2>/dev/null | head -1; }
 
 wait_idle() {
-  local i st=""
-  for i in $(seq 150); do
+  local st=""
+  for _ in $(seq 150); do
     st=$(node_state || true)
     case $st in
       idle | mixed | allocated) return 0 ;;
@@ -181,14 +182,14 @@ start() {
 
 # stop_pid NAME PIDFILE: TERM, wait, then KILL.
 stop_pid() {
-  local name=$1 f=$2 pid i
+  local name=$1 f=$2 pid
   alive "$f" || {
     rm -f "$f"
     return 0
   }
   pid=$(cat "$f")
   kill -TERM "$pid" 2>/dev/null || true
-  for i in $(seq 100); do
+  for _ in $(seq 100); do
     alive "$f" || break
     sleep 0.1
   done

@@ -6,8 +6,8 @@
 #      (4 subjects x 3 visits, 2,000 read pairs each), build the index;
 #   2. `lumen run` on it;
 #   3. the workflow through sbatch (profiles/slurm, reads jobs in groups of 2); once some
-#      reads jobs have finished, Snakemake is killed with SIGKILL and the jobs it left in the
-#      queue are cancelled, as after a crash of the login node;
+#      reads jobs have finished, Snakemake is killed with SIGKILL, as after a crash of the
+#      login node, and the jobs it left pending are cancelled;
 #   4. the rerun (--unlock first) must run exactly the reads jobs whose outputs are missing,
 #      leave the finished samples' files untouched, and finish the pooled jobs;
 #   5. every file of the results folder must equal `lumen run`'s byte for byte
@@ -87,7 +87,7 @@ lumen: $L
 group_size: 2
 EOF
 SM=(snakemake -s "$PIPE/Snakefile" --profile "$PIPE/profiles/slurm" -d "$W/wf"
-  --configfile "$W/wf/config.yaml" --cores 2)
+  --configfile "$W/wf/config.yaml" --cores 2 --jobs 2)
 Q=$W/wf/results/qc
 
 say "workflow through sbatch, killed once some reads jobs are done"
@@ -103,13 +103,14 @@ kill -0 "$SM_PID" 2>/dev/null || fail "Snakemake ended before it could be killed
 kill -9 "$SM_PID"
 wait "$SM_PID" 2>/dev/null || true
 SM_PID=""
-# The jobs Snakemake left behind are cancelled, as a user would after a crash.
-squeue -h -o %i | xargs -r scancel
-for _ in $(seq 300); do
+# Snakemake's jobs outlive it: the pending ones are cancelled (as a user would after a
+# crash), the running ones finish (at most two: --jobs 2), so no sample is cut mid-write.
+squeue -h -t PENDING -o %i | xargs -r scancel
+for _ in $(seq 600); do
   [ -z "$(squeue -h -o %i)" ] && break
   sleep 0.1
 done
-[ -z "$(squeue -h -o %i)" ] || fail "jobs stay in the queue after scancel"
+[ -z "$(squeue -h -o %i)" ] || fail "jobs stay in the queue a minute after the kill"
 
 done_ids=() missing=()
 while IFS=$'\t' read -r id _; do
@@ -132,7 +133,7 @@ say "rerun (after --unlock)"
 # The rerun's reads jobs, from its job list, must be exactly the missing samples.
 rerun=$(sed -n 's/^ *wildcards: sample=\(.*\)$/\1/p' "$W/run2.log" | sort -u)
 want=$(printf '%s\n' "${missing[@]}" | sort -u)
-[ "$rerun" = "$want" ] || fail "the rerun ran reads for [$(echo $rerun)], expected [$(echo $want)]"
+[ "$rerun" = "$want" ] || fail "the rerun ran reads for [$(tr "\n" " " <<<"$rerun")], expected [$(tr "\n" " " <<<"$want")]"
 count=$(awk '$1 == "reads" {print $2; exit}' "$W/run2.log")
 [ "$count" = "${#missing[@]}" ] || fail "job stats of the rerun count ${count:-no} reads jobs, not ${#missing[@]}"
 [ "$before" = "$(stamp)" ] || fail "the rerun rewrote samples that were done"

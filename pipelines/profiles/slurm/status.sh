@@ -10,7 +10,7 @@ id=${1%%;*}
 [[ $id =~ ^[0-9]+(_[0-9]+)?$ ]] || { echo "status.sh: bad job ID '$1'" >&2; echo failed; exit 0; }
 
 state=""
-for try in 1 2 3; do
+for _ in 1 2 3; do
   state=$(squeue -h -j "$id" -o %T 2>/dev/null | head -1)
   [ -n "$state" ] && break
   state=$(scontrol show job "$id" -o 2>/dev/null | sed -n 's/.*JobState=\([A-Z_]*\).*/\1/p' | head -1)
