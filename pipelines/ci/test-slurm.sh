@@ -139,6 +139,9 @@ count=$(awk '$1 == "reads" {print $2; exit}' "$W/run2.log")
 [ "$before" = "$(stamp)" ] || fail "the rerun rewrote samples that were done"
 grep -q 'Submitted group job' "$W/run2.log" || fail "no group job was submitted"
 grep -q 'external jobid' "$W/run2.log" || fail "no job went through sbatch"
+# shellcheck disable=SC2016 # the literal text of the command lines Snakemake printed
+[ "$(grep -cF ' --tmp-dir "${TMPDIR:-/tmp}"' "$W/run2.log")" -ge "${#missing[@]}" ] ||
+  fail "the commands do not pass --tmp-dir with the job's TMPDIR"
 say "the rerun ran the ${#missing[@]} missing reads jobs only"
 
 say "comparing with lumen run"
