@@ -246,7 +246,8 @@ int run_reads(const lm_run_cfg_t *cfg, const lm_manifest_t *man, const lm_trim_t
         if (jobs[i].state == 2) {
             fids[nf] = man->s[i].id;
             lm_err_copy(&ferr[nf++], &jobs[i].err);
-            lm_log_err(&jobs[i].err);
+            /* the first failure is the run's error, reported once by the caller */
+            if (cfg->keep_going || nf > 1) lm_log_err(&jobs[i].err);
         }
     if (!rc) rc = lm_run_write_failed(dir, nf, fids, ferr, err);
     free(fids);

@@ -1,12 +1,16 @@
 /* SPDX-License-Identifier: MIT */
 /* lumen run: the stages in data order, each a step that is skipped when its record says it
  * is up to date (step.c), calling the same entry points as the stage commands. */
+#include <dirent.h>
 #include <errno.h>
+#include <fcntl.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/file.h>
 #include <sys/stat.h>
 #include <time.h>
+#include <unistd.h>
 
 #include <omp.h>
 
@@ -295,6 +299,57 @@ static int checksum(run_t *r, const char *role, const char *path, lm_err_t *err)
 
 /* --- the run ----------------------------------------------------------------------- */
 
+/* One run per results folder at a time: two would overwrite each other's steps. The lock
+ * goes with the process (flock), so a killed run never leaves a stale one. */
+static int lock_folder(const char *dir, int *fd, lm_err_t *err)
+{
+    char path[4200];
+    snprintf(path, sizeof(path), "%s/.lumen/lock", dir);
+    int rc = lm_mkdir_parents(path, err);
+    if (rc) return rc;
+    snprintf(path, sizeof(path), "%s/.lumen", dir);
+    if (mkdir(path, 0777) != 0 && errno != EEXIST)
+        return lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create: %s", strerror(errno));
+    snprintf(path, sizeof(path), "%s/.lumen/lock", dir);
+    *fd = open(path, O_RDWR | O_CREAT | O_CLOEXEC, 0666);
+    if (*fd < 0)
+        return lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create: %s", strerror(errno));
+    if (flock(*fd, LOCK_EX | LOCK_NB) != 0) {
+        close(*fd);
+        *fd = -1;
+        return lm_err_set(err, LM_ECREATE, dir, 0, 0,
+                          "another lumen run is writing to this folder (wait for it, or use "
+                          "another --out)");
+    }
+    return 0;
+}
+
+/* Temporary files ("<name>.tmp.XXXXXX") that a killed run could not remove: with the
+ * folder locked, none belongs to a live writer. */
+static void sweep(const char *dir, int depth)
+{
+    DIR *d = opendir(dir);
+    if (!d) return;
+    struct dirent *e;
+    while ((e = readdir(d))) {
+        if (!strcmp(e->d_name, ".") || !strcmp(e->d_name, "..")) continue;
+        char path[4200];
+        snprintf(path, sizeof(path), "%s/%s", dir, e->d_name);
+        struct stat sb;
+        if (lstat(path, &sb) != 0) continue;
+        if (S_ISDIR(sb.st_mode)) {
+            if (depth < 2) sweep(path, depth + 1);
+            continue;
+        }
+        const char *t = strstr(e->d_name, ".tmp.");
+        if (S_ISREG(sb.st_mode) && t && strlen(t) == 11) {
+            lm_log_debug("removing %s, left by an interrupted run", path);
+            unlink(path);
+        }
+    }
+    closedir(d);
+}
+
 static int pooled_stages(run_t *r, const lm_manifest_t *man, const int *ok, lm_err_t *err)
 {
     int rc = step_table(r, man, ok, err);
@@ -337,12 +392,15 @@ int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err)
 {
     run_t r = {.cfg = cfg, .dir = cfg->out};
     r.prov.start = time(NULL);
+    int lock = -1;
     lm_manifest_t *man = NULL;
     lm_trim_t *t = NULL;
     int *ok = NULL;
     lm_err_t first;
     lm_err_clear(&first);
     int rc = lm_manifest_read(cfg->manifest, &man, err);
+    if (!rc) rc = lock_folder(cfg->out, &lock, err);
+    if (!rc) sweep(cfg->out, 0);
     if (!rc && !(t = lm_trim_create(&cfg->trim)))
         rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc && !(ok = calloc(man->n, sizeof(*ok))))
@@ -389,6 +447,7 @@ int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err)
         rc = first.code;
     }
 done:
+    if (lock >= 0) close(lock);
     free(ok);
     lm_trim_destroy(t);
     lm_manifest_destroy(man);
