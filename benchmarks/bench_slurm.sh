@@ -46,7 +46,7 @@ EOC
 t2=$(date +%s.%N)
 # CI=true: Snakemake polls SLURM every second (10 s otherwise); a real cluster's jobs are
 # long enough for 10 s not to matter.
-CI=true snakemake -s pipelines/Snakefile --profile pipelines/profiles/slurm -d "$W/wf" \
+CI=true snakemake -s "$ROOT/pipelines/Snakefile" --profile "$ROOT/pipelines/profiles/slurm" -d "$W/wf" \
   --configfile "$W/wf/config.yaml" --cores "$(nproc)" >"$W/wf.log" 2>&1 ||
   { tail -30 "$W/wf.log"; exit 1; }
 t3=$(date +%s.%N)
