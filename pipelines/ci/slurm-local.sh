@@ -206,6 +206,21 @@ stop_slurm() {
   stop_pid slurmctld "$DIR/slurmctld.pid"
 }
 
+# Does any slurmctld or slurmd (not a zombie) still run on this machine?
+other_slurm_daemons() {
+  local c n st
+  for c in /proc/[0-9]*/comm; do
+    n=$(cat "$c" 2>/dev/null) || continue
+    case $n in
+      slurmctld | slurmd)
+        st=$(awk '/^State:/ {print $2}' "${c%/comm}/status" 2>/dev/null) || continue
+        [ "$st" = Z ] || return 0
+        ;;
+    esac
+  done
+  return 1
+}
+
 stop() {
   [ -d "$DIR" ] || {
     say "nothing to stop ($DIR does not exist)"
@@ -213,8 +228,14 @@ stop() {
   }
   stop_slurm
   if [ -e "$DIR/munged.ours" ]; then
-    stop_pid munged "$MUNGE_PID"
-    rm -f "$DIR/munged.ours"
+    # munged serves the whole machine: another cluster's daemons (another state folder)
+    # may still need it. It is only looked for here, never signalled by name.
+    if other_slurm_daemons; then
+      say "leaving munged running: other SLURM daemons on this machine use it"
+    else
+      stop_pid munged "$MUNGE_PID"
+      rm -f "$DIR/munged.ours"
+    fi
   fi
   say "stopped"
 }

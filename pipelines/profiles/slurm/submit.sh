@@ -5,8 +5,10 @@
 #   submit.sh --threads N --mem MB --runtime MINUTES --name NAME [--partition P]
 #             [--account A] JOBSCRIPT
 # LUMEN_SLURM_PARTITION and LUMEN_SLURM_ACCOUNT win over --partition and --account;
-# LUMEN_SLURM_EXTRA is added to sbatch's options as it is (word-split); job logs go to
-# LUMEN_SLURM_LOGS (default logs/slurm, relative to the workflow's folder).
+# LUMEN_SLURM_MAX_TIME (minutes) caps every job's time limit (a partition's MaxTime: a job
+# asking for more would wait forever); LUMEN_SLURM_EXTRA is added to sbatch's options as
+# it is (word-split); job logs go to LUMEN_SLURM_LOGS (default logs/slurm, relative to
+# the workflow's folder).
 set -euo pipefail
 threads=1 mem="" runtime="" name=lumen partition="" account=""
 while [ $# -gt 1 ]; do
@@ -26,6 +28,9 @@ script=$1
 partition=${LUMEN_SLURM_PARTITION:-$partition}
 account=${LUMEN_SLURM_ACCOUNT:-$account}
 logs=${LUMEN_SLURM_LOGS:-logs/slurm}
+if [ -n "${LUMEN_SLURM_MAX_TIME:-}" ] && [ -n "$runtime" ] && [ "$runtime" -gt "$LUMEN_SLURM_MAX_TIME" ]; then
+  runtime=$LUMEN_SLURM_MAX_TIME
+fi
 mkdir -p "$logs"
 args=(--parsable --job-name="lumen-$name" --cpus-per-task="$threads"
       --output="$logs/%x-%j.out" --nodes=1 --ntasks=1)
