@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # Measure what each workflow job needs (wall time, CPU time, peak memory) with
-# /usr/bin/time -v, for pipelines/README.md's resource figures:
+# /usr/bin/time (GNU time: peak resident memory), for pipelines/README.md's figures
+# (this machine's output: pipelines/bench/measured.tsv):
 #   pipelines/bench/measure.sh LUMEN WORKDIR [SUBJECTS...]
 # For each subject count (3 samples each; default 16 52 156 = 48, 156, 468 samples) it
 # simulates a cohort (5,000 read pairs per sample, LM_MEASURE_READS to change), then runs
