@@ -3,14 +3,14 @@
 # The Snakemake workflow on the local one-node SLURM (pipelines/ci/slurm-local.sh) against
 # `lumen run`, same cohort, same machine: wall time of each and the ratio (the scheduler's
 # overhead). Needs root and the packages of scripts/packages.txt.
-#   benchmarks/bench_slurm.sh [SUBJECTS] [READS] [GROUP]   (default 156 subjects = 468 samples,
-#                                                     5,000 read pairs, groups of 50)
+#   benchmarks/bench_slurm.sh [SUBJECTS] [READS] [GROUP] [BATCH]   (default 156 subjects =
+#   468 samples, 5,000 read pairs, groups of 50 reads jobs, 1 sample per reads job)
 # LM_BENCH_DIR keeps the cohort between runs (default /var/tmp/lumen-bench-slurm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 L=$ROOT/build/lumen
-SUBJ=${1:-156} READS=${2:-5000} GROUP=${3:-50}
+SUBJ=${1:-156} READS=${2:-5000} GROUP=${3:-50} BATCH=${4:-1}
 REF=/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta
 W=${LM_BENCH_DIR:-/var/tmp/lumen-bench-slurm}
 C=$W/cohort-$SUBJ-$READS
@@ -42,6 +42,7 @@ index: $W/gold.lmi
 out: results
 lumen: $L
 group_size: $GROUP
+reads_batch: $BATCH
 EOC
 t2=$(date +%s.%N)
 # CI=true: Snakemake polls SLURM every second (10 s otherwise); a real cluster's jobs are
