@@ -11,7 +11,9 @@
 #   4. the rerun (--unlock first) must run exactly the reads jobs whose outputs are missing,
 #      leave the finished samples' files untouched, and finish the pooled jobs;
 #   5. every file of the results folder must equal `lumen run`'s byte for byte
-#      (provenance.json aside, which must say it ran under Snakemake); then the daemons stop.
+#      (provenance.json aside, which must say it ran under Snakemake);
+#   6. the same for the local profile with reads_batch 5 (several samples per reads job);
+#      then the daemons stop.
 # Usage: pipelines/ci/test-slurm.sh [LUMEN]   (default build/lumen)
 # Exit 0 passed, 1 failed, 77 skipped (not root, or slurm-wlm/munge/snakemake missing).
 # Environment: LM_TEST_KEEP=1 keeps the work folder; LM_SLURM_PORT (default 6837).
@@ -144,23 +146,36 @@ grep -q 'external jobid' "$W/run2.log" || fail "no job went through sbatch"
   fail "the commands do not pass --tmp-dir with the job's TMPDIR"
 say "the rerun ran the ${#missing[@]} missing reads jobs only"
 
+# same_as_run DIR: every file of DIR equals lumen run's (provenance.json aside, which must
+# name Snakemake), and no file is missing or extra.
+same_as_run() {
+  local R=$1 f bad=0
+  (cd "$W/run" && find . -type f ! -path './.lumen/*' ! -name provenance.json | sort) >"$W/files.run"
+  (cd "$R" && find . -type f ! -name provenance.json | sort) >"$W/files.wf"
+  diff "$W/files.run" "$W/files.wf" >"$W/files.diff" ||
+    fail "the file lists differ (< lumen run, > $R):"$'\n'"$(cat "$W/files.diff")"
+  while read -r f; do
+    cmp -s "$W/run/$f" "$R/$f" || {
+      echo "test-slurm: differs: $R/$f" >&2
+      bad=1
+    }
+  done <"$W/files.run"
+  [ $bad -eq 0 ] || fail "results in $R differ from lumen run's"
+  [ -s "$R/provenance.json" ] || fail "no $R/provenance.json"
+  grep -q '"snakemake"' "$R/provenance.json" || fail "$R/provenance.json does not say snakemake"
+}
+
 say "comparing with lumen run"
-R=$W/wf/results
-(cd "$W/run" && find . -type f ! -path './.lumen/*' ! -name provenance.json | sort) >"$W/files.run"
-(cd "$R" && find . -type f ! -name provenance.json | sort) >"$W/files.wf"
-diff "$W/files.run" "$W/files.wf" >"$W/files.diff" ||
-  fail "the file lists differ (< lumen run, > workflow):"$'\n'"$(cat "$W/files.diff")"
-bad=0
-while read -r f; do
-  cmp -s "$W/run/$f" "$R/$f" || {
-    echo "test-slurm: differs: $f" >&2
-    bad=1
-  }
-done <"$W/files.run"
-[ $bad -eq 0 ] || fail "results differ from lumen run's"
-[ -s "$R/provenance.json" ] || fail "no provenance.json"
-grep -q '"snakemake"' "$R/provenance.json" || fail "provenance.json does not say snakemake"
+same_as_run "$W/wf/results"
 say "$(wc -l <"$W/files.run") files identical to lumen run's"
+
+say "local profile, reads in batches of 5 samples"
+snakemake -s "$PIPE/Snakefile" --profile "$PIPE/profiles/local" -d "$W/wf" \
+  --configfile "$W/wf/config.yaml" --config out=batched logs=logs-batched reads_batch=5 \
+  --cores 2 >"$W/batched.log" 2>&1 || fail "the batched run failed; see $W/batched.log"
+same_as_run "$W/wf/batched"
+grep -q '^reads_b2 ' "$W/batched.log" || fail "no batched reads jobs in $W/batched.log"
+say "identical too"
 
 bash "$HERE/slurm-local.sh" stop
 say "passed in $(($(date +%s) - t0)) s"
