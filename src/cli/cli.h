@@ -81,6 +81,7 @@ int cmd_reads(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_table(int argc, char **argv);
+int cmd_denoise(int argc, char **argv);
 int cmd_taxa(int argc, char **argv);
 int cmd_diversity(int argc, char **argv);
 int cmd_index(int argc, char **argv);

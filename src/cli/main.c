@@ -12,6 +12,7 @@ const cli_command_t cli_commands[] = {
     {"qc", cmd_qc, "read statistics of FASTQ/FASTA files (counts, lengths, qualities)"},
     {"reads", cmd_reads, "primers, pair merging, quality filtering, per-sample uniques"},
     {"table", cmd_table, "pool per-sample uniques into a feature table (TSV and BIOM)"},
+    {"denoise", cmd_denoise, "UNOISE3 sequence variants and UCHIME3 chimera removal"},
     {"index", cmd_index, "build the k-mer reference index for classify"},
     {"classify", cmd_classify, "assign taxonomy with the RDP naive Bayesian classifier"},
     {"taxa", cmd_taxa, "collapse a feature table to each taxonomic rank"},

@@ -1,0 +1,248 @@
+/* SPDX-License-Identifier: MIT */
+/* vsearch's global alignment: the recurrences and traceback preferences of its 16-bit
+ * SIMD aligner (align_simd.cc, search16 and backtrack16), computed in a band around the
+ * diagonals joining the two ends, and again over the whole matrix when the path touches
+ * the band's edge. */
+#include <math.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include "denoise_internal.h"
+
+/* Scores (vsearch defaults): match 2, mismatch -4; a gap costs QR for its first column
+ * and R for each further one: 20/2 inside, 2/1 at either end. */
+enum { SC_MATCH = 2, SC_MISMATCH = -4, QR_IN = 20, R_IN = 2, QR_END = 2, R_END = 1 };
+enum { D_UP = 1, D_LEFT = 2, D_EXTUP = 4, D_EXTLEFT = 8 };
+enum { BAND = 24 };
+#define NEG (-(1 << 29))
+
+struct lm_denoise_aligner {
+    unsigned char *dir;
+    size_t dcap;
+    int *h, *f;
+    size_t rcap;
+    char *ops;
+    size_t ocap;
+};
+
+lm_denoise_aligner_t *lm_denoise_aligner_create(void)
+{
+    return calloc(1, sizeof(lm_denoise_aligner_t));
+}
+
+void lm_denoise_aligner_destroy(lm_denoise_aligner_t *al)
+{
+    if (!al) return;
+    free(al->dir);
+    free(al->h);
+    free(al->f);
+    free(al->ops);
+    free(al);
+}
+
+static unsigned char code4(char c)
+{
+    switch (c) {
+    case 'A':
+    case 'a':
+        return 1;
+    case 'C':
+    case 'c':
+        return 2;
+    case 'G':
+    case 'g':
+        return 4;
+    case 'T':
+    case 't':
+    case 'U':
+    case 'u':
+        return 8;
+    default:
+        return 15;
+    }
+}
+
+static int grow(lm_denoise_aligner_t *al, int ql, int tl)
+{
+    size_t need = (size_t)ql * (size_t)tl;
+    if (need > al->dcap) {
+        unsigned char *d = realloc(al->dir, need);
+        if (!d) return LM_ENOMEM;
+        al->dir = d, al->dcap = need;
+    }
+    if ((size_t)tl + 2 > al->rcap) {
+        int *h = realloc(al->h, ((size_t)tl + 2) * sizeof(int));
+        if (!h) return LM_ENOMEM;
+        al->h = h;
+        int *f = realloc(al->f, ((size_t)tl + 2) * sizeof(int));
+        if (!f) return LM_ENOMEM;
+        al->f = f, al->rcap = (size_t)tl + 2;
+    }
+    if ((size_t)ql + tl + 1 > al->ocap) {
+        char *o = realloc(al->ops, (size_t)ql + tl + 1);
+        if (!o) return LM_ENOMEM;
+        al->ops = o, al->ocap = (size_t)ql + tl + 1;
+    }
+    return 0;
+}
+
+/* Fill the direction matrix for diagonals j - i in [lo, hi]; returns the score. */
+static int fill(lm_denoise_aligner_t *al, const char *q, int ql, const char *t, int tl, int lo,
+                int hi)
+{
+    int *H = al->h, *F = al->f;
+    unsigned char *dir = al->dir;
+    H[0] = 0;
+    for (int j = 0; j < tl; j++) {
+        H[j + 1] = -(QR_END + j * R_END);
+        int qrt = j == tl - 1 ? QR_END : QR_IN;
+        F[j] = H[j + 1] - qrt;
+    }
+    int eprev = -1;
+    for (int i = 0; i < ql; i++) {
+        int s = i + lo > 0 ? i + lo : 0;
+        int e = i + hi < tl - 1 ? i + hi : tl - 1;
+        int qrq = i == ql - 1 ? QR_END : QR_IN, rq = i == ql - 1 ? R_END : R_IN;
+        int diag, E;
+        if (s == 0) {
+            diag = H[0];
+            H[0] = -(QR_END + i * R_END);
+            E = H[0] - qrq;
+        } else {
+            diag = H[s];
+            E = NEG;
+        }
+        if (i > 0 && e > eprev)
+            for (int j = eprev + 1; j <= e; j++) F[j] = NEG;
+        unsigned char qc = code4(q[i]);
+        unsigned char *drow = dir + (size_t)i * tl;
+        for (int j = s; j <= e; j++) {
+            unsigned char tc = code4(t[j]);
+            int h = diag + ((qc == tc && qc != 15) ? SC_MATCH : SC_MISMATCH);
+            diag = H[j + 1];
+            unsigned char d = 0;
+            int fj = F[j];
+            if (fj > h) d |= D_UP, h = fj;
+            if (E > h) d |= D_LEFT, h = E;
+            H[j + 1] = h;
+            int qrt = j == tl - 1 ? QR_END : QR_IN, rt = j == tl - 1 ? R_END : R_IN;
+            int fo = h - qrt, fe = fj - rt;
+            if (fe > fo)
+                d |= D_EXTUP, F[j] = fe;
+            else
+                F[j] = fo;
+            int eo = h - qrq, ee = E - rq;
+            if (ee > eo)
+                d |= D_EXTLEFT, E = ee;
+            else
+                E = eo;
+            drow[j] = d;
+        }
+        eprev = e;
+    }
+    return H[tl];
+}
+
+/* Trace back from the end; ops are written reversed into al->ops. Returns the number of
+ * columns, or -1 if the path touched the band's edge (when banded). */
+static int trace(lm_denoise_aligner_t *al, int ql, int tl, int lo, int hi, int banded)
+{
+    const unsigned char *dir = al->dir;
+    char *ops = al->ops;
+    int n = 0, i = ql - 1, j = tl - 1;
+    char op = 0;
+    while (i >= 0 && j >= 0) {
+        if (banded && ((j - i == lo && i + lo > 0) || (j - i == hi && i + hi < tl - 1))) return -1;
+        unsigned char d = dir[(size_t)i * tl + j];
+        if (op == 'I' && (d & D_EXTLEFT))
+            op = 'I', j--;
+        else if (op == 'D' && (d & D_EXTUP))
+            op = 'D', i--;
+        else if (d & D_LEFT)
+            op = 'I', j--;
+        else if (d & D_UP)
+            op = 'D', i--;
+        else
+            op = 'M', i--, j--;
+        ops[n++] = op;
+    }
+    while (i >= 0) ops[n++] = 'D', i--;
+    while (j >= 0) ops[n++] = 'I', j--;
+    return n;
+}
+
+int lm_denoise_align(lm_denoise_aligner_t *al, const char *q, int ql, const char *t, int tl,
+                     lm_denoise_aln_t *a, char *ops_out)
+{
+    memset(a, 0, sizeof(*a));
+    if (ql <= 0 || tl <= 0) {
+        int n = ql > 0 ? ql : tl > 0 ? tl : 0;
+        a->alnlen = a->indels = n;
+        a->gaps = n > 0;
+        a->score = n > 0 ? -(QR_END + (n - 1) * R_END) : 0;
+        if (ops_out) memset(ops_out, ql > 0 ? 'D' : 'I', (size_t)n), ops_out[n] = 0;
+        return 0;
+    }
+    if (grow(al, ql, tl)) return LM_ENOMEM;
+    int dl = tl - ql;
+    int lo = (dl < 0 ? dl : 0) - BAND, hi = (dl > 0 ? dl : 0) + BAND;
+    int banded = lo > -ql || hi < tl;
+    int score = fill(al, q, ql, t, tl, lo, hi);
+    int n = trace(al, ql, tl, lo, hi, banded);
+    if (n < 0) {
+        score = fill(al, q, ql, t, tl, -ql, tl);
+        n = trace(al, ql, tl, -ql, tl, 0);
+    }
+    /* counts, walking the reversed ops from the alignment's end */
+    const char *ops = al->ops;
+    int qi = ql, tj = tl;
+    char prev = 0;
+    for (int k = 0; k < n; k++) {
+        char op = ops[k];
+        if (op == 'M') {
+            qi--, tj--;
+            unsigned char x = code4(q[qi]), y = code4(t[tj]);
+            if (x == y)
+                a->matches++;
+            else
+                a->mismatches++;
+        } else {
+            if (op != prev) a->gaps++;
+            if (op == 'D')
+                qi--;
+            else
+                tj--;
+        }
+        prev = op;
+    }
+    a->score = score;
+    a->alnlen = n;
+    a->indels = n - a->matches - a->mismatches;
+    /* terminal runs: ops[0] is the last column, ops[n-1] the first */
+    int left = 0, right = 0;
+    if (ops[n - 1] != 'M') {
+        char c = ops[n - 1];
+        for (int k = n - 1; k >= 0 && ops[k] == c; k--) left++;
+    }
+    if (ops[0] != 'M' && left < n) {
+        char c = ops[0];
+        for (int k = 0; k < n && ops[k] == c; k++) right++;
+    }
+    a->internal_len = n - left - right;
+    a->internal_indel = a->indels - left - right;
+    a->internal_gaps = a->gaps - (left > 0) - (right > 0);
+    a->id = a->internal_len > 0 ? 100.0 * a->matches / a->internal_len : 0.0;
+    if (ops_out) {
+        for (int k = 0; k < n; k++) ops_out[k] = ops[n - 1 - k];
+        ops_out[n] = 0;
+    }
+    return 0;
+}
+
+int lm_denoise_skew_ok(uint64_t qsize, uint64_t tsize, int d, double alpha)
+{
+    if (d == 0) return 1;
+    double skew = (double)qsize / (double)(tsize ? tsize : 1);
+    double beta = 1.0 / pow(2.0, alpha * d + 1.0);
+    return skew <= beta;
+}

@@ -1,0 +1,51 @@
+/* SPDX-License-Identifier: MIT */
+/* Private declarations shared by the files of the denoise module. */
+#ifndef LUMEN_DENOISE_INTERNAL_H
+#define LUMEN_DENOISE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lumen/denoise.h"
+
+/* vsearch's defaults for the k-mer prefilter. */
+enum { DN_WORDLEN = 8, DN_MINWORDMATCHES = 12, DN_MAXDELAYED = 8 };
+
+/* The distinct 8-mers of a sequence (2-bit codes; k-mers with a base other than ACGT are
+ * skipped), sorted ascending. Returns the count; *kmers is grown as needed. */
+size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap);
+
+/* A growing k-mer index of database sequences: postings per 8-mer in insertion order. */
+typedef struct dn_index dn_index_t;
+dn_index_t *dn_index_create(void);
+void dn_index_destroy(dn_index_t *ix);
+/* Add sequence number `seqno` (its distinct k-mers). Returns 0 or LM_ENOMEM. */
+int dn_index_add(dn_index_t *ix, uint32_t seqno, const uint32_t *kmers, size_t nk);
+
+/* A candidate for alignment. */
+typedef struct dn_cand {
+    uint32_t seqno;
+    uint32_t count; /* shared distinct k-mers */
+    uint32_t len;
+} dn_cand_t;
+
+/* vsearch's candidate order: more shared k-mers, then shorter, then lower seqno. */
+int dn_cand_before(const dn_cand_t *a, const dn_cand_t *b);
+
+/* Per-thread scratch for candidate ranking. */
+typedef struct dn_ranker {
+    uint16_t *counts;
+    size_t cap;
+    uint32_t *touched;
+    size_t ntouched, tcap;
+} dn_ranker_t;
+void dn_ranker_free(dn_ranker_t *r);
+
+/* The top `max` candidates of a query (its distinct k-mers qk[0..nq)) among the indexed
+ * sequences, in vsearch's order, keeping those sharing at least min(12, nq) k-mers.
+ * lens[seqno] gives each database sequence's length. Returns the number written to out
+ * (at most max), or a negative status. */
+long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *lens,
+             const uint32_t *qk, size_t nq, dn_cand_t *out, size_t max);
+
+#endif

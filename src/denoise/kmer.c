@@ -1,0 +1,151 @@
+/* SPDX-License-Identifier: MIT */
+/* vsearch's k-mer prefilter: distinct 8-mers of the query, counted in each database
+ * sequence through an index of postings, and candidates ranked as vsearch's minheap
+ * (more shared k-mers, then shorter, then earlier in the database). */
+#include <stdlib.h>
+#include <string.h>
+
+#include "denoise_internal.h"
+
+#define NKMERS (1u << (2 * DN_WORDLEN))
+
+static int cmp_u32(const void *a, const void *b)
+{
+    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+static int base2(char c)
+{
+    switch (c) {
+    case 'A':
+    case 'a':
+        return 0;
+    case 'C':
+    case 'c':
+        return 1;
+    case 'G':
+    case 'g':
+        return 2;
+    case 'T':
+    case 't':
+    case 'U':
+    case 'u':
+        return 3;
+    default:
+        return -1;
+    }
+}
+
+size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap)
+{
+    if (len < DN_WORDLEN) return 0;
+    if (*cap < len) {
+        uint32_t *k = realloc(*kmers, len * sizeof(*k));
+        if (!k) return 0;
+        *kmers = k, *cap = len;
+    }
+    uint32_t *k = *kmers, w = 0, mask = NKMERS - 1;
+    size_t n = 0, run = 0;
+    for (size_t i = 0; i < len; i++) {
+        int b = base2(s[i]);
+        if (b < 0) {
+            run = 0;
+            continue;
+        }
+        w = ((w << 2) | (uint32_t)b) & mask;
+        if (++run >= DN_WORDLEN) k[n++] = w;
+    }
+    qsort(k, n, sizeof(*k), cmp_u32);
+    size_t m = 0;
+    for (size_t i = 0; i < n; i++)
+        if (m == 0 || k[m - 1] != k[i]) k[m++] = k[i];
+    return m;
+}
+
+struct dn_index {
+    uint32_t *post[NKMERS];
+    uint32_t n[NKMERS], cap[NKMERS];
+};
+
+dn_index_t *dn_index_create(void)
+{
+    return calloc(1, sizeof(dn_index_t));
+}
+
+void dn_index_destroy(dn_index_t *ix)
+{
+    if (!ix) return;
+    for (size_t i = 0; i < NKMERS; i++) free(ix->post[i]);
+    free(ix);
+}
+
+int dn_index_add(dn_index_t *ix, uint32_t seqno, const uint32_t *kmers, size_t nk)
+{
+    for (size_t i = 0; i < nk; i++) {
+        uint32_t k = kmers[i];
+        if (ix->n[k] == ix->cap[k]) {
+            uint32_t c = ix->cap[k] ? 2 * ix->cap[k] : 8;
+            uint32_t *p = realloc(ix->post[k], c * sizeof(*p));
+            if (!p) return LM_ENOMEM;
+            ix->post[k] = p, ix->cap[k] = c;
+        }
+        ix->post[k][ix->n[k]++] = seqno;
+    }
+    return 0;
+}
+
+int dn_cand_before(const dn_cand_t *a, const dn_cand_t *b)
+{
+    if (a->count != b->count) return a->count > b->count;
+    if (a->len != b->len) return a->len < b->len;
+    return a->seqno < b->seqno;
+}
+
+void dn_ranker_free(dn_ranker_t *r)
+{
+    free(r->counts);
+    free(r->touched);
+    memset(r, 0, sizeof(*r));
+}
+
+long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *lens,
+             const uint32_t *qk, size_t nq, dn_cand_t *out, size_t max)
+{
+    if (ndb > r->cap) {
+        uint16_t *c = realloc(r->counts, ndb * sizeof(*c));
+        if (!c) return LM_ENOMEM;
+        memset(c + r->cap, 0, (ndb - r->cap) * sizeof(*c));
+        r->counts = c, r->cap = ndb;
+    }
+    if (ndb > r->tcap) {
+        uint32_t *t = realloc(r->touched, ndb * sizeof(*t));
+        if (!t) return LM_ENOMEM;
+        r->touched = t, r->tcap = ndb;
+    }
+    uint16_t *cnt = r->counts;
+    size_t nt = 0;
+    for (size_t i = 0; i < nq; i++) {
+        const uint32_t *p = ix->post[qk[i]];
+        uint32_t n = ix->n[qk[i]];
+        for (uint32_t k = 0; k < n; k++) {
+            uint32_t s = p[k];
+            if (s >= ndb) break; /* postings ascend: later sequences are not visible yet */
+            if (cnt[s]++ == 0) r->touched[nt++] = s;
+        }
+    }
+    uint32_t minm = nq < DN_MINWORDMATCHES ? (uint32_t)nq : DN_MINWORDMATCHES;
+    size_t m = 0;
+    for (size_t x = 0; x < nt; x++) {
+        uint32_t s = r->touched[x];
+        dn_cand_t c = {s, cnt[s], lens[s]};
+        cnt[s] = 0;
+        if (c.count < minm) continue;
+        /* insertion into the sorted top list */
+        if (m == max && !dn_cand_before(&c, &out[m - 1])) continue;
+        size_t pos = m < max ? m++ : m - 1;
+        while (pos > 0 && dn_cand_before(&c, &out[pos - 1])) out[pos] = out[pos - 1], pos--;
+        out[pos] = c;
+    }
+    return (long)m;
+}
