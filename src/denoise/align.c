@@ -13,7 +13,7 @@
  * and R for each further one: 20/2 inside, 2/1 at either end. */
 enum { SC_MATCH = 2, SC_MISMATCH = -4, QR_IN = 20, R_IN = 2, QR_END = 2, R_END = 1 };
 enum { D_UP = 1, D_LEFT = 2, D_EXTUP = 4, D_EXTLEFT = 8 };
-enum { BAND = 24 };
+enum { BAND1 = 8, BAND2 = 32 };
 #define NEG (-(1 << 29))
 
 struct lm_denoise_aligner {
@@ -23,6 +23,8 @@ struct lm_denoise_aligner {
     size_t rcap;
     char *ops;
     size_t ocap;
+    unsigned char *qc, *tc;
+    size_t qcap, tcap;
 };
 
 lm_denoise_aligner_t *lm_denoise_aligner_create(void)
@@ -37,6 +39,8 @@ void lm_denoise_aligner_destroy(lm_denoise_aligner_t *al)
     free(al->h);
     free(al->f);
     free(al->ops);
+    free(al->qc);
+    free(al->tc);
     free(al);
 }
 
@@ -78,6 +82,16 @@ static int grow(lm_denoise_aligner_t *al, int ql, int tl)
         if (!f) return LM_ENOMEM;
         al->f = f, al->rcap = (size_t)tl + 2;
     }
+    if ((size_t)ql > al->qcap) {
+        unsigned char *c = realloc(al->qc, (size_t)ql);
+        if (!c) return LM_ENOMEM;
+        al->qc = c, al->qcap = (size_t)ql;
+    }
+    if ((size_t)tl > al->tcap) {
+        unsigned char *c = realloc(al->tc, (size_t)tl);
+        if (!c) return LM_ENOMEM;
+        al->tc = c, al->tcap = (size_t)tl;
+    }
     if ((size_t)ql + tl + 1 > al->ocap) {
         char *o = realloc(al->ops, (size_t)ql + tl + 1);
         if (!o) return LM_ENOMEM;
@@ -86,9 +100,30 @@ static int grow(lm_denoise_aligner_t *al, int ql, int tl)
     return 0;
 }
 
+/* One cell of the recurrences (see the file comment); qrt/rt are the target-gap
+ * penalties of column j, qrq/rq the query-gap penalties of row i. */
+#define CELL(j, qrt, rt)                                                                           \
+    do {                                                                                           \
+        int h = diag + sc[tc[j]];                                                                  \
+        diag = H[(j) + 1];                                                                         \
+        int fj = F[j];                                                                             \
+        unsigned d = fj > h;                                                                       \
+        h = fj > h ? fj : h;                                                                       \
+        unsigned l = E > h;                                                                        \
+        h = E > h ? E : h;                                                                         \
+        H[(j) + 1] = h;                                                                            \
+        int fo = h - (qrt), fe = fj - (rt);                                                        \
+        unsigned xu = fe > fo;                                                                     \
+        F[j] = fe > fo ? fe : fo;                                                                  \
+        int eo = h - qrq, ee = E - rq;                                                             \
+        unsigned xl = ee > eo;                                                                     \
+        E = ee > eo ? ee : eo;                                                                     \
+        drow[j] = (unsigned char)(d | l << 1 | xu << 2 | xl << 3);                                 \
+    } while (0)
+
 /* Fill the direction matrix for diagonals j - i in [lo, hi]; returns the score. */
-static int fill(lm_denoise_aligner_t *al, const char *q, int ql, const char *t, int tl, int lo,
-                int hi)
+static int fill(lm_denoise_aligner_t *al, const unsigned char *qc, int ql, const unsigned char *tc,
+                int tl, int lo, int hi)
 {
     int *H = al->h, *F = al->f;
     unsigned char *dir = al->dir;
@@ -114,30 +149,12 @@ static int fill(lm_denoise_aligner_t *al, const char *q, int ql, const char *t, 
         }
         if (i > 0 && e > eprev)
             for (int j = eprev + 1; j <= e; j++) F[j] = NEG;
-        unsigned char qc = code4(q[i]);
+        int sc[16];
+        for (int x = 0; x < 16; x++) sc[x] = (x == qc[i] && x != 15) ? SC_MATCH : SC_MISMATCH;
         unsigned char *drow = dir + (size_t)i * tl;
-        for (int j = s; j <= e; j++) {
-            unsigned char tc = code4(t[j]);
-            int h = diag + ((qc == tc && qc != 15) ? SC_MATCH : SC_MISMATCH);
-            diag = H[j + 1];
-            unsigned char d = 0;
-            int fj = F[j];
-            if (fj > h) d |= D_UP, h = fj;
-            if (E > h) d |= D_LEFT, h = E;
-            H[j + 1] = h;
-            int qrt = j == tl - 1 ? QR_END : QR_IN, rt = j == tl - 1 ? R_END : R_IN;
-            int fo = h - qrt, fe = fj - rt;
-            if (fe > fo)
-                d |= D_EXTUP, F[j] = fe;
-            else
-                F[j] = fo;
-            int eo = h - qrq, ee = E - rq;
-            if (ee > eo)
-                d |= D_EXTLEFT, E = ee;
-            else
-                E = eo;
-            drow[j] = d;
-        }
+        int ein = e < tl - 1 ? e : tl - 2;
+        for (int j = s; j <= ein; j++) CELL(j, QR_IN, R_IN);
+        if (e == tl - 1 && s <= e) CELL(tl - 1, QR_END, R_END);
         eprev = e;
     }
     return H[tl];
@@ -184,13 +201,19 @@ int lm_denoise_align(lm_denoise_aligner_t *al, const char *q, int ql, const char
         return 0;
     }
     if (grow(al, ql, tl)) return LM_ENOMEM;
-    int dl = tl - ql;
-    int lo = (dl < 0 ? dl : 0) - BAND, hi = (dl > 0 ? dl : 0) + BAND;
-    int banded = lo > -ql || hi < tl;
-    int score = fill(al, q, ql, t, tl, lo, hi);
-    int n = trace(al, ql, tl, lo, hi, banded);
+    for (int i = 0; i < ql; i++) al->qc[i] = code4(q[i]);
+    for (int j = 0; j < tl; j++) al->tc[j] = code4(t[j]);
+    /* a narrow band first, then wider ones, then the whole matrix */
+    static const int bands[] = {BAND1, BAND2};
+    int dl = tl - ql, score = 0, n = -1;
+    for (int b = 0; n < 0 && b < 2; b++) {
+        int lo = (dl < 0 ? dl : 0) - bands[b], hi = (dl > 0 ? dl : 0) + bands[b];
+        if (lo <= -ql && hi >= tl) break;
+        score = fill(al, al->qc, ql, al->tc, tl, lo, hi);
+        n = trace(al, ql, tl, lo, hi, 1);
+    }
     if (n < 0) {
-        score = fill(al, q, ql, t, tl, -ql, tl);
+        score = fill(al, al->qc, ql, al->tc, tl, -ql, tl);
         n = trace(al, ql, tl, -ql, tl, 0);
     }
     /* counts, walking the reversed ops from the alignment's end */
