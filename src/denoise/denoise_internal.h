@@ -12,8 +12,10 @@
 enum { DN_WORDLEN = 8, DN_MINWORDMATCHES = 12, DN_MAXDELAYED = 8 };
 
 /* The distinct 8-mers of a sequence (2-bit codes; k-mers with a base other than ACGT are
- * skipped), sorted ascending. Returns the count; *kmers is grown as needed. */
+ * skipped), in order of first occurrence. Returns the count; *kmers is grown as needed. */
 size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap);
+/* The number of k-mers two distinct-k-mer lists share. */
+size_t dn_shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
 
 /* A growing k-mer index of database sequences: postings per 8-mer in insertion order. */
 typedef struct dn_index dn_index_t;
@@ -36,8 +38,6 @@ int dn_cand_before(const dn_cand_t *a, const dn_cand_t *b);
 typedef struct dn_ranker {
     uint16_t *counts;
     size_t cap;
-    uint32_t *touched;
-    size_t ntouched, tcap;
 } dn_ranker_t;
 void dn_ranker_free(dn_ranker_t *r);
 

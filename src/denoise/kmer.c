@@ -9,12 +9,6 @@
 
 #define NKMERS (1u << (2 * DN_WORDLEN))
 
-static int cmp_u32(const void *a, const void *b)
-{
-    uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
-    return (x > y) - (x < y);
-}
-
 static int base2(char c)
 {
     switch (c) {
@@ -37,6 +31,9 @@ static int base2(char c)
     }
 }
 
+/* The k-mers seen in the current sequence, one bit each (cleared after use). */
+static _Thread_local uint64_t seen[NKMERS / 64];
+
 size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap)
 {
     if (len < DN_WORDLEN) return 0;
@@ -54,13 +51,22 @@ size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap)
             continue;
         }
         w = ((w << 2) | (uint32_t)b) & mask;
-        if (++run >= DN_WORDLEN) k[n++] = w;
+        if (++run >= DN_WORDLEN && !(seen[w >> 6] >> (w & 63) & 1)) {
+            seen[w >> 6] |= 1ull << (w & 63);
+            k[n++] = w;
+        }
     }
-    qsort(k, n, sizeof(*k), cmp_u32);
-    size_t m = 0;
-    for (size_t i = 0; i < n; i++)
-        if (m == 0 || k[m - 1] != k[i]) k[m++] = k[i];
-    return m;
+    for (size_t i = 0; i < n; i++) seen[k[i] >> 6] = 0;
+    return n;
+}
+
+size_t dn_shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
+{
+    for (size_t i = 0; i < na; i++) seen[a[i] >> 6] |= 1ull << (a[i] & 63);
+    size_t s = 0;
+    for (size_t j = 0; j < nb; j++) s += seen[b[j] >> 6] >> (b[j] & 63) & 1;
+    for (size_t i = 0; i < na; i++) seen[a[i] >> 6] = 0;
+    return s;
 }
 
 struct dn_index {
@@ -105,7 +111,6 @@ int dn_cand_before(const dn_cand_t *a, const dn_cand_t *b)
 void dn_ranker_free(dn_ranker_t *r)
 {
     free(r->counts);
-    free(r->touched);
     memset(r, 0, sizeof(*r));
 }
 
@@ -118,29 +123,22 @@ long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *l
         memset(c + r->cap, 0, (ndb - r->cap) * sizeof(*c));
         r->counts = c, r->cap = ndb;
     }
-    if (ndb > r->tcap) {
-        uint32_t *t = realloc(r->touched, ndb * sizeof(*t));
-        if (!t) return LM_ENOMEM;
-        r->touched = t, r->tcap = ndb;
-    }
     uint16_t *cnt = r->counts;
-    size_t nt = 0;
+    /* the index holds only sequences below ndb (callers add them in order) */
     for (size_t i = 0; i < nq; i++) {
         const uint32_t *p = ix->post[qk[i]];
         uint32_t n = ix->n[qk[i]];
-        for (uint32_t k = 0; k < n; k++) {
-            uint32_t s = p[k];
-            if (s >= ndb) break; /* postings ascend: later sequences are not visible yet */
-            if (cnt[s]++ == 0) r->touched[nt++] = s;
-        }
+        for (uint32_t k = 0; k < n; k++) cnt[p[k]]++;
     }
     uint32_t minm = nq < DN_MINWORDMATCHES ? (uint32_t)nq : DN_MINWORDMATCHES;
     size_t m = 0;
-    for (size_t x = 0; x < nt; x++) {
-        uint32_t s = r->touched[x];
-        dn_cand_t c = {s, cnt[s], lens[s]};
+    for (size_t s = 0; s < ndb; s++) {
+        if (cnt[s] < minm || !cnt[s]) {
+            cnt[s] = 0;
+            continue;
+        }
+        dn_cand_t c = {(uint32_t)s, cnt[s], lens[s]};
         cnt[s] = 0;
-        if (c.count < minm) continue;
         /* insertion into the sorted top list */
         if (m == max && !dn_cand_before(&c, &out[m - 1])) continue;
         size_t pos = m < max ? m++ : m - 1;

@@ -38,20 +38,6 @@ typedef struct unoise {
     dn_index_t *ix;
 } unoise_t;
 
-static size_t shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
-{
-    size_t i = 0, j = 0, s = 0;
-    while (i < na && j < nb) {
-        if (a[i] < b[j])
-            i++;
-        else if (a[i] > b[j])
-            j++;
-        else
-            s++, i++, j++;
-    }
-    return s;
-}
-
 /* Does unique u join centroid c? */
 static int accept(unoise_t *u, lm_denoise_aligner_t *al, size_t q, uint32_t c, int *err)
 {
@@ -157,7 +143,7 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
             memcpy(st, qq->st, (size_t)nc);
             uint32_t minm = qq->nk < DN_MINWORDMATCHES ? (uint32_t)qq->nk : DN_MINWORDMATCHES;
             for (size_t c = ncent0; c < u.ncent; c++) {
-                dn_cand_t x = {(uint32_t)c, (uint32_t)shared(qq->k, qq->nk, u.ck[c], u.cnk[c]),
+                dn_cand_t x = {(uint32_t)c, (uint32_t)dn_shared(qq->k, qq->nk, u.ck[c], u.cnk[c]),
                                u.clen[c]};
                 if (x.count < minm) continue;
                 if (nc == MAXCAND && !dn_cand_before(&x, &cand[nc - 1])) continue;
