@@ -188,9 +188,46 @@ static int trace(lm_denoise_aligner_t *al, int ql, int tl, int lo, int hi, int b
     return n;
 }
 
+/* Equal lengths and at most 3 substitutions (and no ambiguous base): the gapless
+ * alignment scores 2L - 6X. Any other alignment either has an interior gap run and another
+ * gap run (at most 2(L - 1) - 22 = 2L - 24 < 2L - 6X) or is the whole sequence shifted by a
+ * with terminal gaps at both ends (2L - 4a - 2 - 6u for u mismatches on that diagonal,
+ * below 2L - 6X once u >= X, and for any u when a >= 8). So the gapless alignment is the
+ * only optimum, and vsearch's traceback returns it. Returns X, or -1 when this does not
+ * apply. */
+static int gapless(const char *q, const char *t, int l)
+{
+    int x = 0;
+    for (int i = 0; i < l; i++) {
+        unsigned char a = code4(q[i]), b = code4(t[i]);
+        if (a == 15 || b == 15) return -1;
+        if (a != b && ++x > 3) return -1;
+    }
+    for (int s = 1; s < 8 && s < l; s++) {
+        int u1 = 0, u2 = 0;
+        for (int i = 0; i + s < l && u1 < x; i++) u1 += code4(q[i]) != code4(t[i + s]);
+        for (int i = 0; i + s < l && u2 < x; i++) u2 += code4(q[i + s]) != code4(t[i]);
+        if (u1 < x || u2 < x) return -1;
+    }
+    return x;
+}
+
 int lm_denoise_align(lm_denoise_aligner_t *al, const char *q, int ql, const char *t, int tl,
                      lm_denoise_aln_t *a, char *ops_out)
 {
+    if (ql == tl && ql > 0) {
+        int x = gapless(q, t, ql);
+        if (x >= 0) {
+            memset(a, 0, sizeof(*a));
+            a->score = 2 * (ql - x) - 4 * x;
+            a->alnlen = a->internal_len = ql;
+            a->matches = ql - x;
+            a->mismatches = x;
+            a->id = 100.0 * a->matches / ql;
+            if (ops_out) memset(ops_out, 'M', (size_t)ql), ops_out[ql] = 0;
+            return 0;
+        }
+    }
     memset(a, 0, sizeof(*a));
     if (ql <= 0 || tl <= 0) {
         int n = ql > 0 ? ql : tl > 0 ? tl : 0;

@@ -209,21 +209,29 @@ static void free_state(state_t *s)
     free(s->how);
 }
 
-static double now(void)
+static double clk(clockid_t id)
 {
     struct timespec ts;
-    clock_gettime(CLOCK_MONOTONIC, &ts);
+    clock_gettime(id, &ts);
     return (double)ts.tv_sec + 1e-9 * (double)ts.tv_nsec;
+}
+
+/* Wall and CPU seconds since *w0 / *c0 for the -v log; resets them. */
+static void lap(const char *what, double *w0, double *c0)
+{
+    double w = clk(CLOCK_MONOTONIC), c = clk(CLOCK_PROCESS_CPUTIME_ID);
+    lm_log_debug("%s: %.3f s wall, %.3f s CPU", what, w - *w0, c - *c0);
+    *w0 = w, *c0 = c;
 }
 
 /* Steps 1-4: order, cluster, chimeras, mapping. */
 static int denoise(const lm_denoise_opt_t *opt, state_t *s, lm_err_t *err)
 {
     size_t n = s->n;
-    double t0 = now();
+    double w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
     int rc = lm_denoise_unoise(n, (const char *const *)s->seq, s->size, opt, s->centroid, err);
     if (rc) return rc;
-    lm_log_debug("unoise: %.3f s", now() - t0);
+    lap("unoise", &w0, &c0);
     uint64_t *csize = calloc(n ? n : 1, sizeof(*csize));
     if (!csize) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t i = 0; i < n; i++)
@@ -249,8 +257,8 @@ static int denoise(const lm_denoise_opt_t *opt, state_t *s, lm_err_t *err)
     if (!zs || !zsz) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     for (size_t z = 0; !rc && z < s->nz; z++) zs[z] = s->seq[s->z[z].c], zsz[z] = s->z[z].size;
     if (!rc && opt->chimeras == LM_DENOISE_CHIM_UCHIME3)
-        t0 = now(), rc = lm_denoise_uchime3(s->nz, zs, zsz, opt->abskew, s->chim, err),
-        lm_log_debug("uchime3: %.3f s", now() - t0);
+        rc = lm_denoise_uchime3(s->nz, zs, zsz, opt->abskew, s->chim, err),
+        lap("uchime3", &w0, &c0);
     /* the database: non-chimeric ZOTUs in uchime order */
     size_t ndb = 0;
     const char **db = malloc((s->nz ? s->nz : 1) * sizeof(*db));
@@ -273,12 +281,13 @@ static int denoise(const lm_denoise_opt_t *opt, state_t *s, lm_err_t *err)
             want[i] = 1, s->zotu_of[i] = -1, s->how[i] = HOW_NONE;
     }
     if (!rc) {
-        t0 = now();
+        lap("ordering", &w0, &c0);
         rc = lm_denoise_search(n, (const char *const *)s->seq, ndb, db, opt->map_id, opt->threads,
                                want, hit, err);
         size_t nw = 0;
         for (size_t i = 0; i < n; i++) nw += want[i];
-        lm_log_debug("mapping %zu uniques by search: %.3f s", nw, now() - t0);
+        lm_log_debug("%zu uniques to map by search", nw);
+        lap("mapping", &w0, &c0);
     }
     for (size_t i = 0; !rc && i < n; i++)
         if (want[i] && hit[i] >= 0) s->zotu_of[i] = (int64_t)dbz[hit[i]], s->how[i] = HOW_GLOBAL;
