@@ -48,4 +48,15 @@ void dn_ranker_free(dn_ranker_t *r);
 long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *lens,
              const uint32_t *qk, size_t nq, dn_cand_t *out, size_t max);
 
+/* Add delta to cnt[s] for every posting s of each k-mer of k. */
+void dn_count(uint16_t *cnt, const dn_index_t *ix, const uint32_t *k, size_t nk, int delta);
+/* The top `max` candidates from counts cnt[0..ndb) (zeroed on return) for a query of nq
+ * distinct k-mers, in vsearch's order. Returns how many. */
+size_t dn_select(uint16_t *cnt, size_t ndb, const uint32_t *lens, size_t nq, dn_cand_t *out,
+                 size_t max);
+/* The k-mers of a not in b (a_only) and of b not in a (b_only); the outputs must hold na
+ * and nb entries. */
+void dn_kmer_diff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *a_only,
+                  size_t *n_a_only, uint32_t *b_only, size_t *n_b_only);
+
 #endif

@@ -60,6 +60,23 @@ size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap)
     return n;
 }
 
+static _Thread_local uint64_t seen2[NKMERS / 64];
+
+void dn_kmer_diff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *a_only,
+                  size_t *n_a_only, uint32_t *b_only, size_t *n_b_only)
+{
+    for (size_t i = 0; i < na; i++) seen[a[i] >> 6] |= 1ull << (a[i] & 63);
+    for (size_t j = 0; j < nb; j++) seen2[b[j] >> 6] |= 1ull << (b[j] & 63);
+    size_t x = 0, y = 0;
+    for (size_t i = 0; i < na; i++)
+        if (!(seen2[a[i] >> 6] >> (a[i] & 63) & 1)) a_only[x++] = a[i];
+    for (size_t j = 0; j < nb; j++)
+        if (!(seen[b[j] >> 6] >> (b[j] & 63) & 1)) b_only[y++] = b[j];
+    for (size_t i = 0; i < na; i++) seen[a[i] >> 6] = 0;
+    for (size_t j = 0; j < nb; j++) seen2[b[j] >> 6] = 0;
+    *n_a_only = x, *n_b_only = y;
+}
+
 size_t dn_shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb)
 {
     for (size_t i = 0; i < na; i++) seen[a[i] >> 6] |= 1ull << (a[i] & 63);
@@ -114,22 +131,18 @@ void dn_ranker_free(dn_ranker_t *r)
     memset(r, 0, sizeof(*r));
 }
 
-long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *lens,
-             const uint32_t *qk, size_t nq, dn_cand_t *out, size_t max)
+void dn_count(uint16_t *cnt, const dn_index_t *ix, const uint32_t *k, size_t nk, int delta)
 {
-    if (ndb > r->cap) {
-        uint16_t *c = realloc(r->counts, ndb * sizeof(*c));
-        if (!c) return LM_ENOMEM;
-        memset(c + r->cap, 0, (ndb - r->cap) * sizeof(*c));
-        r->counts = c, r->cap = ndb;
+    for (size_t i = 0; i < nk; i++) {
+        const uint32_t *p = ix->post[k[i]];
+        uint32_t n = ix->n[k[i]];
+        for (uint32_t x = 0; x < n; x++) cnt[p[x]] = (uint16_t)(cnt[p[x]] + delta);
     }
-    uint16_t *cnt = r->counts;
-    /* the index holds only sequences below ndb (callers add them in order) */
-    for (size_t i = 0; i < nq; i++) {
-        const uint32_t *p = ix->post[qk[i]];
-        uint32_t n = ix->n[qk[i]];
-        for (uint32_t k = 0; k < n; k++) cnt[p[k]]++;
-    }
+}
+
+size_t dn_select(uint16_t *cnt, size_t ndb, const uint32_t *lens, size_t nq, dn_cand_t *out,
+                 size_t max)
+{
     uint32_t minm = nq < DN_MINWORDMATCHES ? (uint32_t)nq : DN_MINWORDMATCHES;
     size_t m = 0;
     for (size_t s = 0; s < ndb; s++) {
@@ -145,5 +158,19 @@ long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *l
         while (pos > 0 && dn_cand_before(&c, &out[pos - 1])) out[pos] = out[pos - 1], pos--;
         out[pos] = c;
     }
-    return (long)m;
+    return m;
+}
+
+long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *lens,
+             const uint32_t *qk, size_t nq, dn_cand_t *out, size_t max)
+{
+    if (ndb > r->cap) {
+        uint16_t *c = realloc(r->counts, ndb * sizeof(*c));
+        if (!c) return LM_ENOMEM;
+        memset(c + r->cap, 0, (ndb - r->cap) * sizeof(*c));
+        r->counts = c, r->cap = ndb;
+    }
+    /* the index holds only sequences below ndb (callers add them in order) */
+    dn_count(r->counts, ix, qk, nq, 1);
+    return (long)dn_select(r->counts, ndb, lens, nq, out, max);
 }
