@@ -25,6 +25,11 @@ struct lm_denoise_aligner {
     size_t ocap;
     unsigned char *qc, *tc;
     size_t qcap, tcap;
+    /* 8 lanes */
+    unsigned char *dir8;
+    size_t d8cap;
+    void *v8; /* H, F, target codes, target-gap penalties: 5 x (w + 2) vectors */
+    size_t v8cap;
 };
 
 lm_denoise_aligner_t *lm_denoise_aligner_create(void)
@@ -41,6 +46,8 @@ void lm_denoise_aligner_destroy(lm_denoise_aligner_t *al)
     free(al->ops);
     free(al->qc);
     free(al->tc);
+    free(al->dir8);
+    free(al->v8);
     free(al);
 }
 
@@ -160,17 +167,18 @@ static int fill(lm_denoise_aligner_t *al, const unsigned char *qc, int ql, const
     return H[tl];
 }
 
-/* Trace back from the end; ops are written reversed into al->ops. Returns the number of
+/* Trace back from the end over a direction matrix whose cell (i, j) is
+ * dir[((size_t)i * w + j) * stride]; ops are written reversed. Returns the number of
  * columns, or -1 if the path touched the band's edge (when banded). */
-static int trace(lm_denoise_aligner_t *al, int ql, int tl, int lo, int hi, int banded)
+static int trace(const unsigned char *dir, size_t stride, int w, char *ops, int ql, int tl, int lo,
+                 int hi, int banded)
 {
-    const unsigned char *dir = al->dir;
-    char *ops = al->ops;
+    /* the band's right edge is real only where it ends before this target does */
     int n = 0, i = ql - 1, j = tl - 1;
     char op = 0;
     while (i >= 0 && j >= 0) {
         if (banded && ((j - i == lo && i + lo > 0) || (j - i == hi && i + hi < tl - 1))) return -1;
-        unsigned char d = dir[(size_t)i * tl + j];
+        unsigned char d = dir[((size_t)i * w + j) * stride];
         if (op == 'I' && (d & D_EXTLEFT))
             op = 'I', j--;
         else if (op == 'D' && (d & D_EXTUP))
@@ -186,6 +194,50 @@ static int trace(lm_denoise_aligner_t *al, int ql, int tl, int lo, int hi, int b
     while (i >= 0) ops[n++] = 'D', i--;
     while (j >= 0) ops[n++] = 'I', j--;
     return n;
+}
+
+/* The numbers of an alignment from its n reversed ops. */
+static void count_ops(const char *ops, int n, const char *q, int ql, const char *t, int tl,
+                      int score, lm_denoise_aln_t *a)
+{
+    memset(a, 0, sizeof(*a));
+    int qi = ql, tj = tl;
+    char prev = 0;
+    for (int k = 0; k < n; k++) {
+        char op = ops[k];
+        if (op == 'M') {
+            qi--, tj--;
+            unsigned char x = code4(q[qi]), y = code4(t[tj]);
+            if (x == y)
+                a->matches++;
+            else
+                a->mismatches++;
+        } else {
+            if (op != prev) a->gaps++;
+            if (op == 'D')
+                qi--;
+            else
+                tj--;
+        }
+        prev = op;
+    }
+    a->score = score;
+    a->alnlen = n;
+    a->indels = n - a->matches - a->mismatches;
+    /* terminal runs: ops[0] is the last column, ops[n-1] the first */
+    int left = 0, right = 0;
+    if (ops[n - 1] != 'M') {
+        char c = ops[n - 1];
+        for (int k = n - 1; k >= 0 && ops[k] == c; k--) left++;
+    }
+    if (ops[0] != 'M' && left < n) {
+        char c = ops[0];
+        for (int k = 0; k < n && ops[k] == c; k++) right++;
+    }
+    a->internal_len = n - left - right;
+    a->internal_indel = a->indels - left - right;
+    a->internal_gaps = a->gaps - (left > 0) - (right > 0);
+    a->id = a->internal_len > 0 ? 100.0 * a->matches / a->internal_len : 0.0;
 }
 
 /* Equal lengths and at most 3 substitutions (and no ambiguous base): the gapless
@@ -247,51 +299,14 @@ int lm_denoise_align(lm_denoise_aligner_t *al, const char *q, int ql, const char
         int lo = (dl < 0 ? dl : 0) - bands[b], hi = (dl > 0 ? dl : 0) + bands[b];
         if (lo <= -ql && hi >= tl) break;
         score = fill(al, al->qc, ql, al->tc, tl, lo, hi);
-        n = trace(al, ql, tl, lo, hi, 1);
+        n = trace(al->dir, 1, tl, al->ops, ql, tl, lo, hi, 1);
     }
     if (n < 0) {
         score = fill(al, al->qc, ql, al->tc, tl, -ql, tl);
-        n = trace(al, ql, tl, -ql, tl, 0);
+        n = trace(al->dir, 1, tl, al->ops, ql, tl, -ql, tl, 0);
     }
-    /* counts, walking the reversed ops from the alignment's end */
+    count_ops(al->ops, n, q, ql, t, tl, score, a);
     const char *ops = al->ops;
-    int qi = ql, tj = tl;
-    char prev = 0;
-    for (int k = 0; k < n; k++) {
-        char op = ops[k];
-        if (op == 'M') {
-            qi--, tj--;
-            unsigned char x = code4(q[qi]), y = code4(t[tj]);
-            if (x == y)
-                a->matches++;
-            else
-                a->mismatches++;
-        } else {
-            if (op != prev) a->gaps++;
-            if (op == 'D')
-                qi--;
-            else
-                tj--;
-        }
-        prev = op;
-    }
-    a->score = score;
-    a->alnlen = n;
-    a->indels = n - a->matches - a->mismatches;
-    /* terminal runs: ops[0] is the last column, ops[n-1] the first */
-    int left = 0, right = 0;
-    if (ops[n - 1] != 'M') {
-        char c = ops[n - 1];
-        for (int k = n - 1; k >= 0 && ops[k] == c; k--) left++;
-    }
-    if (ops[0] != 'M' && left < n) {
-        char c = ops[0];
-        for (int k = 0; k < n && ops[k] == c; k++) right++;
-    }
-    a->internal_len = n - left - right;
-    a->internal_indel = a->indels - left - right;
-    a->internal_gaps = a->gaps - (left > 0) - (right > 0);
-    a->id = a->internal_len > 0 ? 100.0 * a->matches / a->internal_len : 0.0;
     if (ops_out) {
         for (int k = 0; k < n; k++) ops_out[k] = ops[n - 1 - k];
         ops_out[n] = 0;
@@ -305,4 +320,146 @@ int lm_denoise_skew_ok(uint64_t qsize, uint64_t tsize, int d, double alpha)
     double skew = (double)qsize / (double)(tsize ? tsize : 1);
     double beta = 1.0 / pow(2.0, alpha * d + 1.0);
     return skew <= beta;
+}
+
+/* ---------------------------------------------------------------------------------- */
+/* One query against up to 8 targets at once: the same recurrences in 8 lanes of 16-bit
+ * integers (as vsearch's search16 does), one band covering every lane's band. */
+
+typedef short v8s __attribute__((vector_size(16)));
+typedef signed char v8c __attribute__((vector_size(8)));
+#define NEG16 (-16000)
+
+static v8s splat(int x)
+{
+    return (v8s){x, x, x, x, x, x, x, x};
+}
+
+static int grow8(lm_denoise_aligner_t *al, int ql, int w)
+{
+    size_t need = (size_t)ql * w * 8;
+    if (need > al->d8cap) {
+        unsigned char *d = realloc(al->dir8, need);
+        if (!d) return LM_ENOMEM;
+        al->dir8 = d, al->d8cap = need;
+    }
+    size_t vn = 5 * ((size_t)w + 2) * sizeof(v8s);
+    if (vn > al->v8cap) {
+        free(al->v8);
+        void *v = NULL;
+        if (posix_memalign(&v, 16, vn)) return LM_ENOMEM;
+        al->v8 = v, al->v8cap = vn;
+    }
+    if ((size_t)ql + w + 1 > al->ocap) {
+        char *o = realloc(al->ops, (size_t)ql + w + 1);
+        if (!o) return LM_ENOMEM;
+        al->ops = o, al->ocap = (size_t)ql + w + 1;
+    }
+    if ((size_t)ql > al->qcap) {
+        unsigned char *c = realloc(al->qc, (size_t)ql);
+        if (!c) return LM_ENOMEM;
+        al->qc = c, al->qcap = (size_t)ql;
+    }
+    return 0;
+}
+
+static void fill8(lm_denoise_aligner_t *al, int ql, int w, int lo, int hi)
+{
+    v8s *H = al->v8, *F = H + w + 2, *tcv = F + w + 2, *qrtv = tcv + w + 2, *rtv = qrtv + w + 2;
+    const unsigned char *qc = al->qc;
+    const v8s one = splat(1), two = splat(2), four = splat(4), eight = splat(8), six = splat(6),
+              mis = splat(SC_MISMATCH), negv = splat(NEG16);
+    H[0] = splat(0);
+    for (int j = 0; j < w; j++) {
+        H[j + 1] = splat(-(QR_END + j * R_END));
+        F[j] = H[j + 1] - qrtv[j];
+    }
+    int eprev = -1;
+    for (int i = 0; i < ql; i++) {
+        int s = i + lo > 0 ? i + lo : 0;
+        int e = i + hi < w - 1 ? i + hi : w - 1;
+        int last = i == ql - 1;
+        v8s qrq = splat(last ? QR_END : QR_IN), rq = splat(last ? R_END : R_IN);
+        v8s diag, E;
+        if (s == 0) {
+            diag = H[0];
+            H[0] = splat(-(QR_END + i * R_END));
+            E = H[0] - qrq;
+        } else {
+            diag = H[s];
+            E = negv;
+        }
+        if (i > 0 && e > eprev)
+            for (int j = eprev + 1; j <= e; j++) F[j] = negv;
+        v8s qv = splat(qc[i]);
+        int qbad = qc[i] == 15;
+        unsigned char *drow = al->dir8 + (size_t)i * w * 8;
+        for (int j = s; j <= e; j++) {
+            v8s m = tcv[j] == qv;
+            v8s h = diag + (qbad ? mis : (m & six) + mis);
+            diag = H[j + 1];
+            v8s fj = F[j];
+            v8s up = fj > h;
+            h = (fj & up) | (h & ~up);
+            v8s lf = E > h;
+            h = (E & lf) | (h & ~lf);
+            H[j + 1] = h;
+            v8s fo = h - qrtv[j], fe = fj - rtv[j];
+            v8s xu = fe > fo;
+            F[j] = (fe & xu) | (fo & ~xu);
+            v8s eo = h - qrq, ee = E - rq;
+            v8s xl = ee > eo;
+            E = (ee & xl) | (eo & ~xl);
+            v8s d = (up & one) | (lf & two) | (xu & four) | (xl & eight);
+            v8c dc = __builtin_convertvector(d, v8c);
+            memcpy(drow + (size_t)j * 8, &dc, 8);
+        }
+        eprev = e;
+    }
+}
+
+int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
+              int n, lm_denoise_aln_t *out)
+{
+    int w = 0, lo = 0, hi = 0, bad = ql <= 0 || n <= 0 || n > 8;
+    for (int l = 0; l < n && !bad; l++) {
+        int dl = tl[l] - ql;
+        int llo = (dl < 0 ? dl : 0) - BAND1, lhi = (dl > 0 ? dl : 0) + BAND1;
+        if (l == 0 || llo < lo) lo = llo;
+        if (l == 0 || lhi > hi) hi = lhi;
+        if (tl[l] > w) w = tl[l];
+        if (tl[l] <= 0) bad = 1;
+    }
+    if (bad || (size_t)ql * w > ((size_t)1 << 24)) {
+        for (int l = 0; l < n; l++)
+            if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;
+        return 0;
+    }
+    if (grow8(al, ql, w)) return LM_ENOMEM;
+    for (int i = 0; i < ql; i++) al->qc[i] = code4(q[i]);
+    v8s *H = al->v8, *F = H + w + 2, *tcv = F + w + 2, *qrtv = tcv + w + 2, *rtv = qrtv + w + 2;
+    (void)F;
+    for (int j = 0; j < w; j++) {
+        v8s c = splat(0), qr = splat(QR_IN), r = splat(R_IN);
+        for (int l = 0; l < 8; l++) {
+            int k = l < n ? l : 0;
+            c[l] = (short)(j < tl[k] ? code4(t[k][j]) : 0);
+            if (j == tl[k] - 1) qr[l] = QR_END, r[l] = R_END;
+        }
+        tcv[j] = c, qrtv[j] = qr, rtv[j] = r;
+    }
+    int banded = lo > -ql || hi < w;
+    if (!banded) lo = -ql, hi = w;
+    fill8(al, ql, w, lo, hi);
+    /* H holds the last row now; lane l ends at column tl[l] - 1, inside every band */
+    short score[8];
+    for (int l = 0; l < 8; l++) score[l] = H[tl[l < n ? l : 0]][l];
+    for (int l = 0; l < n; l++) {
+        int m = trace(al->dir8 + l, 8, w, al->ops, ql, tl[l], lo, hi, banded);
+        if (m < 0) {
+            if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;
+        } else
+            count_ops(al->ops, m, q, ql, t[l], tl[l], score[l], &out[l]);
+    }
+    return 0;
 }

@@ -59,4 +59,8 @@ size_t dn_select(uint16_t *cnt, size_t ndb, const uint32_t *lens, size_t nq, dn_
 void dn_kmer_diff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *a_only,
                   size_t *n_a_only, uint32_t *b_only, size_t *n_b_only);
 
+/* Align query q to n <= 8 targets at once (lm_denoise_align()'s numbers for each). */
+int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t,
+              const int *tl, int n, lm_denoise_aln_t *out);
+
 #endif

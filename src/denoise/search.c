@@ -183,17 +183,26 @@ int lm_denoise_search(size_t nq, const char *const *qseqs, size_t ndb, const cha
                 trc = (int)nc;
                 continue;
             }
-            for (long c = 0; c < nc; c++) {
-                lm_denoise_aln_t a;
-                uint32_t t = cand[c].seqno;
-                if (lm_denoise_align(al, qseqs[q], (int)ql, dbseqs[t], (int)d.lens[t], &a, NULL)) {
+            /* the first candidate alone (usually the hit), then 8 at a time */
+            for (long c0 = 0; c0 < nc && hit[q] < 0; c0 += c0 == 0 ? 1 : 8) {
+                int m = c0 == 0 ? 1 : (nc - c0 < 8 ? (int)(nc - c0) : 8), tl[8];
+                const char *t[8];
+                lm_denoise_aln_t a[8];
+                for (int x = 0; x < m; x++) {
+                    uint32_t z = cand[c0 + x].seqno;
+                    t[x] = dbseqs[z], tl[x] = (int)d.lens[z];
+                }
+                int arc = m == 1 ? lm_denoise_align(al, qseqs[q], (int)ql, t[0], tl[0], &a[0], NULL)
+                                 : dn_align8(al, qseqs[q], (int)ql, t, tl, m, a);
+                if (arc) {
                     trc = LM_ENOMEM;
                     break;
                 }
-                if (a.id >= need) {
-                    hit[q] = t;
-                    break;
-                }
+                for (int x = 0; x < m; x++)
+                    if (a[x].id >= need) {
+                        hit[q] = cand[c0 + x].seqno;
+                        break;
+                    }
             }
         }
         if (trc) {

@@ -72,19 +72,25 @@ static int search_part(chim_t *c, size_t qi, const char *part, int plen, uint32_
             if (!h->rejected) delayed++;
         }
         if ((more && delayed == DN_MAXDELAYED) || (!more && delayed > 0)) {
-            for (int x = finalized; x < hc; x++) {
-                if (!(rejects < MAXREJ && accepts < MAXACC)) continue;
+            /* the batch's alignments at once, as vsearch's search16 does them */
+            const char *t[DN_MAXDELAYED];
+            int tl[DN_MAXDELAYED], m = 0;
+            lm_denoise_aln_t a[DN_MAXDELAYED];
+            for (int x = finalized; x < hc; x++)
+                if (!hits[x].rejected)
+                    t[m] = c->seqs[hits[x].target], tl[m] = (int)c->lens[hits[x].target], m++;
+            if (m && dn_align8(c->al, part, plen, t, tl, m, a)) return LM_ENOMEM;
+            for (int x = finalized, y = 0; x < hc; x++) {
                 hit_t *h = &hits[x];
+                int k = -1;
+                if (!h->rejected) k = y++;
+                if (!(rejects < MAXREJ && accepts < MAXACC)) continue;
                 if (h->rejected) {
                     rejects++;
                     continue;
                 }
-                lm_denoise_aln_t a;
-                if (lm_denoise_align(c->al, part, plen, c->seqs[h->target], (int)c->lens[h->target],
-                                     &a, NULL))
-                    return LM_ENOMEM;
-                h->id = a.id;
-                if (a.id >= 100.0 * CHIM_ID)
+                h->id = a[k].id;
+                if (a[k].id >= 100.0 * CHIM_ID)
                     h->accepted = 1, accepts++;
                 else
                     h->rejected = 1, rejects++;

@@ -13,7 +13,7 @@
 
 #include "denoise_internal.h"
 
-enum { MAXCAND = 32, BATCH = 256 };
+enum { MAXCAND = 32, BATCH = 32 };
 enum { ST_NONE = 0, ST_ACCEPT = 1, ST_REJECT = 2 };
 
 typedef struct query {
@@ -37,19 +37,6 @@ typedef struct unoise {
     size_t *cnk;
     dn_index_t *ix;
 } unoise_t;
-
-/* Does unique u join centroid c? */
-static int accept(unoise_t *u, lm_denoise_aligner_t *al, size_t q, uint32_t c, int *err)
-{
-    lm_denoise_aln_t a;
-    size_t t = u->cuniq[c];
-    if (lm_denoise_align(al, u->seqs[q], (int)u->seqlen[q], u->seqs[t], (int)u->seqlen[t], &a,
-                         NULL)) {
-        *err = LM_ENOMEM;
-        return 0;
-    }
-    return lm_denoise_skew_ok(u->sizes[q], u->sizes[t], a.mismatches, u->opt->alpha);
-}
 
 static int add_centroid(unoise_t *u, size_t q, query_t *qq)
 {
@@ -116,10 +103,27 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
                     continue;
                 }
                 memset(qq->st, ST_NONE, sizeof(qq->st));
-                for (long c = 0; c < qq->nc; c++) {
-                    int ok = accept(&u, al, q, qq->cand[c].seqno, &trc);
-                    qq->st[c] = ok ? ST_ACCEPT : ST_REJECT;
-                    if (ok) break;
+                /* 8 candidates at a time, in order, until one accepts */
+                int done = 0;
+                for (long c0 = 0; !done && !trc && c0 < qq->nc; c0 += 8) {
+                    int m = qq->nc - c0 < 8 ? (int)(qq->nc - c0) : 8, tl[8];
+                    const char *t[8];
+                    lm_denoise_aln_t a[8];
+                    for (int x = 0; x < m; x++) {
+                        size_t cu = u.cuniq[qq->cand[c0 + x].seqno];
+                        t[x] = seqs[cu], tl[x] = (int)u.seqlen[cu];
+                    }
+                    if (dn_align8(al, seqs[q], (int)u.seqlen[q], t, tl, m, a)) {
+                        trc = LM_ENOMEM;
+                        break;
+                    }
+                    for (int x = 0; x < m && !done; x++) {
+                        size_t cu = u.cuniq[qq->cand[c0 + x].seqno];
+                        int ok =
+                            lm_denoise_skew_ok(sizes[q], sizes[cu], a[x].mismatches, opt->alpha);
+                        qq->st[c0 + x] = ok ? ST_ACCEPT : ST_REJECT;
+                        done = ok;
+                    }
                 }
             }
             if (trc) {
@@ -152,13 +156,39 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
                     cand[pos] = cand[pos - 1], st[pos] = st[pos - 1], pos--;
                 cand[pos] = x, st[pos] = ST_NONE;
             }
-            long hit = -1;
-            for (long c = 0; c < nc && hit < 0; c++) {
-                if (st[c] == ST_NONE) {
-                    if (cand[c].seqno < ncent0) break; /* beyond the first old accept */
-                    st[c] = accept(&u, al0, q, cand[c].seqno, &rc) ? ST_ACCEPT : ST_REJECT;
+            long hit = -1, c = 0;
+            while (c < nc && hit < 0 && !rc) {
+                if (st[c] == ST_ACCEPT) {
+                    hit = c;
+                    break;
                 }
-                if (st[c] == ST_ACCEPT) hit = c;
+                if (st[c] == ST_REJECT) {
+                    c++;
+                    continue;
+                }
+                if (cand[c].seqno < ncent0) break; /* beyond the first old accept */
+                /* the next (up to 8) centroids of this batch not yet aligned, at once */
+                long idx[8];
+                int m = 0, tl[8];
+                const char *t[8];
+                lm_denoise_aln_t a[8];
+                for (long x = c; x < nc && m < 8 && st[x] != ST_ACCEPT; x++)
+                    if (st[x] == ST_NONE) {
+                        if (cand[x].seqno < ncent0) break;
+                        size_t cu = u.cuniq[cand[x].seqno];
+                        idx[m] = x, t[m] = seqs[cu], tl[m] = (int)u.seqlen[cu], m++;
+                    }
+                if (dn_align8(al0, seqs[q], (int)u.seqlen[q], t, tl, m, a)) {
+                    rc = LM_ENOMEM;
+                    break;
+                }
+                for (int x = 0; x < m; x++) {
+                    size_t cu = u.cuniq[cand[idx[x]].seqno];
+                    st[idx[x]] =
+                        lm_denoise_skew_ok(sizes[q], sizes[cu], a[x].mismatches, opt->alpha)
+                            ? ST_ACCEPT
+                            : ST_REJECT;
+                }
             }
             if (rc) break;
             if (hit >= 0)

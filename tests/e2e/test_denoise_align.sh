@@ -5,7 +5,8 @@
 # insertions, deletions (also in homopolymers) and trimmed or extended ends, every pair
 # aligned by vsearch --allpairs_global --acceptall; the score, mismatches, gap openings,
 # gap columns, matches, columns (without terminal gaps) and identity must equal vsearch's for every pair, since
-# UNOISE's skew rule uses the mismatches and the mapping uses the identity.
+# UNOISE's skew rule uses the mismatches and the mapping uses the identity. Both the
+# one-pair aligner and the 8-lane one (8 targets per query at once) are checked.
 # Exit 77 (skipped) when vsearch or the test driver is missing.
 LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
@@ -63,14 +64,21 @@ awk '/^>/ { n = substr($1, 2); next } { print n "\t" $0 }' "$WORK/v.fa" | sort >
 # query and target sequences in vsearch's order, then lumen's numbers for them
 awk -F'\t' 'NR == FNR { s[$1] = $2; next } { print s[$1] "\t" s[$2] }' "$WORK/seq.tsv" \
   "$WORK/vs.tsv" >"$WORK/pairs.tsv"
-"$DRIVER" <"$WORK/pairs.tsv" >"$WORK/lm.tsv"
 cut -f3- "$WORK/vs.tsv" >"$WORK/vsn.tsv"
 n=$(wc -l <"$WORK/vsn.tsv")
-same=$(paste "$WORK/lm.tsv" "$WORK/vsn.tsv" | awk -F'\t' '{ ok = 1; for (i = 1; i <= 7; i++)
-  if ($i + 0 != $(i + 7) + 0) ok = 0; s += ok } END { print s + 0 }')
-if [ "$n" -gt 1000 ] && [ "$same" -eq "$n" ]; then ok "all $n pairs: the same numbers as vsearch"
-else
-  not_ok "$same of $n pairs agree with vsearch" "$(paste "$WORK/lm.tsv" "$WORK/vsn.tsv" |
-    awk -F'\t' '{ for (i = 1; i <= 7; i++) if ($i + 0 != $(i + 7) + 0) { print; next } }' | head -5)"
-fi
+# check NAME: the driver's output ($WORK/lm.tsv) against vsearch's numbers
+check() {
+  local same
+  same=$(paste "$WORK/lm.tsv" "$WORK/vsn.tsv" | awk -F'\t' '{ ok = 1; for (i = 1; i <= 7; i++)
+    if ($i + 0 != $(i + 7) + 0) ok = 0; s += ok } END { print s + 0 }')
+  if [ "$n" -gt 1000 ] && [ "$same" -eq "$n" ]; then ok "$1: all $n pairs: the same numbers as vsearch"
+  else
+    not_ok "$1: $same of $n pairs agree with vsearch" "$(paste "$WORK/lm.tsv" "$WORK/vsn.tsv" |
+      awk -F'\t' '{ for (i = 1; i <= 7; i++) if ($i + 0 != $(i + 7) + 0) { print; next } }' | head -5)"
+  fi
+}
+"$DRIVER" <"$WORK/pairs.tsv" >"$WORK/lm.tsv"
+check "one pair at a time"
+"$DRIVER" 8 <"$WORK/pairs.tsv" >"$WORK/lm.tsv"
+check "8 lanes"
 finish
