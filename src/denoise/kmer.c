@@ -144,9 +144,23 @@ size_t dn_select(uint16_t *cnt, size_t ndb, const uint32_t *lens, size_t nq, dn_
                  size_t max)
 {
     uint32_t minm = nq < DN_MINWORDMATCHES ? (uint32_t)nq : DN_MINWORDMATCHES;
+    if (minm == 0) minm = 1;
+    /* the smallest count that can still make the top list, from a histogram of counts
+     * (a count never exceeds nq) */
+    uint32_t thr = minm;
+    uint32_t hist[1024];
+    if (nq < 1024 && max > 0) {
+        memset(hist, 0, (nq + 1) * sizeof(*hist));
+        for (size_t s = 0; s < ndb; s++)
+            if (cnt[s] >= minm) hist[cnt[s] <= nq ? cnt[s] : nq]++;
+        size_t acc = 0;
+        uint32_t t = (uint32_t)nq;
+        while (t > minm && acc + hist[t] < max) acc += hist[t--];
+        thr = t;
+    }
     size_t m = 0;
     for (size_t s = 0; s < ndb; s++) {
-        if (cnt[s] < minm || !cnt[s]) {
+        if (cnt[s] < thr) {
             cnt[s] = 0;
             continue;
         }
