@@ -11,8 +11,10 @@
  * gaps 2 and 1), with vsearch's tie-breaking in the traceback, so that the numbers of
  * matches, mismatches and gaps of a pair are vsearch's. The k-mer prefilter is vsearch's
  * (distinct 8-mers shared, at least 12, candidates ordered by shared count descending,
- * then length ascending, then earlier target first). Known difference: vsearch masks
- * low-complexity regions (dust) before counting k-mers; lumen does not.
+ * then length ascending, then earlier target first). Known differences: vsearch masks
+ * low-complexity regions (dust) before counting k-mers, lumen does not; lumen fills a band
+ * of diagonals (widened, then the whole matrix, when the path reaches the band's edge)
+ * where vsearch fills the whole matrix.
  *
  * Results never depend on the thread count.
  */

@@ -8,6 +8,7 @@
  * centroids from before its batch; then, in order, each also considers the centroids
  * created earlier in its own batch, merged into its candidate list as vsearch orders it.
  * The outcome is that of a sequential pass, at any thread count. */
+#include <omp.h>
 #include <stdlib.h>
 #include <string.h>
 
@@ -81,7 +82,12 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
     u.ix = dn_index_create();
     int nthreads = opt->threads > 0 ? opt->threads : 1;
     lm_denoise_aligner_t *al0 = lm_denoise_aligner_create();
-    if (!qs || !u.seqlen || !u.ix || !al0) rc = LM_ENOMEM;
+    /* per-thread aligners and rankers, kept across batches */
+    lm_denoise_aligner_t **als = calloc((size_t)nthreads, sizeof(*als));
+    dn_ranker_t *rks = calloc((size_t)nthreads, sizeof(*rks));
+    if (!qs || !u.seqlen || !u.ix || !al0 || !als || !rks) rc = LM_ENOMEM;
+    for (int t = 0; !rc && t < nthreads; t++)
+        if (!(als[t] = lm_denoise_aligner_create())) rc = LM_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) u.seqlen[i] = strlen(seqs[i]);
 
     for (size_t b0 = 0; !rc && b0 < nq; b0 += BATCH) {
@@ -89,15 +95,16 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
         int prc = 0;
 #pragma omp parallel num_threads(nthreads)
         {
-            lm_denoise_aligner_t *al = lm_denoise_aligner_create();
-            dn_ranker_t rk = {0};
-            int trc = al ? 0 : LM_ENOMEM;
+            int tid = omp_get_thread_num();
+            lm_denoise_aligner_t *al = als[tid];
+            dn_ranker_t *rk = &rks[tid];
+            int trc = 0;
 #pragma omp for schedule(dynamic, 4)
             for (size_t q = b0; q < b1; q++) {
                 if (trc) continue;
                 query_t *qq = &qs[q - b0];
                 qq->nk = dn_kmers(seqs[q], u.seqlen[q], &qq->k, &qq->kcap);
-                qq->nc = dn_rank(&rk, u.ix, ncent0, u.clen, qq->k, qq->nk, qq->cand, MAXCAND);
+                qq->nc = dn_rank(rk, u.ix, ncent0, u.clen, qq->k, qq->nk, qq->cand, MAXCAND);
                 if (qq->nc < 0) {
                     trc = (int)qq->nc;
                     continue;
@@ -130,8 +137,6 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
 #pragma omp critical(unoise_err)
                 prc = trc;
             }
-            dn_ranker_free(&rk);
-            lm_denoise_aligner_destroy(al);
         }
         if (prc) {
             rc = prc;
@@ -215,5 +220,9 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
     free(u.seqlen);
     dn_index_destroy(u.ix);
     lm_denoise_aligner_destroy(al0);
+    for (int t = 0; als && t < nthreads; t++) lm_denoise_aligner_destroy(als[t]);
+    for (int t = 0; rks && t < nthreads; t++) dn_ranker_free(&rks[t]);
+    free(als);
+    free(rks);
     return rc;
 }
