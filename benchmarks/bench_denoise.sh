@@ -53,7 +53,7 @@ bench() {
   tu=$(best vsearch --cluster_unoise pooled.fa --sizein --minsize 8 --unoise_alpha 2 \
     --centroids zotus.fa --sizeout --threads "$T" --quiet)
   tc=$(best vsearch --uchime3_denovo zotus.fa --sizein --sizeout --nonchimeras nonchim.fa \
-    --chimeras chim.fa --quiet)
+    --chimeras chim.fa --uchimeout uchime.tsv --quiet)
   tm=$(best vsearch --usearch_global reads.fa --db nonchim.fa --id 0.97 --sizein \
     --otutabout otu.tsv --threads "$T" --quiet)
   cd "$W"

@@ -92,6 +92,25 @@ def compare(lum, vs, truth=None):
     out.append(("chimeras_vsearch", len(v_chim)))
     out.append(("chimeras_common", len(set(l_chim) & set(v_chim))))
     out.append(("chimera_calls_agree_pct", 100.0 * agree / max(1, len(common))))
+    # parents and score of the chimeras both call, when vsearch wrote --uchimeout uchime.tsv
+    try:
+        vpar = {}
+        for line in open(vs + "/uchime.tsv"):
+            c = line.rstrip("\n").split("\t")
+            if c[-1] == "Y":
+                vpar[label(c[1])] = ({label(c[2]), label(c[3])}, float(c[0]))
+        lpar = {}
+        with open(lum + "/chimeras.tsv") as f:
+            next(f)
+            for line in f:
+                c = line.rstrip("\n").split("\t")
+                lpar[c[0]] = ({c[1], c[2]}, float(c[3]))
+        both_ch = set(vpar) & set(lpar)
+        same = sum(1 for k in both_ch
+                   if vpar[k][0] == lpar[k][0] and abs(vpar[k][1] - lpar[k][1]) < 1e-3)
+        out.append(("chimeras_same_parents_and_score", "%d of %d" % (same, len(both_ch))))
+    except OSError:
+        pass
     lz, vz = set(l_z), set(v_z)
     out.append(("zotus_lumen", len(lz)))
     out.append(("zotus_vsearch", len(vz)))

@@ -4,8 +4,8 @@
 # uniques of a small simulated cohort (lumen simulate -> reads -> table) plus a few
 # chimeras built from abundant features (so that UCHIME3 has something to find):
 #   - ZOTU set (UNOISE3 centroids) >= 99% identical to vsearch --cluster_unoise's;
-#   - chimera calls agree with vsearch --uchime3_denovo on >= 98% of the centroids, and
-#     the built chimeras are caught;
+#   - chimera calls agree with vsearch --uchime3_denovo on >= 98% of the centroids, the
+#     chimeras both call have the same parents and score, and the built ones are caught;
 #   - per-sample counts within 1% of vsearch --usearch_global --id 0.97 --otutabout;
 #   - the same output at 1, 2 and 4 threads;
 #   - bad input: missing table, a feature of table.tsv absent from features.fasta.
@@ -80,7 +80,7 @@ $PY "$HERE/denoise_vs.py" prep "$D" "$V"
   vsearch --cluster_unoise pooled.fa --sizein --minsize 8 --unoise_alpha 2 \
     --centroids zotus.fa --sizeout --threads 1 --quiet &&
   vsearch --uchime3_denovo zotus.fa --sizein --sizeout --nonchimeras nonchim.fa \
-    --chimeras chim.fa --quiet &&
+    --chimeras chim.fa --uchimeout uchime.tsv --quiet &&
   vsearch --usearch_global reads.fa --db nonchim.fa --id 0.97 --sizein \
     --otutabout otu.tsv --threads 2 --quiet) 2>"$WORK/vs.err"
 [ $? -eq 0 ] && ok "vsearch ran" || not_ok "vsearch ran" "$(head -5 "$WORK/vs.err")"
@@ -94,6 +94,9 @@ ge "$(get centroids_identical_pct)" 99 && ok "ZOTUs >= 99% identical to vsearch'
 ge "$(get chimera_calls_agree_pct)" 98 && ok "chimera calls agree >= 98%" ||
   not_ok "chimera calls: $(get chimera_calls_agree_pct)% agree"
 ge "$(get chimeras_lumen)" 1 && ok "chimeras found" || not_ok "no chimeras found"
+sp=$(get chimeras_same_parents_and_score)
+[ "${sp%% of *}" = "${sp##* of }" ] && ok "chimeras: same parents and score as vsearch ($sp)" ||
+  not_ok "chimeras: same parents and score for $sp"
 caught=0
 while read -r m; do grep -q "^$m	" "$WORK/d1/chimeras.tsv" && caught=$((caught + 1)); done <"$WORK/built.txt"
 [ "$caught" -ge $(($(wc -l <"$WORK/built.txt") - 1)) ] && ok "built chimeras caught ($caught)" ||
