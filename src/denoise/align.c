@@ -430,7 +430,8 @@ int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const
         if (tl[l] > w) w = tl[l];
         if (tl[l] <= 0) bad = 1;
     }
-    if (bad || (size_t)ql * w > ((size_t)1 << 24)) {
+    /* 16-bit scores: keep every score far from NEG16 and the int16 range */
+    if (bad || ql > 4000 || w > 4000) {
         for (int l = 0; l < n; l++)
             if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;
         return 0;
