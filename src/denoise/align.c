@@ -51,26 +51,16 @@ void lm_denoise_aligner_destroy(lm_denoise_aligner_t *al)
     free(al);
 }
 
-static unsigned char code4(char c)
+/* 4-bit nucleotide codes (vsearch's chrmap_4bit for A, C, G, T/U); 15 for anything else. */
+static const unsigned char CODE4[256] = {
+    ['A'] = 1, ['a'] = 1, ['C'] = 2, ['c'] = 2, ['G'] = 4,
+    ['g'] = 4, ['T'] = 8, ['t'] = 8, ['U'] = 8, ['u'] = 8,
+};
+
+static inline unsigned char code4(char c)
 {
-    switch (c) {
-    case 'A':
-    case 'a':
-        return 1;
-    case 'C':
-    case 'c':
-        return 2;
-    case 'G':
-    case 'g':
-        return 4;
-    case 'T':
-    case 't':
-    case 'U':
-    case 'u':
-        return 8;
-    default:
-        return 15;
-    }
+    unsigned char x = CODE4[(unsigned char)c];
+    return x ? x : 15;
 }
 
 static int grow(lm_denoise_aligner_t *al, int ql, int tl)
@@ -323,31 +313,25 @@ int lm_denoise_skew_ok(uint64_t qsize, uint64_t tsize, int d, double alpha)
 }
 
 /* ---------------------------------------------------------------------------------- */
-/* One query against up to 8 targets at once: the same recurrences in 8 lanes of 16-bit
- * integers (as vsearch's search16 does), one band covering every lane's band. */
+/* One query against up to 8 (SSE2) or 16 (AVX2) targets at once: the same recurrences in
+ * lanes of 16-bit integers (as vsearch's search16 does), one band covering every lane's
+ * band. A lane whose path reaches that band's edge is aligned again on its own. */
 
-typedef short v8s __attribute__((vector_size(16)));
-typedef signed char v8c __attribute__((vector_size(8)));
 #define NEG16 (-16000)
 
-static v8s splat(int x)
+static int grow_lanes(lm_denoise_aligner_t *al, int ql, int w, int lanes)
 {
-    return (v8s){x, x, x, x, x, x, x, x};
-}
-
-static int grow8(lm_denoise_aligner_t *al, int ql, int w)
-{
-    size_t need = (size_t)ql * w * 8;
+    size_t need = (size_t)ql * w * lanes;
     if (need > al->d8cap) {
         unsigned char *d = realloc(al->dir8, need);
         if (!d) return LM_ENOMEM;
         al->dir8 = d, al->d8cap = need;
     }
-    size_t vn = 5 * ((size_t)w + 2) * sizeof(v8s);
+    size_t vn = 5 * ((size_t)w + 2) * 2 * lanes;
     if (vn > al->v8cap) {
         free(al->v8);
         void *v = NULL;
-        if (posix_memalign(&v, 16, vn)) return LM_ENOMEM;
+        if (posix_memalign(&v, 32, vn)) return LM_ENOMEM;
         al->v8 = v, al->v8cap = vn;
     }
     if ((size_t)ql + w + 1 > al->ocap) {
@@ -363,104 +347,170 @@ static int grow8(lm_denoise_aligner_t *al, int ql, int w)
     return 0;
 }
 
-static void fill8(lm_denoise_aligner_t *al, int ql, int w, int lo, int hi)
-{
-    v8s *H = al->v8, *F = H + w + 2, *tcv = F + w + 2, *qrtv = tcv + w + 2, *rtv = qrtv + w + 2;
-    const unsigned char *qc = al->qc;
-    const v8s one = splat(1), two = splat(2), four = splat(4), eight = splat(8), six = splat(6),
-              mis = splat(SC_MISMATCH), negv = splat(NEG16);
-    H[0] = splat(0);
-    for (int j = 0; j < w; j++) {
-        H[j + 1] = splat(-(QR_END + j * R_END));
-        F[j] = H[j + 1] - qrtv[j];
+/* NAME(al, q, ql, t, tl, n, out): the lanes version for vector type VT of LANES shorts,
+ * VC the matching vector of LANES chars; ATTR the function's target attribute. */
+#define DEFINE_LANES(NAME, FILL, VT, VC, LANES, ATTR)                                              \
+    ATTR static void FILL(lm_denoise_aligner_t *al, int ql, int w, int lo, int hi)                 \
+    {                                                                                              \
+        VT *H = al->v8, *F = H + w + 2, *tcv = F + w + 2, *qrtv = tcv + w + 2,                     \
+           *rtv = qrtv + w + 2;                                                                    \
+        const unsigned char *qc = al->qc;                                                          \
+        const VT zero = {0};                                                                       \
+        const VT one = zero + 1, two = zero + 2, four = zero + 4, eight = zero + 8,                \
+                 six = zero + 6, mis = zero + SC_MISMATCH, negv = zero + NEG16;                    \
+        H[0] = zero;                                                                               \
+        for (int j = 0; j < w; j++) {                                                              \
+            H[j + 1] = zero - (short)(QR_END + j * R_END);                                         \
+            F[j] = H[j + 1] - qrtv[j];                                                             \
+        }                                                                                          \
+        int eprev = -1;                                                                            \
+        for (int i = 0; i < ql; i++) {                                                             \
+            int s = i + lo > 0 ? i + lo : 0;                                                       \
+            int e = i + hi < w - 1 ? i + hi : w - 1;                                               \
+            int last = i == ql - 1;                                                                \
+            VT qrq = zero + (short)(last ? QR_END : QR_IN),                                        \
+               rq = zero + (short)(last ? R_END : R_IN);                                           \
+            VT diag, E;                                                                            \
+            if (s == 0) {                                                                          \
+                diag = H[0];                                                                       \
+                H[0] = zero - (short)(QR_END + i * R_END);                                         \
+                E = H[0] - qrq;                                                                    \
+            } else {                                                                               \
+                diag = H[s];                                                                       \
+                E = negv;                                                                          \
+            }                                                                                      \
+            if (i > 0 && e > eprev)                                                                \
+                for (int j = eprev + 1; j <= e; j++) F[j] = negv;                                  \
+            VT qv = zero + (short)qc[i];                                                           \
+            int qbad = qc[i] == 15;                                                                \
+            unsigned char *drow = al->dir8 + (size_t)i * w * LANES;                                \
+            for (int j = s; j <= e; j++) {                                                         \
+                VT m = tcv[j] == qv;                                                               \
+                VT h = diag + (qbad ? mis : (m & six) + mis);                                      \
+                diag = H[j + 1];                                                                   \
+                VT fj = F[j];                                                                      \
+                VT up = fj > h;                                                                    \
+                h = (fj & up) | (h & ~up);                                                         \
+                VT lf = E > h;                                                                     \
+                h = (E & lf) | (h & ~lf);                                                          \
+                H[j + 1] = h;                                                                      \
+                VT fo = h - qrtv[j], fe = fj - rtv[j];                                             \
+                VT xu = fe > fo;                                                                   \
+                F[j] = (fe & xu) | (fo & ~xu);                                                     \
+                VT eo = h - qrq, ee = E - rq;                                                      \
+                VT xl = ee > eo;                                                                   \
+                E = (ee & xl) | (eo & ~xl);                                                        \
+                VT d = (up & one) | (lf & two) | (xu & four) | (xl & eight);                       \
+                VC dc = __builtin_convertvector(d, VC);                                            \
+                memcpy(drow + (size_t)j * LANES, &dc, LANES);                                      \
+            }                                                                                      \
+            eprev = e;                                                                             \
+        }                                                                                          \
+    }                                                                                              \
+                                                                                                   \
+    ATTR static int NAME(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t,    \
+                         const int *tl, int n, lm_denoise_aln_t *out, dn_stop_fn stop, void *ctx)  \
+    {                                                                                              \
+        int w = 0, lo = 0, hi = 0, bad = ql <= 0 || n <= 0 || n > LANES;                           \
+        for (int l = 0; l < n && !bad; l++) {                                                      \
+            int dl = tl[l] - ql;                                                                   \
+            int llo = (dl < 0 ? dl : 0) - BAND1, lhi = (dl > 0 ? dl : 0) + BAND1;                  \
+            if (l == 0 || llo < lo) lo = llo;                                                      \
+            if (l == 0 || lhi > hi) hi = lhi;                                                      \
+            if (tl[l] > w) w = tl[l];                                                              \
+            if (tl[l] <= 0) bad = 1;                                                               \
+        }                                                                                          \
+        /* 16-bit scores: keep every score far from NEG16 and the int16 range */                   \
+        if (bad || ql > 4000 || w > 4000) {                                                        \
+            for (int l = 0; l < n; l++) {                                                          \
+                if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;     \
+                if (stop && stop(l, &out[l], ctx)) return l + 1;                                   \
+            }                                                                                      \
+            return n;                                                                              \
+        }                                                                                          \
+        if (grow_lanes(al, ql, w, LANES)) return LM_ENOMEM;                                        \
+        for (int i = 0; i < ql; i++) al->qc[i] = code4(q[i]);                                      \
+        VT *H = al->v8, *F = H + w + 2, *tcv = F + w + 2, *qrtv = tcv + w + 2,                     \
+           *rtv = qrtv + w + 2;                                                                    \
+        (void)F;                                                                                   \
+        const VT zero = {0};                                                                       \
+        for (int j = 0; j < w; j++) {                                                              \
+            VT c = zero, qr = zero + QR_IN, r = zero + R_IN;                                       \
+            for (int l = 0; l < LANES; l++) {                                                      \
+                int k = l < n ? l : 0;                                                             \
+                c[l] = (short)(j < tl[k] ? code4(t[k][j]) : 0);                                    \
+                if (j == tl[k] - 1) qr[l] = QR_END, r[l] = R_END;                                  \
+            }                                                                                      \
+            tcv[j] = c, qrtv[j] = qr, rtv[j] = r;                                                  \
+        }                                                                                          \
+        int banded = lo > -ql || hi < w;                                                           \
+        if (!banded) lo = -ql, hi = w;                                                             \
+        FILL(al, ql, w, lo, hi);                                                                   \
+        /* H holds the last row; lane l ends at column tl[l] - 1, inside every band */             \
+        for (int l = 0; l < n; l++) {                                                              \
+            int score = H[tl[l]][l];                                                               \
+            int m = trace(al->dir8 + l, LANES, w, al->ops, ql, tl[l], lo, hi, banded);             \
+            if (m < 0) {                                                                           \
+                if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;     \
+            } else                                                                                 \
+                count_ops(al->ops, m, q, ql, t[l], tl[l], score, &out[l]);                         \
+            if (stop && stop(l, &out[l], ctx)) return l + 1;                                       \
+        }                                                                                          \
+        return n;                                                                                  \
     }
-    int eprev = -1;
-    for (int i = 0; i < ql; i++) {
-        int s = i + lo > 0 ? i + lo : 0;
-        int e = i + hi < w - 1 ? i + hi : w - 1;
-        int last = i == ql - 1;
-        v8s qrq = splat(last ? QR_END : QR_IN), rq = splat(last ? R_END : R_IN);
-        v8s diag, E;
-        if (s == 0) {
-            diag = H[0];
-            H[0] = splat(-(QR_END + i * R_END));
-            E = H[0] - qrq;
-        } else {
-            diag = H[s];
-            E = negv;
-        }
-        if (i > 0 && e > eprev)
-            for (int j = eprev + 1; j <= e; j++) F[j] = negv;
-        v8s qv = splat(qc[i]);
-        int qbad = qc[i] == 15;
-        unsigned char *drow = al->dir8 + (size_t)i * w * 8;
-        for (int j = s; j <= e; j++) {
-            v8s m = tcv[j] == qv;
-            v8s h = diag + (qbad ? mis : (m & six) + mis);
-            diag = H[j + 1];
-            v8s fj = F[j];
-            v8s up = fj > h;
-            h = (fj & up) | (h & ~up);
-            v8s lf = E > h;
-            h = (E & lf) | (h & ~lf);
-            H[j + 1] = h;
-            v8s fo = h - qrtv[j], fe = fj - rtv[j];
-            v8s xu = fe > fo;
-            F[j] = (fe & xu) | (fo & ~xu);
-            v8s eo = h - qrq, ee = E - rq;
-            v8s xl = ee > eo;
-            E = (ee & xl) | (eo & ~xl);
-            v8s d = (up & one) | (lf & two) | (xu & four) | (xl & eight);
-            v8c dc = __builtin_convertvector(d, v8c);
-            memcpy(drow + (size_t)j * 8, &dc, 8);
-        }
-        eprev = e;
-    }
-}
+
+typedef short v8s __attribute__((vector_size(16)));
+typedef signed char v8c __attribute__((vector_size(8)));
+DEFINE_LANES(align_sse2, fill_sse2, v8s, v8c, 8, )
+
+#if defined(__x86_64__) && defined(__GNUC__)
+#define HAVE_AVX2_LANES 1
+typedef short v16s __attribute__((vector_size(32)));
+typedef signed char v16c __attribute__((vector_size(16)));
+DEFINE_LANES(align_avx2, fill_avx2, v16s, v16c, 16, __attribute__((target("avx2"))))
+#endif
 
 int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
               int n, lm_denoise_aln_t *out)
 {
-    int w = 0, lo = 0, hi = 0, bad = ql <= 0 || n <= 0 || n > 8;
-    for (int l = 0; l < n && !bad; l++) {
-        int dl = tl[l] - ql;
-        int llo = (dl < 0 ? dl : 0) - BAND1, lhi = (dl > 0 ? dl : 0) + BAND1;
-        if (l == 0 || llo < lo) lo = llo;
-        if (l == 0 || lhi > hi) hi = lhi;
-        if (tl[l] > w) w = tl[l];
-        if (tl[l] <= 0) bad = 1;
+    int r = align_sse2(al, q, ql, t, tl, n, out, NULL, NULL);
+    return r < 0 ? r : 0;
+}
+
+int dn_lanes(void)
+{
+#ifdef HAVE_AVX2_LANES
+    return __builtin_cpu_supports("avx2") ? 16 : 8;
+#else
+    return 8;
+#endif
+}
+
+/* Offsets the lane numbers given to the caller's stop function by the batch's first. */
+typedef struct shift {
+    dn_stop_fn stop;
+    void *ctx;
+    int k;
+} shift_t;
+
+static int shifted(int l, const lm_denoise_aln_t *a, void *ctx)
+{
+    shift_t *sh = ctx;
+    return sh->stop(l + sh->k, a, sh->ctx);
+}
+
+int dn_alignv(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
+              int n, lm_denoise_aln_t *out, dn_stop_fn stop, void *ctx)
+{
+#ifdef HAVE_AVX2_LANES
+    if (n > 8 && dn_lanes() == 16) return align_avx2(al, q, ql, t, tl, n, out, stop, ctx);
+#endif
+    for (int k = 0; k < n; k += 8) {
+        shift_t sh = {stop, ctx, k};
+        int m = n - k < 8 ? n - k : 8;
+        int r = align_sse2(al, q, ql, t + k, tl + k, m, out + k, stop ? shifted : NULL, &sh);
+        if (r < 0) return r;
+        if (r < m) return k + r;
     }
-    /* 16-bit scores: keep every score far from NEG16 and the int16 range */
-    if (bad || ql > 4000 || w > 4000) {
-        for (int l = 0; l < n; l++)
-            if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;
-        return 0;
-    }
-    if (grow8(al, ql, w)) return LM_ENOMEM;
-    for (int i = 0; i < ql; i++) al->qc[i] = code4(q[i]);
-    v8s *H = al->v8, *F = H + w + 2, *tcv = F + w + 2, *qrtv = tcv + w + 2, *rtv = qrtv + w + 2;
-    (void)F;
-    for (int j = 0; j < w; j++) {
-        v8s c = splat(0), qr = splat(QR_IN), r = splat(R_IN);
-        for (int l = 0; l < 8; l++) {
-            int k = l < n ? l : 0;
-            c[l] = (short)(j < tl[k] ? code4(t[k][j]) : 0);
-            if (j == tl[k] - 1) qr[l] = QR_END, r[l] = R_END;
-        }
-        tcv[j] = c, qrtv[j] = qr, rtv[j] = r;
-    }
-    int banded = lo > -ql || hi < w;
-    if (!banded) lo = -ql, hi = w;
-    fill8(al, ql, w, lo, hi);
-    /* H holds the last row now; lane l ends at column tl[l] - 1, inside every band */
-    short score[8];
-    for (int l = 0; l < 8; l++) score[l] = H[tl[l < n ? l : 0]][l];
-    for (int l = 0; l < n; l++) {
-        int m = trace(al->dir8 + l, 8, w, al->ops, ql, tl[l], lo, hi, banded);
-        if (m < 0) {
-            if (lm_denoise_align(al, q, ql, t[l], tl[l], &out[l], NULL)) return LM_ENOMEM;
-        } else
-            count_ops(al->ops, m, q, ql, t[l], tl[l], score[l], &out[l]);
-    }
-    return 0;
+    return n;
 }

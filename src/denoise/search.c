@@ -121,6 +121,13 @@ static void db_free(dbinfo_t *d)
     dn_index_destroy(d->ix);
 }
 
+/* Stop the lanes at the first target with enough identity. */
+static int id_stop(int lane, const lm_denoise_aln_t *a, void *ctx)
+{
+    (void)lane;
+    return a->id >= *(const double *)ctx;
+}
+
 /* Per-thread scratch. */
 typedef struct scratch {
     uint32_t *qk, *only_q, *only_z;
@@ -183,22 +190,26 @@ int lm_denoise_search(size_t nq, const char *const *qseqs, size_t ndb, const cha
                 trc = (int)nc;
                 continue;
             }
-            /* the first candidate alone (usually the hit), then 8 at a time */
-            for (long c0 = 0; c0 < nc && hit[q] < 0; c0 += c0 == 0 ? 1 : 8) {
-                int m = c0 == 0 ? 1 : (nc - c0 < 8 ? (int)(nc - c0) : 8), tl[8];
-                const char *t[8];
-                lm_denoise_aln_t a[8];
+            /* the first candidate alone (usually the hit), then 8 or 16 at a time */
+            int lanes = dn_lanes();
+            for (long c0 = 0; c0 < nc && hit[q] < 0; c0 += c0 == 0 ? 1 : lanes) {
+                int m = c0 == 0 ? 1 : (nc - c0 < lanes ? (int)(nc - c0) : lanes), tl[16];
+                const char *t[16];
+                lm_denoise_aln_t a[16];
                 for (int x = 0; x < m; x++) {
                     uint32_t z = cand[c0 + x].seqno;
                     t[x] = dbseqs[z], tl[x] = (int)d.lens[z];
                 }
-                int arc = m == 1 ? lm_denoise_align(al, qseqs[q], (int)ql, t[0], tl[0], &a[0], NULL)
-                                 : dn_align8(al, qseqs[q], (int)ql, t, tl, m, a);
-                if (arc) {
-                    trc = LM_ENOMEM;
+                int r = m == 1
+                            ? (lm_denoise_align(al, qseqs[q], (int)ql, t[0], tl[0], &a[0], NULL)
+                                   ? LM_ENOMEM
+                                   : 1)
+                            : dn_alignv(al, qseqs[q], (int)ql, t, tl, m, a, id_stop, (void *)&need);
+                if (r < 0) {
+                    trc = r;
                     break;
                 }
-                for (int x = 0; x < m; x++)
+                for (int x = 0; x < r; x++)
                     if (a[x].id >= need) {
                         hit[q] = cand[c0 + x].seqno;
                         break;

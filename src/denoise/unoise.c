@@ -39,6 +39,20 @@ typedef struct unoise {
     dn_index_t *ix;
 } unoise_t;
 
+/* Stop the lanes at the first centroid the unique may join. */
+typedef struct skewctx {
+    const uint64_t *sizes;
+    uint64_t qsize;
+    const size_t *tu; /* unique index of each lane's centroid */
+    double alpha;
+} skewctx_t;
+
+static int skew_stop(int lane, const lm_denoise_aln_t *a, void *ctx)
+{
+    const skewctx_t *k = ctx;
+    return lm_denoise_skew_ok(k->qsize, k->sizes[k->tu[lane]], a->mismatches, k->alpha);
+}
+
 static int add_centroid(unoise_t *u, size_t q, query_t *qq)
 {
     if (u->ncent == u->ccap) {
@@ -110,24 +124,25 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
                     continue;
                 }
                 memset(qq->st, ST_NONE, sizeof(qq->st));
-                /* 8 candidates at a time, in order, until one accepts */
-                int done = 0;
-                for (long c0 = 0; !done && !trc && c0 < qq->nc; c0 += 8) {
-                    int m = qq->nc - c0 < 8 ? (int)(qq->nc - c0) : 8, tl[8];
-                    const char *t[8];
-                    lm_denoise_aln_t a[8];
+                /* 8 or 16 candidates at a time, in order, until one accepts */
+                int done = 0, lanes = dn_lanes();
+                for (long c0 = 0; !done && !trc && c0 < qq->nc; c0 += lanes) {
+                    int m = qq->nc - c0 < lanes ? (int)(qq->nc - c0) : lanes, tl[16];
+                    const char *t[16];
+                    size_t tu[16];
+                    lm_denoise_aln_t a[16];
                     for (int x = 0; x < m; x++) {
-                        size_t cu = u.cuniq[qq->cand[c0 + x].seqno];
-                        t[x] = seqs[cu], tl[x] = (int)u.seqlen[cu];
+                        tu[x] = u.cuniq[qq->cand[c0 + x].seqno];
+                        t[x] = seqs[tu[x]], tl[x] = (int)u.seqlen[tu[x]];
                     }
-                    if (dn_align8(al, seqs[q], (int)u.seqlen[q], t, tl, m, a)) {
-                        trc = LM_ENOMEM;
+                    skewctx_t k = {sizes, sizes[q], tu, opt->alpha};
+                    int r = dn_alignv(al, seqs[q], (int)u.seqlen[q], t, tl, m, a, skew_stop, &k);
+                    if (r < 0) {
+                        trc = r;
                         break;
                     }
-                    for (int x = 0; x < m && !done; x++) {
-                        size_t cu = u.cuniq[qq->cand[c0 + x].seqno];
-                        int ok =
-                            lm_denoise_skew_ok(sizes[q], sizes[cu], a[x].mismatches, opt->alpha);
+                    for (int x = 0; x < r && !done; x++) {
+                        int ok = skew_stop(x, &a[x], &k);
                         qq->st[c0 + x] = ok ? ST_ACCEPT : ST_REJECT;
                         done = ok;
                     }
@@ -172,28 +187,26 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
                     continue;
                 }
                 if (cand[c].seqno < ncent0) break; /* beyond the first old accept */
-                /* the next (up to 8) centroids of this batch not yet aligned, at once */
-                long idx[8];
-                int m = 0, tl[8];
-                const char *t[8];
-                lm_denoise_aln_t a[8];
-                for (long x = c; x < nc && m < 8 && st[x] != ST_ACCEPT; x++)
+                /* the next (up to 8 or 16) centroids of this batch not yet aligned, at once */
+                long idx[16];
+                int m = 0, tl[16], lanes = dn_lanes();
+                const char *t[16];
+                size_t tu[16];
+                lm_denoise_aln_t a[16];
+                for (long x = c; x < nc && m < lanes && st[x] != ST_ACCEPT; x++)
                     if (st[x] == ST_NONE) {
                         if (cand[x].seqno < ncent0) break;
-                        size_t cu = u.cuniq[cand[x].seqno];
-                        idx[m] = x, t[m] = seqs[cu], tl[m] = (int)u.seqlen[cu], m++;
+                        tu[m] = u.cuniq[cand[x].seqno];
+                        idx[m] = x, t[m] = seqs[tu[m]], tl[m] = (int)u.seqlen[tu[m]], m++;
                     }
-                if (dn_align8(al0, seqs[q], (int)u.seqlen[q], t, tl, m, a)) {
-                    rc = LM_ENOMEM;
+                skewctx_t k = {sizes, sizes[q], tu, opt->alpha};
+                int r = dn_alignv(al0, seqs[q], (int)u.seqlen[q], t, tl, m, a, skew_stop, &k);
+                if (r < 0) {
+                    rc = r;
                     break;
                 }
-                for (int x = 0; x < m; x++) {
-                    size_t cu = u.cuniq[cand[idx[x]].seqno];
-                    st[idx[x]] =
-                        lm_denoise_skew_ok(sizes[q], sizes[cu], a[x].mismatches, opt->alpha)
-                            ? ST_ACCEPT
-                            : ST_REJECT;
-                }
+                for (int x = 0; x < r; x++)
+                    st[idx[x]] = skew_stop(x, &a[x], &k) ? ST_ACCEPT : ST_REJECT;
             }
             if (rc) break;
             if (hit >= 0)

@@ -5,8 +5,8 @@
 # insertions, deletions (also in homopolymers) and trimmed or extended ends, every pair
 # aligned by vsearch --allpairs_global --acceptall; the score, mismatches, gap openings,
 # gap columns, matches, columns (without terminal gaps) and identity must equal vsearch's for every pair, since
-# UNOISE's skew rule uses the mismatches and the mapping uses the identity. Both the
-# one-pair aligner and the 8-lane one (8 targets per query at once) are checked.
+# UNOISE's skew rule uses the mismatches and the mapping uses the identity. The one-pair
+# aligner and the lane ones (8 SSE2 or 16 AVX2 targets per query at once) are checked.
 # Exit 77 (skipped) when vsearch or the test driver is missing.
 LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
@@ -81,4 +81,6 @@ check() {
 check "one pair at a time"
 "$DRIVER" 8 <"$WORK/pairs.tsv" >"$WORK/lm.tsv"
 check "8 lanes"
+"$DRIVER" 16 <"$WORK/pairs.tsv" >"$WORK/lm.tsv"
+check "16 lanes (AVX2 if present)"
 finish

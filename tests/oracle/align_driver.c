@@ -3,8 +3,9 @@
  * and prints lm_denoise_align()'s numbers as vsearch --userfields
  * raw+mism+opens+gaps+ids+alnlen+id would: score, mismatches, internal gap openings,
  * internal gap columns, matches, columns without terminal gaps, identity (--iddef 2).
- * With the argument "8", each pair is aligned by the 8-lane aligner instead, the query
- * against its target in lane 0 and the targets of the next 7 pairs in the other lanes. */
+ * With the argument "8" (or "16"), each pair is aligned by the 8-lane SSE2 aligner (or the
+ * 16-lane one, AVX2 when the CPU has it) instead: the query against its target in lane 0
+ * and the targets of the next pairs in the other lanes. */
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
@@ -20,7 +21,7 @@ static void put(const lm_denoise_aln_t *a)
 
 int main(int argc, char **argv)
 {
-    int lanes = argc > 1 && strcmp(argv[1], "8") == 0;
+    int lanes = argc > 1 ? atoi(argv[1]) : 0;
     lm_denoise_aligner_t *al = lm_denoise_aligner_create();
     static char line[1 << 16];
     char **qs = NULL, **ts = NULL;
@@ -42,16 +43,19 @@ int main(int argc, char **argv)
         n++;
     }
     for (size_t k = 0; k < n; k++) {
-        lm_denoise_aln_t a[8];
+        lm_denoise_aln_t a[16];
         if (!lanes) {
             if (lm_denoise_align(al, qs[k], (int)strlen(qs[k]), ts[k], (int)strlen(ts[k]), &a[0],
                                  NULL))
                 return 70;
         } else {
-            const char *t[8];
-            int tl[8], m = 0;
-            for (size_t x = k; x < n && m < 8; x++, m++) t[m] = ts[x], tl[m] = (int)strlen(ts[x]);
-            if (dn_align8(al, qs[k], (int)strlen(qs[k]), t, tl, m, a)) return 70;
+            const char *t[16];
+            int tl[16], m = 0;
+            for (size_t x = k; x < n && m < lanes && m < 16; x++, m++)
+                t[m] = ts[x], tl[m] = (int)strlen(ts[x]);
+            int rc = lanes == 8 ? dn_align8(al, qs[k], (int)strlen(qs[k]), t, tl, m, a)
+                                : dn_alignv(al, qs[k], (int)strlen(qs[k]), t, tl, m, a, NULL, NULL);
+            if (rc < 0) return 70;
         }
         put(&a[0]);
     }
