@@ -94,7 +94,9 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
     query_t *qs = calloc(BATCH, sizeof(*qs));
     u.seqlen = malloc((n ? n : 1) * sizeof(*u.seqlen));
     u.ix = dn_index_create();
-    int nthreads = opt->threads > 0 ? opt->threads : 1;
+    /* threads only pay off with many uniques to cluster: each batch ends at a barrier and
+     * the in-order step runs on one thread (the result is the same either way) */
+    int nthreads = opt->threads > 0 && nq >= 2048 ? opt->threads : 1;
     lm_denoise_aligner_t *al0 = lm_denoise_aligner_create();
     /* per-thread aligners and rankers, kept across batches */
     lm_denoise_aligner_t **als = calloc((size_t)nthreads, sizeof(*als));
