@@ -150,6 +150,60 @@ static void tie_order(void **state)
     assert_int_equal(c[2], 0);
 }
 
+/* Enough uniques (>= 2048 to cluster) for UNOISE3 to run its batches in parallel: the
+ * centroids must be those of one thread. Variants of 40 templates with 0-4 substitutions
+ * or a deletion, abundances 3000 down to 501. */
+static void unoise_threads(void **state)
+{
+    (void)state;
+    enum { NT = 40, NU = 2500, L = 200 };
+    char tpl[NT][L + 1];
+    for (int k = 0; k < NT; k++) rand_seq(tpl[k], L, 100 + (uint64_t)k);
+    char **seq = malloc(NU * sizeof(*seq));
+    uint64_t *sz = malloc(NU * sizeof(*sz));
+    int64_t *c1 = malloc(NU * sizeof(*c1)), *c4 = malloc(NU * sizeof(*c4));
+    assert_non_null(seq);
+    assert_non_null(sz);
+    assert_non_null(c1);
+    assert_non_null(c4);
+    uint64_t x = 12345;
+    for (int i = 0; i < NU; i++) {
+        x = x * 6364136223846793005ull + 1442695040888963407ull;
+        seq[i] = malloc(L + 1);
+        assert_non_null(seq[i]);
+        strcpy(seq[i], tpl[(x >> 33) % NT]);
+        int edits = (int)((x >> 20) % 5);
+        for (int e = 0; e < edits; e++) {
+            x = x * 6364136223846793005ull + 1442695040888963407ull;
+            int p = (int)((x >> 33) % L);
+            seq[i][p] = seq[i][p] == 'A' ? 'G' : 'A';
+        }
+        if ((x >> 40) % 7 == 0) memmove(seq[i] + 50, seq[i] + 51, L - 50); /* a deletion */
+        sz[i] = 3000 - (uint64_t)i;
+    }
+    lm_denoise_opt_t opt;
+    lm_denoise_opt_init(&opt);
+    lm_err_t err;
+    lm_err_clear(&err);
+    opt.threads = 1;
+    assert_int_equal(lm_denoise_unoise(NU, (const char *const *)seq, sz, &opt, c1, &err), 0);
+    opt.threads = 4;
+    assert_int_equal(lm_denoise_unoise(NU, (const char *const *)seq, sz, &opt, c4, &err), 0);
+    int joined = 0, centroids = 0;
+    for (int i = 0; i < NU; i++) {
+        assert_int_equal(c1[i], c4[i]);
+        joined += c1[i] != i;
+        centroids += c1[i] == i;
+    }
+    assert_true(joined > 100);
+    assert_true(centroids >= NT);
+    for (int i = 0; i < NU; i++) free(seq[i]);
+    free(seq);
+    free(sz);
+    free(c1);
+    free(c4);
+}
+
 static void tiny_chimera(void **state)
 {
     (void)state;
@@ -261,9 +315,10 @@ static void whole_stage(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(align_pairs),     cmocka_unit_test(skew_rule),
-        cmocka_unit_test(tie_order),       cmocka_unit_test(tiny_chimera),
-        cmocka_unit_test(search_identity), cmocka_unit_test(whole_stage),
+        cmocka_unit_test(align_pairs),  cmocka_unit_test(skew_rule),
+        cmocka_unit_test(tie_order),    cmocka_unit_test(unoise_threads),
+        cmocka_unit_test(tiny_chimera), cmocka_unit_test(search_identity),
+        cmocka_unit_test(whole_stage),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
