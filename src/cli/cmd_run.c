@@ -301,7 +301,7 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
 }
 
 /* --params: every recorded parameter, through the same option handlers */
-static int replay(run_args_t *a, const struct option *lo, const char *file)
+static int replay(run_args_t *a, const struct option *lo, const char *file, lm_jval_t **keep)
 {
     lm_err_t err;
     lm_err_clear(&err);
@@ -363,10 +363,16 @@ static int replay(run_args_t *a, const struct option *lo, const char *file)
             if (r == 64) rc = 64;
         }
     }
-    /* the strings must outlive the run: keep them (a few hundred bytes) */
-    if (rc) lm_json_free(js);
+    /* the option strings point into js: it lives until the run ends */
+    if (rc)
+        lm_json_free(js);
+    else
+        *keep = js;
     return rc;
 }
+
+static int parse_rest(run_args_t *a, cli_common_t *co, const struct option *lo, int argc,
+                      char **argv);
 
 int cmd_run(int argc, char **argv)
 {
@@ -394,38 +400,21 @@ int cmd_run(int argc, char **argv)
     build_longopts(lo, 128);
 
     /* --params first, so that the command line overrides what it sets */
-    for (int i = 1; i < argc; i++) {
+    lm_jval_t *params_js = NULL;
+    for (int i = 1; i < argc && !params_js; i++) {
         const char *p = NULL;
         if (!strcmp(argv[i], "--params") && i + 1 < argc) p = argv[i + 1];
         if (!strncmp(argv[i], "--params=", 9)) p = argv[i] + 9;
         if (p) {
-            int rc = replay(&a, lo, p);
+            int rc = replay(&a, lo, p, &params_js);
             if (rc) return rc;
         }
     }
-    int help = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":m:x:o:kp:d:t:qvh", lo, NULL)) != -1) {
-        int h = cli_common_opt(&co, c, optarg, &help);
-        if (h < 0) return 64;
-        if (h) continue;
-        if (c == 'p') c = CLI_READS_PRIMERS;
-        if (c == 'd') c = CLI_DIV_DEPTH;
-        if (c == OPT_PARAMS) continue;
-        int r = run_option(&a, c, optarg);
-        if (r == 64) return 64;
-        if (!r) return cli_bad_option(c, argv, optind, optopt);
+    int rc = parse_rest(&a, &co, lo, argc, argv);
+    if (rc) {
+        lm_json_free(params_js);
+        return rc == 1 ? 0 : rc;
     }
-    if (help) {
-        fputs(run_usage, stdout);
-        fputs(run_usage_opts, stdout);
-        return 0;
-    }
-    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!g->manifest) return cli_usage_error("--manifest is required");
-    if (!g->index) return cli_usage_error("--index is required");
-    if (!g->out) return cli_usage_error("--out is required");
-    if (cli_reads_finish(&a.reads) || cli_div_check(&g->div)) return 64;
     g->trim = a.reads.t;
     g->threads = co.threads;
     g->argc = argc;
@@ -437,10 +426,42 @@ int cmd_run(int argc, char **argv)
     g->nparams = pl.n;
     lm_err_t err;
     lm_err_clear(&err);
-    int rc = lm_run(g, &err);
+    rc = lm_run(g, &err);
     for (size_t i = 0; i < pl.n; i++) free(pl.owned[i]);
     free(pl.owned);
     free(pl.p);
+    lm_json_free(params_js);
     if (rc && !err.code) return lm_exit_code(rc);
     return rc ? cli_fail(&err) : 0;
+}
+
+/* The command line after --params: 0 go on, 1 help was printed, else an exit code. */
+static int parse_rest(run_args_t *a, cli_common_t *co, const struct option *lo, int argc,
+                      char **argv)
+{
+    lm_run_cfg_t *g = &a->cfg;
+    int help = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":m:x:o:kp:d:t:qvh", lo, NULL)) != -1) {
+        int h = cli_common_opt(co, c, optarg, &help);
+        if (h < 0) return 64;
+        if (h) continue;
+        if (c == 'p') c = CLI_READS_PRIMERS;
+        if (c == 'd') c = CLI_DIV_DEPTH;
+        if (c == OPT_PARAMS) continue;
+        int r = run_option(a, c, optarg);
+        if (r == 64) return 64;
+        if (!r) return cli_bad_option(c, argv, optind, optopt);
+    }
+    if (help) {
+        fputs(run_usage, stdout);
+        fputs(run_usage_opts, stdout);
+        return 1;
+    }
+    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!g->manifest) return cli_usage_error("--manifest is required");
+    if (!g->index) return cli_usage_error("--index is required");
+    if (!g->out) return cli_usage_error("--out is required");
+    if (cli_reads_finish(&a->reads) || cli_div_check(&g->div)) return 64;
+    return 0;
 }
