@@ -49,6 +49,27 @@ done
 ok "the results layout (qc, features, taxa, diversity, cohort, stats, provenance.json)"
 if [ -z "$(find "$WORK/r1" -name '*.tmp*' -o -name '.lumen-*')" ]; then ok "no temporary files left"
 else not_ok "temporary files left" "$(find "$WORK/r1" -name '*.tmp*')"; fi
+# genus composition against the simulator's truth (the reads came from this reference)
+/usr/bin/python3 - "$WORK/r1/taxa/level-6.tsv" "$C/truth/counts_by_genus.tsv" <<'PY' && ok "genus profiles: mean Bray-Curtis to the truth below 0.1" || not_ok "genus profiles differ from the truth"
+import sys
+def read(path, key):
+    rows = [l.rstrip("\n").split("\t") for l in open(path) if not l.startswith("# ")]
+    prof = {s: {} for s in rows[0][1:]}
+    for r in rows[1:]:
+        for s, v in zip(rows[0][1:], r[1:]):
+            prof[s][key(r[0])] = prof[s].get(key(r[0]), 0) + int(v)
+    return prof
+lum = read(sys.argv[1], lambda x: x.split(";")[-1].replace("g__", "").strip() or "unassigned")
+tru = read(sys.argv[2], lambda x: x)
+bcs = []
+for s in tru:
+    a, b = lum[s], tru[s]
+    ta, tb = sum(a.values()), sum(b.values())
+    bcs.append(sum(abs(a.get(k, 0) / ta - b.get(k, 0) / tb) for k in set(a) | set(b)) / 2)
+m = sum(bcs) / len(bcs)
+print(f"  mean per-sample Bray-Curtis between lumen's genera and the truth: {m:.3f} (worst {max(bcs):.3f})")
+assert m < 0.1, m
+PY
 run lrun "$WORK/r2" -t 2; expect_rc "run at 2 threads" 0
 same_results "1 vs 2 threads" "$WORK/r1" "$WORK/r2"
 run lrun "$WORK/r4" -t 4; expect_rc "run at 4 threads" 0
