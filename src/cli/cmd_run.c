@@ -71,7 +71,7 @@ static const char run_usage_opts[] =
     "  stats:     --permutations\n"
     "\n"
     "Progress: on a terminal a progress line for the read stage; otherwise a log line per\n"
-    "stage (and with -v per step and per 10% of the samples). --quiet prints only errors.\n"
+    "stage and per 10% of the samples (-v: per step). --quiet prints only errors.\n"
     "\n" CLI_COMMON_HELP;
 
 enum {
@@ -415,6 +415,7 @@ int cmd_run(int argc, char **argv)
         lm_json_free(params_js);
         return rc == 1 ? 0 : rc;
     }
+    if (co.quiet) lm_log_set_level(LM_LOG_ERROR); /* a run's --quiet: errors only */
     g->trim = a.reads.t;
     g->threads = co.threads;
     g->argc = argc;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -203,7 +204,7 @@ int run_reads(const lm_run_cfg_t *cfg, const lm_manifest_t *man, const lm_trim_t
             done++;
             lm_progress_update(prog, done);
             if (done * 10 >= next_log * nq) { /* a log line per 10% of the samples */
-                lm_log_debug("reads: %zu of %zu samples done", done, nq);
+                if (!isatty(2)) lm_log_info("reads: %zu of %zu samples done", done, nq);
                 while (done * 10 >= next_log * nq) next_log++;
             }
         }
