@@ -70,7 +70,8 @@ static const char js[] =
     "function boxes(){var n=0;document.querySelectorAll('section svg.plot').forEach(function(s){"
     "var r=s.getBoundingClientRect();s.setAttribute('data-box',Math.round(r.width)+'x'+"
     "Math.round(r.height));n++;});document.body.setAttribute('data-svgs',String(n));"
-    "document.body.setAttribute('data-errors',String(errs));}"
+    "document.body.setAttribute('data-errors',String(errs));document.body.setAttribute("
+    "'data-height',String(document.documentElement.scrollHeight));}"
     "if(document.readyState==='complete')boxes();else window.addEventListener('load',boxes);"
     "boxes();})();\n";
 
@@ -298,6 +299,11 @@ int lm_report_write(const char *dir, const char *out_path, lm_err_t *err)
     char *def = out_path ? NULL : path_join(dir, "report.html");
     const char *out = out_path ? out_path : def;
     if (!out) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    int mk = lm_mkdir_parents(out, err);
+    if (mk) {
+        free(def);
+        return mk;
+    }
     rbuf_t body = {0}, toc = {0}, page = {0};
     rctx_priv_t pc;
     memset(&pc, 0, sizeof(pc));
