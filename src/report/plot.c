@@ -174,8 +174,8 @@ void plot_axes(plot_t *p)
         }
     line(b, p->l, p->bt, p->r, p->bt, "ax");
     line(b, p->l, p->t, p->l, p->bt, "ax");
-    if (p->x.label)
-        text(b, (p->l + p->r) / 2, p->bt + (p->xcat ? 44 : 32), "middle", "lb", p->x.label, 0);
+    double dy = p->xlab_dy > 0 ? p->xlab_dy : p->xcat ? 44 : 32;
+    if (p->x.label) text(b, (p->l + p->r) / 2, p->bt + dy, "middle", "lb", p->x.label, 0);
     if (p->y.label) text(b, p->l - 44, (p->t + p->bt) / 2, "middle", "lb", p->y.label, -90);
     rb_put(b, "</g>\n");
 }

@@ -91,7 +91,8 @@ typedef struct plot {
     double w, h;        /* SVG size */
     double l, r, t, bt; /* plot area: left, right, top, bottom (pixels) */
     axis_t x, y;
-    int xcat; /* x axis is categorical: no numeric ticks */
+    int xcat;       /* x axis is categorical: no numeric ticks */
+    double xlab_dy; /* x axis label below the axis (0: default) */
 } plot_t;
 
 /* Begin a <figure> with an <svg>; id is the figure's anchor. */

@@ -447,7 +447,7 @@ static void km_panel(rctx_t *c, double ox, double W, double H, const kmset_t *s,
 {
     plot_t pl;
     double rows_h = 16 * (double)ng + 24;
-    plot_init(&pl, c->b, W, H, ox + 100, ox + 450, 30, H - 60 - rows_h);
+    plot_init(&pl, c->b, W, H, ox + 125, ox + 465, 30, H - 60 - rows_h);
     axis_fit(&pl.x, 0, tmax, 0, "months since resection");
     /* ticks every 12 months when they fit the survival follow-up */
     if (tmax <= 120) {

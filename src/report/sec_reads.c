@@ -92,7 +92,7 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
     axis_fit(&p.y, 0, mx > 0 ? mx : 1, 0, "read pairs per sample");
     p.x.label = n <= 60 ? "sample" : "samples, in qc/summary.tsv order (hover a bar for its ID)";
     p.xcat = 1;
-    if (n <= 60) p.h = h += 60;
+    if (n <= 60) p.h = h += 60, p.xlab_dy = 100;
     char id[32];
     snprintf(id, sizeof(id), "fig-%d", ++c->nfig);
     fig_begin(c->b, id, "Reads per sample", p.w, p.h);
