@@ -215,7 +215,8 @@ static void cytokines(rctx_t *c, const lm_cohort_t *co)
         snprintf(lab, sizeof(lab), "%s (pg/mL, log scale)", vname[k]);
         axis_fit(&p.y, mx >= mn ? mn : 1, mx >= mn ? mx : 10, 1, lab);
         p.xcat = 1;
-        p.x.label = NULL;
+        p.x.label = "visit week";
+        p.xlab_dy = 30;
         plot_axes(&p);
         rb_printf(c->b, "<text x=\"%.1f\" y=\"%.1f\" class=\"lb lgt\" text-anchor=\"middle\">",
                   (p.l + p.r) / 2, oy + 16);

@@ -116,12 +116,13 @@ static void genus_figure(rctx_t *c, const lm_matrix_t *m, const char *tsv)
     size_t ngroups = 0;
     for (size_t j = 0; j < ns; j++)
         ngroups += j == 0 || ord[j].arm != ord[j - 1].arm || ord[j].week != ord[j - 1].week;
-    double w = 960, h = 400, l = 60, r = 730, t = 20, bt = 310;
+    double w = 960, h = 416, l = 60, r = 730, t = 20, bt = 310;
     plot_t p;
     plot_init(&p, c->b, w, h, l, r, t, bt);
     axis_fit(&p.y, 0, 100, 0, "relative abundance (%)");
     p.xcat = 1;
-    p.x.label = NULL;
+    p.x.label = "samples, grouped by arm and week (hover a bar for its ID)";
+    p.xlab_dy = 98;
     double gap = ngroups > 1 ? 6 : 0, bw = (r - l - gap * (double)(ngroups - 1)) / (double)ns;
     char id[32], name[256], lab[256];
     snprintf(id, sizeof(id), "fig-%d", ++c->nfig);
@@ -241,11 +242,13 @@ static void phylum_figure(rctx_t *c, const lm_matrix_t *m, const char *tsv)
         acc[g * (ntop + 1) + ntop] += other > 0 ? other : 0;
         gn++;
     }
-    double w = 960, h = 380, l = 60, r = 700, t = 20, bt = 290;
+    double w = 960, h = 396, l = 60, r = 700, t = 20, bt = 290;
     plot_t p;
     plot_init(&p, c->b, w, h, l, r, t, bt);
     axis_fit(&p.y, 0, 100, 0, "mean relative abundance (%)");
     p.xcat = 1;
+    p.x.label = "arm and week";
+    p.xlab_dy = 98;
     char id[32], name[256], lab[256];
     snprintf(id, sizeof(id), "fig-%d", ++c->nfig);
     fig_begin(c->b, id, "Phyla: mean relative abundance by arm and week", w, h);
