@@ -137,6 +137,61 @@ done:
     rtsv_free(t);
 }
 
+/* Loss and seroconversion rates over the visit weeks, a line per arm and endpoint. */
+static void rates_figure(rctx_t *c, const rtsv_t *t)
+{
+    static const char *const ep[2] = {"hbsag_loss", "hbsag_seroconversion"};
+    int can = rtsv_colidx(t, "analysis"), cg = rtsv_colidx(t, "group"), cw = rtsv_colidx(t, "week"),
+        ce = rtsv_colidx(t, "estimate");
+    size_t na = ctx_n_arms(c), n = t->nrow;
+    double *x = malloc((n + 1) * sizeof(double)), *y = malloc((n + 1) * sizeof(double));
+    double wmax = 0, ymax = 0;
+    for (size_t i = 0; i < n; i++) {
+        double w = rtsv_num(t, i, cw), e = rtsv_num(t, i, ce);
+        if (!isnan(w)) wmax = fmax(wmax, w);
+        if (!isnan(e)) ymax = fmax(ymax, 100 * e);
+    }
+    if (!x || !y || !n || ce < 0) goto done;
+    plot_t p;
+    plot_init(&p, c->b, 960, 300, 70, 760, 20, 250);
+    axis_fit(&p.x, 0, wmax > 0 ? wmax : 1, 0, "week after randomisation");
+    axis_fit(&p.y, 0, ymax > 0 ? ymax : 1, 0, "subjects with the endpoint (%)");
+    char id[32];
+    snprintf(id, sizeof(id), "fig-%d", ++c->nfig);
+    fig_begin(c->b, id, "HBsAg loss and seroconversion rates by arm", p.w, p.h);
+    plot_axes(&p);
+    const char *names[16], *cols[16];
+    int dash[16], shape[16];
+    char lab[16][160];
+    size_t nl = 0, ng = na ? na : 1;
+    for (int k = 0; k < 2; k++)
+        for (size_t a = 0; a < ng && a < 7; a++) {
+            const char *g = na ? ctx_arm_name(c, a) : "all";
+            size_t m = 0;
+            for (size_t i = 0; i < n; i++)
+                if (!strcmp(rtsv_get(t, i, can), ep[k]) && !strcmp(rtsv_get(t, i, cg), g) &&
+                    !isnan(rtsv_num(t, i, ce)))
+                    x[m] = rtsv_num(t, i, cw), y[m] = 100 * rtsv_num(t, i, ce), m++;
+            if (!m) continue;
+            const char *col = arm_col(na ? (int)a : -1);
+            plot_polyline(&p, x, y, m, col, 2, k ? 1 : 0);
+            for (size_t i = 0; i < m; i++)
+                plot_point(c->b, axis_px(&p.x, x[i]), axis_px(&p.y, y[i]), k ? 1 : 0, col, 3);
+            snprintf(lab[nl], sizeof(lab[nl]), "%s: %s", g, k ? "seroconversion" : "loss");
+            names[nl] = lab[nl], cols[nl] = col, dash[nl] = k, shape[nl] = k;
+            nl++;
+        }
+    plot_legend(&p, 772, 40, names, cols, shape, dash, nl, "arm: endpoint");
+    const char *src[] = {"stats/endpoints.tsv"};
+    fig_end(c->b,
+            "Proportion of subjects with HBsAg loss (circles, solid) and seroconversion "
+            "(squares, dashed) at each visit, among those measured at that visit.",
+            src, 1, c->link);
+done:
+    free(x);
+    free(y);
+}
+
 static void endpoints(rctx_t *c)
 {
     lm_err_t e;
@@ -147,6 +202,7 @@ static void endpoints(rctx_t *c)
              e.code == LM_ENOINPUT ? "is absent" : "could not be read");
         return;
     }
+    rates_figure(c, t);
     static const char *const head[] = {"endpoint", "group",    "week",
                                        "k / n",    "rate (%)", "95% CI (%)"};
     table_begin(c,
