@@ -44,8 +44,8 @@ static const char css[] =
     "dl.kv{display:grid;grid-template-columns:max-content auto;gap:2px 14px}"
     "dl.kv dt{font-weight:600}dl.kv dd{margin:0;word-break:break-all}\n"
     "@media print{@page{size:A4;margin:12mm}body{max-width:none;padding:0;font-size:9.5pt}"
-    "nav{display:none}figure,table{break-inside:avoid}h2{break-before:page}"
-    "h2:first-of-type{break-before:auto}.wrap{max-height:none;overflow:visible;border:0}"
+    "nav{display:none}figure{break-inside:avoid}h2,h3,p.sub{break-after:avoid}.wrap{max-height:"
+    "none;overflow:visible;border:0}"
     "svg.plot{max-width:180mm}a{color:inherit;text-decoration:none}"
     "table.sortable th:after{content:''}}\n";
 
