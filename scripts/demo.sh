@@ -33,6 +33,9 @@ $L diversity --table "$R/features/table.tsv" --out "$R/diversity"
 step "statistics"
 $L stats --diversity "$R/diversity" --taxa "$R/taxa" --metadata "$C/metadata.tsv" \
          --subjects "$C/subjects.tsv" --visits "$C/visits.tsv" --out "$R/stats"
+step "report"
+mkdir -p "$R/cohort" && cp "$C/metadata.tsv" "$C/subjects.tsv" "$C/visits.tsv" "$R/cohort/"
+$L report --results "$R"
 
 echo
 echo "demo: done; results in $R/"
