@@ -19,7 +19,7 @@ static int grow(rbuf_t *b, size_t add)
 {
     if (b->oom) return -1;
     if (b->n + add + 1 <= b->cap) return 0;
-    size_t cap = b->cap ? b->cap : 4096;
+    size_t cap = b->cap ? b->cap : 32;
     while (cap < b->n + add + 1) cap *= 2;
     char *s = realloc(b->s, cap);
     if (!s) {

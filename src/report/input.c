@@ -58,9 +58,9 @@ void rtsv_free(rtsv_t *t)
 {
     if (!t) return;
     for (size_t i = 0; i < t->ncol; i++) free(t->col[i]);
-    for (size_t i = 0; i < t->nrow * t->ncol; i++) free(t->cell[i]);
     free(t->col);
     free(t->cell);
+    free(t->text);
     free(t->path);
     free(t);
 }
@@ -96,6 +96,7 @@ rtsv_t *rtsv_read(const char *dir, const char *rel, lm_err_t *err)
         goto done;
     }
     t->path = strdup(rel);
+    t->text = text;
     uint64_t lineno = 0;
     char *p = text, *end = text + len;
     while (p < end && !rc) {
@@ -145,13 +146,13 @@ rtsv_t *rtsv_read(const char *dir, const char *rel, lm_err_t *err)
         for (size_t i = 0; i < t->ncol; i++) row[i] = NULL;
         t->nrow++;
         for (size_t i = 0; i < t->ncol && !rc; i++)
-            if (!(row[i] = strdup(i < nf ? f[i] : ""))) rc = LM_ENOMEM;
+            row[i] = i < nf ? f[i] : (char *)""; /* cells point into t->text */
     }
     if (!rc && !t->col) rc = lm_err_set(err, LM_EFORMAT, path, 0, 0, "no header line");
     if (rc == LM_ENOMEM) lm_err_set(err, rc, path, 0, 0, "out of memory");
 done:
     free(f);
-    free(text);
+    if (!t || t->text != text) free(text);
     free(path);
     if (rc) {
         rtsv_free(t);

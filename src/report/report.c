@@ -82,7 +82,13 @@ typedef struct smap {
     char **id, **arm;
     int *week;
     char **arms;
+    size_t *ord; /* rows sorted by id, for bsearch */
 } smap_t;
+
+typedef struct idrow {
+    const char *id;
+    size_t i;
+} idrow_t;
 
 typedef struct rctx_priv {
     rctx_t pub;
@@ -94,10 +100,17 @@ static int cmpstr(const void *a, const void *b)
     return strcmp(*(char *const *)a, *(char *const *)b);
 }
 
+static int cmp_idrow(const void *a, const void *b)
+{
+    const idrow_t *x = a, *y = b;
+    int c = strcmp(x->id, y->id);
+    return c ? c : (x->i < y->i ? -1 : x->i > y->i); /* duplicates: the first row wins */
+}
+
 static void map_free(smap_t *m)
 {
     for (size_t i = 0; i < m->n; i++) free(m->id[i]), free(m->arm[i]);
-    free(m->id), free(m->arm), free(m->week), free(m->arms);
+    free(m->id), free(m->arm), free(m->week), free(m->arms), free(m->ord);
     memset(m, 0, sizeof(*m));
 }
 
@@ -139,6 +152,13 @@ static void map_load(rctx_t *c, smap_t *m)
         if (k == m->narm) m->arms[m->narm++] = m->arm[i];
     }
     qsort(m->arms, m->narm, sizeof(char *), cmpstr);
+    idrow_t *ir = malloc((m->n + 1) * sizeof(*ir));
+    if (ir && (m->ord = malloc((m->n + 1) * sizeof(size_t)))) {
+        for (size_t i = 0; i < m->n; i++) ir[i] = (idrow_t){m->id[i], i};
+        qsort(ir, m->n, sizeof(*ir), cmp_idrow);
+        for (size_t i = 0; i < m->n; i++) m->ord[i] = ir[i].i;
+    }
+    free(ir);
 done:
     rtsv_free(md);
     rtsv_free(sj);
@@ -147,11 +167,19 @@ done:
 const char *ctx_arm(const rctx_t *c, const char *sample, int *week)
 {
     const smap_t *m = &((const rctx_priv_t *)c)->map;
-    for (size_t i = 0; i < m->n; i++)
-        if (!strcmp(m->id[i], sample)) {
-            if (week) *week = m->week[i];
-            return m->arm[i];
-        }
+    size_t lo = 0, hi = m->ord ? m->n : 0;
+    while (lo < hi) { /* the first row with this id */
+        size_t mid = lo + (hi - lo) / 2;
+        if (strcmp(m->id[m->ord[mid]], sample) < 0)
+            lo = mid + 1;
+        else
+            hi = mid;
+    }
+    if (lo < (m->ord ? m->n : 0) && !strcmp(m->id[m->ord[lo]], sample)) {
+        size_t i = m->ord[lo];
+        if (week) *week = m->week[i];
+        return m->arm[i];
+    }
     if (week) *week = -1;
     return NULL;
 }
@@ -174,17 +202,12 @@ const char *ctx_arm_name(const rctx_t *c, size_t k)
     return ((const rctx_priv_t *)c)->map.arms[k];
 }
 
-const lm_matrix_t *ctx_features(rctx_t *c)
+const ftab_t *ctx_features(rctx_t *c)
 {
     if (!c->ftab_tried) {
         c->ftab_tried = 1;
         lm_err_clear(&c->ftab_err);
-        char *p = path_join(c->dir, "features/table.tsv");
-        if (p && file_exists(c->dir, "features/table.tsv"))
-            c->ftab = lm_matrix_read(p, LM_MATRIX_FEATURES, &c->ftab_err);
-        else
-            lm_err_set(&c->ftab_err, LM_ENOINPUT, "features/table.tsv", 0, 0, "absent");
-        free(p);
+        c->ftab = ftab_read(c->dir, "features/table.tsv", &c->ftab_err);
     }
     return c->ftab;
 }
@@ -366,7 +389,7 @@ int lm_report_write(const char *dir, const char *out_path, lm_err_t *err)
     rb_free(&toc);
     rb_free(&page);
     map_free(&pc.map);
-    lm_matrix_destroy(c->ftab);
+    ftab_free(c->ftab);
     free(link);
     free(def);
     return rc;

@@ -38,7 +38,8 @@ void rb_xy(rbuf_t *b, double v);
 typedef struct rtsv {
     size_t nrow, ncol;
     char **col;  /* ncol names */
-    char **cell; /* nrow * ncol, "" for a missing trailing cell */
+    char **cell; /* nrow * ncol, "" for a missing trailing cell; point into text */
+    char *text;  /* the file, split in place */
     char *path;  /* relative to the results folder */
 } rtsv_t;
 
@@ -63,6 +64,18 @@ typedef struct rjson {
 rjson_t *rjson_read(const char *path, lm_err_t *err);
 void rjson_free(rjson_t *j);
 const rjson_t *rjson_get(const rjson_t *obj, const char *key);
+
+/* A feature table (biom TSV) kept sparse: per sample its total and non-zero counts. */
+typedef struct ftab {
+    size_t ns;
+    char **id;     /* ns sample IDs */
+    double *total; /* ns totals */
+    size_t *nnz, *cap;
+    double **cnt; /* cnt[j][0..nnz[j]): the sample's non-zero counts */
+} ftab_t;
+
+ftab_t *ftab_read(const char *dir, const char *rel, lm_err_t *err);
+void ftab_free(ftab_t *f);
 
 int file_exists(const char *dir, const char *rel);
 char *path_join(const char *dir, const char *rel);
@@ -125,13 +138,13 @@ typedef struct rctx {
     rbuf_t *toc;
     int nfig;
     /* features/table.tsv, read once for the Reads and Diversity sections */
-    lm_matrix_t *ftab;
+    struct ftab *ftab;
     int ftab_tried;
     lm_err_t ftab_err;
 } rctx_t;
 
 /* features/table.tsv (NULL when absent or unreadable: see c->ftab_err). */
-const lm_matrix_t *ctx_features(rctx_t *c);
+const struct ftab *ctx_features(rctx_t *c);
 
 /* The arm and week of a sample (NULL / -1 when unknown). */
 const char *ctx_arm(const rctx_t *c, const char *sample, int *week);

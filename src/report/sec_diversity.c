@@ -39,27 +39,25 @@ static const char *arm_colour(int a)
 
 static void rarefaction(rctx_t *c)
 {
-    const lm_matrix_t *m = ctx_features(c);
+    const ftab_t *m = ctx_features(c);
     if (!m) {
         note(c, "Rarefaction curves: features/table.tsv %s.",
              c->ftab_err.code == LM_ENOINPUT ? "is absent" : "could not be read");
         return;
     }
-    size_t nf = m->nrow, ns = m->ncol;
-    double *cnt = malloc((nf + 1) * sizeof(double)), *tot = calloc(ns + 1, sizeof(double));
+    size_t ns = m->ns;
     double *dx = malloc((ns + 1) * (RARE_DEPTHS + 1) * sizeof(double));
     double *dy = malloc((ns + 1) * (RARE_DEPTHS + 1) * sizeof(double));
-    if (!cnt || !tot || !dx || !dy) goto done;
+    if (!dx || !dy) goto done;
     double maxn = 0, maxs = 0;
     int unknown = 0;
     for (size_t j = 0; j < ns; j++) {
-        for (size_t i = 0; i < nf; i++) cnt[i] = m->v[i * ns + j], tot[j] += cnt[i];
         double *x = dx + j * (RARE_DEPTHS + 1), *y = dy + j * (RARE_DEPTHS + 1);
-        for (int k = 0; k <= RARE_DEPTHS; k++) x[k] = floor(tot[j] * k / RARE_DEPTHS);
-        if (rarefy_curve(cnt, nf, x, RARE_DEPTHS + 1, y)) goto done;
-        if (tot[j] > maxn) maxn = tot[j];
+        for (int k = 0; k <= RARE_DEPTHS; k++) x[k] = floor(m->total[j] * k / RARE_DEPTHS);
+        if (rarefy_curve(m->cnt[j], m->nnz[j], x, RARE_DEPTHS + 1, y)) goto done;
+        if (m->total[j] > maxn) maxn = m->total[j];
         if (y[RARE_DEPTHS] > maxs) maxs = y[RARE_DEPTHS];
-        unknown |= ctx_arm_index(c, ctx_arm(c, m->col_id[j], NULL)) < 0;
+        unknown |= ctx_arm_index(c, ctx_arm(c, m->id[j], NULL)) < 0;
     }
     plot_t p;
     plot_init(&p, c->b, 960, 340, 70, 800, 20, 290);
@@ -70,9 +68,9 @@ static void rarefaction(rctx_t *c)
     fig_begin(c->b, id, "Rarefaction curves", p.w, p.h);
     plot_axes(&p);
     for (size_t j = 0; j < ns; j++) {
-        int a = ctx_arm_index(c, ctx_arm(c, m->col_id[j], NULL));
+        int a = ctx_arm_index(c, ctx_arm(c, m->id[j], NULL));
         rb_put(c->b, "<g><title>");
-        rb_esc(c->b, m->col_id[j]);
+        rb_esc(c->b, m->id[j]);
         rb_put(c->b, "</title>");
         plot_polyline(&p, dx + j * (RARE_DEPTHS + 1), dy + j * (RARE_DEPTHS + 1), RARE_DEPTHS + 1,
                       arm_colour(a), 1, a > 0 ? a : 0);
@@ -88,8 +86,6 @@ static void rarefaction(rctx_t *c)
             "exactly (sum over features of 1 - C(N - N_i, n) / C(N, n)) at 20 depths per sample.",
             src, 1, c->link);
 done:
-    free(cnt);
-    free(tot);
     free(dx);
     free(dy);
 }

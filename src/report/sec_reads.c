@@ -42,7 +42,7 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
     lm_err_t e;
     lm_err_clear(&e);
     rtsv_t *dropped = rtsv_read(c->dir, "diversity/dropped_samples.tsv", &e);
-    const lm_matrix_t *ft = ctx_features(c);
+    const ftab_t *ft = ctx_features(c);
     size_t n = qc->nrow;
     int cst = rtsv_colidx(qc, "status"), cmsg = rtsv_colidx(qc, "message");
     static const char *const want[] = {"reads_in",      "primers_found", "merged",
@@ -61,12 +61,8 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
         if (col[5] < 0 && ft) {
             /* no features_reads column yet: the sample's total in features/table.tsv */
             feat[i] = NAN;
-            for (size_t j = 0; j < ft->ncol; j++)
-                if (!strcmp(ft->col_id[j], rtsv_get(qc, i, 0))) {
-                    double s = 0;
-                    for (size_t r = 0; r < ft->nrow; r++) s += ft->v[r * ft->ncol + j];
-                    feat[i] = s;
-                }
+            for (size_t j = 0; j < ft->ns; j++)
+                if (!strcmp(ft->id[j], rtsv_get(qc, i, 0))) feat[i] = ft->total[j];
         }
     }
     double med = median_of(pass, n);
