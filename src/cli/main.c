@@ -19,6 +19,8 @@ const cli_command_t cli_commands[] = {
     {"stats", cmd_stats, "clinical statistics: correlations, arm tests, PERMANOVA, survival"},
     {"report", cmd_report, "one self-contained HTML page of a results folder"},
     {"simulate", cmd_simulate, "a synthetic cohort: 16S read pairs, clinical tables, truth"},
+    {"run", cmd_run, "every stage from FASTQ to statistics, resumable, with provenance"},
+    {"summary", cmd_summary, "pool per-sample QC records into qc/summary.tsv (cluster runs)"},
     {"help", cmd_help, "list the commands, or show one command's help"},
     {"version", cmd_version, "print lumen's version"},
     {NULL, NULL, NULL},
