@@ -46,10 +46,12 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
     size_t n = qc->nrow;
     int cst = rtsv_colidx(qc, "status"), cmsg = rtsv_colidx(qc, "message");
     static const char *const want[] = {"reads_in",      "primers_found", "merged",
-                                       "passed_filter", "uniques",       "features_reads"};
+                                       "passed_filter", "uniques",       "feature_reads"};
     enum { NW = 6 };
     int col[NW];
     for (int k = 0; k < NW; k++) col[k] = rtsv_colidx(qc, want[k]);
+    if (col[5] < 0) col[5] = rtsv_colidx(qc, "features_reads"); /* LAYOUT.md's spelling */
+    int crar = rtsv_colidx(qc, "rarefied"), cnote = rtsv_colidx(qc, "note");
     double *pass = calloc(n + 1, sizeof(double)), *feat = calloc(n + 1, sizeof(double)),
            *rin = calloc(n + 1, sizeof(double));
     int *flag = calloc(n + 1, sizeof(int)); /* 0 ok, 1 low depth, 2 failed */
@@ -71,7 +73,7 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
         const char *st = rtsv_get(qc, i, cst);
         if (cst >= 0 && strcmp(st, "ok"))
             flag[i] = 2, nfail++;
-        else if (in_dropped(dropped, rtsv_get(qc, i, 0)) ||
+        else if (in_dropped(dropped, rtsv_get(qc, i, 0)) || !strcmp(rtsv_get(qc, i, crar), "no") ||
                  (!isnan(pass[i]) && pass[i] < LOW_DEPTH_FRACTION * med))
             flag[i] = 1, nlow++;
     }
@@ -143,8 +145,9 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
                                        "primers found", "merged",         "passed filter",
                                        "uniques",       "features reads", "flag"};
     table_begin(c,
-                "Per-sample read counts (low depth: below the dashed line, or dropped before "
-                "rarefaction in diversity/dropped_samples.tsv).",
+                "Per-sample read counts (low depth: below the dashed line, or left out of "
+                "rarefaction: rarefied = no in qc/summary.tsv or listed in "
+                "diversity/dropped_samples.tsv).",
                 head, 9, "qc/summary.tsv");
     for (size_t i = 0; i < n; i++) {
         rb_printf(c->b, "<tr%s>",
@@ -163,8 +166,14 @@ static void reads_table(rctx_t *c, const rtsv_t *qc)
                 rb_put(c->b, ": ");
                 rb_esc(c->b, m);
             }
-        } else if (flag[i])
+        } else if (flag[i]) {
             rb_put(c->b, "low depth");
+            const char *m = rtsv_get(qc, i, cnote);
+            if (*m) {
+                rb_put(c->b, ": ");
+                rb_esc(c->b, m);
+            }
+        }
         rb_put(c->b, "</td></tr>\n");
     }
     table_end(c);

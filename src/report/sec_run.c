@@ -67,47 +67,42 @@ static void flatten(rctx_t *c, const rjson_t *v, char *key, size_t klen, size_t 
     key[l] = 0;
 }
 
+/* An array of objects (inputs, stages) as a table whose columns are the members' keys in
+ * order of first appearance. */
+static void records(rctx_t *c, const rjson_t *arr)
+{
+    const char *cols[32];
+    size_t nc = 0;
+    for (size_t i = 0; i < arr->n; i++) {
+        const rjson_t *o = &arr->item[i];
+        if (o->type != RJ_OBJ) return;
+        for (size_t k = 0; k < o->n && nc < 32; k++) {
+            size_t j = 0;
+            while (j < nc && strcmp(cols[j], o->item[k].key)) j++;
+            if (j == nc) cols[nc++] = o->item[k].key;
+        }
+    }
+    char cap[160];
+    snprintf(cap, sizeof(cap), "Run %s:", arr->key ? arr->key : "records");
+    table_begin(c, cap, cols, nc, "provenance.json");
+    for (size_t i = 0; i < arr->n && i < MAX_ROWS; i++) {
+        rb_put(c->b, "<tr>");
+        for (size_t j = 0; j < nc; j++) {
+            const rjson_t *v = rjson_get(&arr->item[i], cols[j]);
+            rb_put(c->b, v && v->type == RJ_NUM ? "<td class=\"n\">" : "<td>");
+            if (v && v->type != RJ_OBJ && v->type != RJ_ARR) scalar(c->b, v);
+            rb_put(c->b, "</td>");
+        }
+        rb_put(c->b, "</tr>\n");
+    }
+    table_end(c);
+}
+
 void sec_run(rctx_t *c)
 {
     sec_begin(c, "run", "Run");
     lm_err_t e;
     lm_err_clear(&e);
-    char *pp = path_join(c->dir, "provenance.json");
-    rjson_t *pj = NULL;
-    if (pp && file_exists(c->dir, "provenance.json")) {
-        pj = rjson_read(pp, &e);
-        if (!pj) note(c, "provenance.json could not be read (%s); run details left out.", e.msg);
-    } else {
-        note(c, "No provenance.json in the results folder (written by lumen run / lumen summary): "
-                "version, command, parameters and input checksums are left out.");
-    }
-    free(pp);
-    if (pj) {
-        rb_put(c->b, "<dl class=\"kv\">");
-        static const char *const first[] = {"version",  "lumen_version", "date",        "started",
-                                            "finished", "command",       "command_line"};
-        for (size_t i = 0; i < sizeof(first) / sizeof(*first); i++) {
-            const rjson_t *v = rjson_get(pj, first[i]);
-            if (!v || v->type == RJ_OBJ || v->type == RJ_ARR) continue;
-            rb_put(c->b, "<dt>");
-            rb_esc(c->b, first[i]);
-            rb_put(c->b, "</dt><dd>");
-            scalar(c->b, v);
-            rb_put(c->b, "</dd>");
-        }
-        rb_put(c->b, "</dl>\n");
-        static const char *const head[] = {"key", "value"};
-        table_begin(c,
-                    "Everything provenance.json records (parameters, seeds, input checksums, "
-                    "per-stage resources):",
-                    head, 2, "provenance.json");
-        char key[512] = "";
-        size_t rows = 0;
-        flatten(c, pj, key, sizeof(key), &rows);
-        table_end(c);
-        if (rows >= MAX_ROWS) note(c, "Only the first %d entries are shown.", MAX_ROWS);
-        rjson_free(pj);
-    }
     rtsv_t *qc = rtsv_read(c->dir, "qc/summary.tsv", &e);
     if (qc) {
         int ci = rtsv_colidx(qc, "reads_in"), cp = rtsv_colidx(qc, "passed_filter"),
@@ -126,5 +121,60 @@ void sec_run(rctx_t *c)
                   qc->nrow, ok, rin, pass, rin > 0 ? 100 * pass / rin : 0.0);
         rtsv_free(qc);
     }
+    char *pp = path_join(c->dir, "provenance.json");
+    rjson_t *pj = NULL;
+    if (pp && file_exists(c->dir, "provenance.json")) {
+        pj = rjson_read(pp, &e);
+        if (!pj) note(c, "provenance.json could not be read (%s); run details left out.", e.msg);
+    } else {
+        note(c, "No provenance.json in the results folder (written by lumen run / lumen summary): "
+                "version, command, parameters and input checksums are left out.");
+    }
+    free(pp);
+    if (pj && pj->type == RJ_OBJ) {
+        /* scalars and lists of scalars (the command line) first, as a definition list */
+        rb_put(c->b, "<dl class=\"kv\">");
+        for (size_t i = 0; i < pj->n; i++) {
+            const rjson_t *v = &pj->item[i];
+            if (v->type == RJ_OBJ || (v->type == RJ_ARR && !all_scalar(v))) continue;
+            rb_put(c->b, "<dt>");
+            rb_esc(c->b, v->key);
+            rb_put(c->b, "</dt><dd>");
+            if (v->type == RJ_ARR)
+                for (size_t k = 0; k < v->n; k++) {
+                    if (k) rb_put(c->b, " ");
+                    scalar(c->b, &v->item[k]);
+                }
+            else
+                scalar(c->b, v);
+            rb_put(c->b, "</dd>");
+        }
+        rb_put(c->b, "</dl>\n");
+        /* lists of records (inputs with their checksums, stages with their resources) as
+         * tables; objects (parameters, seeds) flattened to key = value */
+        for (size_t i = 0; i < pj->n; i++) {
+            const rjson_t *v = &pj->item[i];
+            if (v->type == RJ_ARR && !all_scalar(v)) records(c, v);
+        }
+        static const char *const head[] = {"key", "value"};
+        int any = 0;
+        for (size_t i = 0; i < pj->n; i++) any |= pj->item[i].type == RJ_OBJ;
+        if (any) {
+            table_begin(c, "Parameters and the other settings provenance.json records:", head, 2,
+                        "provenance.json");
+            char key[512];
+            size_t rows = 0;
+            for (size_t i = 0; i < pj->n; i++) {
+                if (pj->item[i].type != RJ_OBJ) continue;
+                snprintf(key, sizeof(key), "%s", pj->item[i].key);
+                flatten(c, &pj->item[i], key, sizeof(key), &rows);
+            }
+            table_end(c);
+            if (rows >= MAX_ROWS) note(c, "Only the first %d entries are shown.", MAX_ROWS);
+        }
+    } else if (pj) {
+        note(c, "provenance.json is not a JSON object; run details left out.");
+    }
+    rjson_free(pj);
     sec_end(c);
 }

@@ -16,7 +16,7 @@ make_results "$R"
 run "$LUMEN" report --results "$R"; expect_rc "report" 0
 P=$R/report.html
 [ -s "$P" ] && ok "report.html written" || not_ok "no report.html"
-left=$(find "$R" -maxdepth 1 -type f ! -name report.html ! -name provenance.json)
+left=$(find "$R" -maxdepth 1 -type f ! -name report.html ! -name provenance.json ! -name '*.lock')
 [ -z "$left" ] && ok "no temporary file left in the folder" || not_ok "files left" "$left"
 cp "$P" "$WORK/first.html"
 run "$LUMEN" report -q --results "$R"; expect_rc "report again" 0
@@ -78,6 +78,8 @@ assert len(rows) == len(qc) == 12
 for q in qc:
     x = rows[q["sample-id"]]
     assert x[2] == q["reads_in"] and x[5] == q["passed_filter"] and x[6] == q["uniques"], (x, q)
+    assert x[7] == q["feature_reads"], (x, q)
+    assert (x[8].startswith("low depth")) == (q["rarefied"] == "no"), (x, q)
 # the PERMANOVA table repeats stats/permanova.tsv (R^2 to 3 digits)
 pm = list(csv.DictReader(open(f"{r}/stats/permanova.tsv"), delimiter="\t"))
 perm = [t for t in p.rows if t and t[0][0] in ("braycurtis", "jaccard", "aitchison")]
@@ -89,7 +91,13 @@ ax = list(csv.DictReader(open(f"{r}/diversity/pcoa_braycurtis_axes.tsv"), delimi
 want = "PC1 (%.1f%% of variation explained)" % (100 * float(ax[0]["proportion_explained"]))
 assert want in page, want
 # run section: provenance entries and the counts
-assert "parameters.maxee" in page and "inputs[0].md5" in page
+import json
+prov = json.load(open(f"{r}/provenance.json"))
+assert "parameters.reads.maxee" in page and prov["git_commit"] in page
+for i in prov["inputs"]:
+    assert i["md5"] in page, i
+for st in prov["stages"]:
+    assert f"<td>{st['stage']}</td>" in page, st
 tot = sum(int(q["reads_in"]) for q in qc)
 assert f"<b>{tot}</b>" in page
 # a page written elsewhere links back into the folder by absolute path
