@@ -144,13 +144,12 @@ static void text(rbuf_t *b, double x, double y, const char *anchor, const char *
     rb_put(b, "</text>");
 }
 
-static void tick_label(rbuf_t *b, double v, char *s, size_t n)
+static void tick_label(double v, char *s, size_t n)
 {
     rbuf_t t = {0};
     rb_num(&t, v, 4);
     snprintf(s, n, "%s", t.s ? t.s : "");
     rb_free(&t);
-    (void)b;
 }
 
 void plot_axes(plot_t *p)
@@ -162,14 +161,14 @@ void plot_axes(plot_t *p)
         double y = axis_px(&p->y, p->y.t.v[i]);
         line(b, p->l, y, p->r, y, "grid");
         line(b, p->l - 4, y, p->l, y, "ax");
-        tick_label(b, p->y.t.v[i], s, sizeof(s));
+        tick_label(p->y.t.v[i], s, sizeof(s));
         text(b, p->l - 6, y + 3.5, "end", "tk", s, 0);
     }
     if (!p->xcat)
         for (int i = 0; i < p->x.t.n; i++) {
             double x = axis_px(&p->x, p->x.t.v[i]);
             line(b, x, p->bt, x, p->bt + 4, "ax");
-            tick_label(b, p->x.t.v[i], s, sizeof(s));
+            tick_label(p->x.t.v[i], s, sizeof(s));
             text(b, x, p->bt + 15, "middle", "tk", s, 0);
         }
     line(b, p->l, p->bt, p->r, p->bt, "ax");

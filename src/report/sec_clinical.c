@@ -305,7 +305,7 @@ static void cytokines(rctx_t *c, const lm_cohort_t *co)
     if (!na) names[0] = "all subjects", cols[0] = "#777777", nl = 1;
     plot_t lp;
     plot_init(&lp, c->b, W, H, 0, W, 0, H);
-    plot_legend(&lp, 20, H - 28 + 0 * (double)nl, names, cols, NULL, NULL, nl, NULL);
+    plot_legend(&lp, 20, H - 28, names, cols, NULL, NULL, nl, NULL);
     const char *src[] = {"cohort/visits.tsv", "cohort/subjects.tsv"};
     fig_end(c->b,
             "Boxplots (R's boxplot.stats; open circles are outliers) of each cytokine by "
@@ -326,11 +326,11 @@ typedef struct hrow {
     double best_q;
 } hrow_t;
 
+/* Genera by their smallest q, then by name (a total order: the page never depends on
+ * qsort's handling of ties). */
 static int cmp_hrow(const void *a, const void *b)
 {
     const hrow_t *x = a, *y = b;
-    if (x->alpha != y->alpha) return x->alpha ? -1 : 1;
-    if (x->alpha) return 0; /* alpha metrics in file order (qsort is not stable: see below) */
     if (x->best_q != y->best_q) return x->best_q < y->best_q ? -1 : 1;
     return strcmp(x->x, y->x);
 }
