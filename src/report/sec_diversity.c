@@ -245,16 +245,31 @@ static void pcoa(rctx_t *c, const char *metric, const char *title)
     snprintf(tt, sizeof(tt), "PCoA of %s distances", title);
     fig_begin(c->b, id, tt, p.w, p.h);
     plot_axes(&p);
+    /* shapes by week, in week order (the first eight weeks; later ones share the last) */
     int weeks[8], nw = 0, unknown = 0;
+    for (size_t i = 0; i < pc->nrow; i++) {
+        int w, seen = 0;
+        ctx_arm(c, rtsv_get(pc, i, 0), &w);
+        for (int k = 0; k < nw; k++) seen |= weeks[k] == w;
+        if (seen) continue;
+        if (nw < 8)
+            weeks[nw++] = w;
+        else if (w < weeks[7])
+            weeks[7] = w;
+        for (int k = nw - 1; k > 0 && weeks[k] < weeks[k - 1]; k--) {
+            int t = weeks[k];
+            weeks[k] = weeks[k - 1];
+            weeks[k - 1] = t;
+        }
+    }
     for (size_t i = 0; i < pc->nrow; i++) {
         int w;
         const char *arm = ctx_arm(c, rtsv_get(pc, i, 0), &w);
         int a = ctx_arm_index(c, arm);
         unknown |= a < 0;
-        int wk = -1;
+        int wk = nw - 1;
         for (int k = 0; k < nw; k++)
             if (weeks[k] == w) wk = k;
-        if (wk < 0 && nw < 8) weeks[wk = nw++] = w;
         double x = rtsv_num(pc, i, c1), y = rtsv_num(pc, i, c2);
         if (isnan(x) || isnan(y)) continue;
         rb_put(c->b, "<g><title>");
@@ -263,7 +278,6 @@ static void pcoa(rctx_t *c, const char *metric, const char *title)
         plot_point(c->b, axis_px(&p.x, x), axis_px(&p.y, y), wk < 0 ? 0 : wk, arm_colour(a), 3.6);
         rb_put(c->b, "</g>");
     }
-    /* shapes follow first appearance; the legend lists weeks in that order */
     const char *names[9], *cols[9];
     size_t nl = arm_legend(c, names, cols, NULL, NULL, unknown);
     plot_legend(&p, 775, 40, names, cols, NULL, NULL, nl, "arm (colour)");
