@@ -92,6 +92,24 @@ void rb_esc(rbuf_t *b, const char *s)
     rb_put(b, run);
 }
 
+void rb_href(rbuf_t *b, const char *s)
+{
+    /* a relative or absolute file path as a URL path: unreserved bytes and '/' as they
+     * are, everything else (space, '#', '?', '%', quotes, non-ASCII) percent-encoded, so
+     * the result needs no further HTML escaping */
+    static const char hex[] = "0123456789ABCDEF";
+    for (const unsigned char *p = (const unsigned char *)(s ? s : ""); *p; p++) {
+        if ((*p >= 'a' && *p <= 'z') || (*p >= 'A' && *p <= 'Z') || (*p >= '0' && *p <= '9') ||
+            strchr("-._~/", *p)) {
+            char c = (char)*p;
+            rb_putn(b, &c, 1);
+        } else {
+            char e[3] = {'%', hex[*p >> 4], hex[*p & 15]};
+            rb_putn(b, e, 3);
+        }
+    }
+}
+
 char *lm_report_escape(const char *s)
 {
     rbuf_t b = {0};

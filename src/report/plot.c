@@ -93,8 +93,8 @@ void fig_end(rbuf_t *b, const char *caption, const char *const *tsv, size_t ntsv
     for (size_t i = 0; i < ntsv; i++) {
         rb_put(b, i ? ", " : " Data: ");
         rb_put(b, "<a href=\"");
-        rb_esc(b, link_prefix);
-        rb_esc(b, tsv[i]);
+        rb_href(b, link_prefix);
+        rb_href(b, tsv[i]);
         rb_put(b, "\">");
         rb_esc(b, tsv[i]);
         rb_put(b, "</a>");

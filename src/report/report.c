@@ -256,8 +256,8 @@ void table_begin(rctx_t *c, const char *caption, const char *const *head, size_t
         if (caption) rb_esc(b, caption);
         if (tsv) {
             rb_put(b, " Data: <a href=\"");
-            rb_esc(b, c->link);
-            rb_esc(b, tsv);
+            rb_href(b, c->link);
+            rb_href(b, tsv);
             rb_put(b, "\">");
             rb_esc(b, tsv);
             rb_put(b, "</a>");

@@ -25,6 +25,8 @@ void rb_putn(rbuf_t *b, const char *s, size_t n);
 void rb_printf(rbuf_t *b, const char *fmt, ...) LM_FORMAT(2, 3);
 /* Append s escaped for HTML text and attributes. */
 void rb_esc(rbuf_t *b, const char *s);
+/* Append a file path percent-encoded for an href (safe in an attribute as it is). */
+void rb_href(rbuf_t *b, const char *s);
 /* A number in the shortest readable form: up to `sig` significant digits, no trailing
  * zeros ("NA" for NaN). */
 void rb_num(rbuf_t *b, double v, int sig);

@@ -266,6 +266,15 @@ static void test_escape(void **state)
     free(s);
 }
 
+static void test_href(void **state)
+{
+    (void)state;
+    rbuf_t b = {0};
+    rb_href(&b, "/tmp/a b/#x%?\"<'\xCE\xB1/stats/p-1_v~2.tsv");
+    assert_string_equal(b.s, "/tmp/a%20b/%23x%25%3F%22%3C%27%CE%B1/stats/p-1_v~2.tsv");
+    rb_free(&b);
+}
+
 /* The whole page from a results folder that holds nothing: every section is a note, the
  * page is still written, and a missing folder is an error that leaves nothing. */
 static void test_write_empty_folder(void **state)
@@ -307,6 +316,7 @@ int main(void)
         cmocka_unit_test(test_km_steps),
         cmocka_unit_test(test_rarefy_vegan),
         cmocka_unit_test(test_escape),
+        cmocka_unit_test(test_href),
         cmocka_unit_test(test_write_empty_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
