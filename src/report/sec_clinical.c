@@ -500,7 +500,8 @@ static double logrank_p(const rtsv_t *lr, const char *analysis, const char *x)
 
 /* One KM panel with its numbers at risk below; groups 0..ng-1 named names[]. */
 static void km_panel(rctx_t *c, double ox, double W, double H, const kmset_t *s, size_t ng,
-                     const char *const *names, const char *title, double p, double tmax)
+                     const char *const *names, const char *title, double p, double tmax,
+                     const char *ep)
 {
     plot_t pl;
     double rows_h = 16 * (double)ng + 24;
@@ -578,9 +579,11 @@ static void km_panel(rctx_t *c, double ox, double W, double H, const kmset_t *s,
             lm_km_point_t pt;
             size_t nr = lm_km_at(km, risk_t[k], &pt) == LM_EOF ? 0 : pt.n_risk;
             rb_printf(c->b,
-                      "<text x=\"%.1f\" y=\"%.1f\" class=\"tk\" text-anchor=\"middle\" "
-                      "fill=\"%s\">%zu</text>",
-                      axis_px(&pl.x, risk_t[k]), ry + 16 * (double)g, "#111", nr);
+                      "<text x=\"%.1f\" y=\"%.1f\" class=\"tk\" text-anchor=\"middle\">%zu"
+                      "<title>%s, ",
+                      axis_px(&pl.x, risk_t[k]), ry + 16 * (double)g, nr, ep);
+            rb_esc(c->b, names[g]);
+            rb_printf(c->b, ": %zu at risk at month %g</title></text>", nr, risk_t[k]);
         }
         lm_km_destroy(km);
     }
@@ -667,7 +670,8 @@ static void survival(rctx_t *c, const lm_cohort_t *co)
             for (size_t i = 0; i < s.n; i++) s.lab[i] = 0;
             ng = 1;
         }
-        km_panel(c, 0, W, H, &s, ng, arms, "by arm", logrank_p(lr, an, "arm"), tmax);
+        km_panel(c, 0, W, H, &s, ng, arms, "by arm", logrank_p(lr, an, "arm"), tmax,
+                 os ? "OS" : "RFS");
         /* baseline diversity: subjects with a week-0 value, split at its median */
         char by[160], title[200];
         int have = 0;
@@ -699,7 +703,8 @@ static void survival(rctx_t *c, const lm_cohort_t *co)
         }
         if (have) {
             const char *lv[2] = {"above median", "at or below"};
-            km_panel(c, 480, W, H, &s, 2, lv, title, logrank_p(lr, an, by), tmax);
+            km_panel(c, 480, W, H, &s, 2, lv, title, logrank_p(lr, an, by), tmax,
+                     os ? "OS" : "RFS");
         } else {
             rb_printf(c->b, "<text x=\"700\" y=\"120\" class=\"lg\" text-anchor=\"middle\">no "
                             "baseline alpha diversity (diversity/alpha.tsv)</text>");

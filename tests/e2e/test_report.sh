@@ -100,6 +100,19 @@ for st in prov["stages"]:
     assert f"<td>{st['stage']}</td>" in page, st
 tot = sum(int(q["reads_in"]) for q in qc)
 assert f"<b>{tot}</b>" in page
+# numbers at risk under the Kaplan-Meier curves equal the stats module's (survival_km.tsv)
+risk = {}
+for ep, lab, n, m in re.findall(r"<title>(RFS|OS), ([^:<]+): (\d+) at risk at month (\d+)</title>", page):
+    risk[(ep, lab, m)] = int(n)
+names = {"above": "above median", "at_or_below": "at or below"}
+matched = 0
+for k in csv.DictReader(open(f"{r}/stats/survival_km.tsv"), delimiter="\t"):
+    if k["y"] != "arm" and k["y"] != "shannon_median": continue
+    key = (k["analysis"][3:].upper(), names.get(k["group"], k["group"]), k["x"].split("_")[1])
+    if key in risk:
+        assert risk[key] == int(k["n"]), (key, risk[key], k["n"])
+        matched += 1
+assert matched >= 16, matched
 # a page written elsewhere links back into the folder by absolute path
 o = open(other, encoding="utf-8").read()
 assert 'href="' + os.path.realpath(r) + '/stats/permanova.tsv"' in o
