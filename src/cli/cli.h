@@ -135,6 +135,7 @@ int cmd_version(int argc, char **argv);
 int cmd_qc(int argc, char **argv);
 int cmd_reads(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_table(int argc, char **argv);
 int cmd_taxa(int argc, char **argv);

@@ -17,6 +17,7 @@ const cli_command_t cli_commands[] = {
     {"taxa", cmd_taxa, "collapse a feature table to each taxonomic rank"},
     {"diversity", cmd_diversity, "rarefaction, alpha and beta diversity, PCoA"},
     {"stats", cmd_stats, "clinical statistics: correlations, arm tests, PERMANOVA, survival"},
+    {"report", cmd_report, "one self-contained HTML page of a results folder"},
     {"simulate", cmd_simulate, "a synthetic cohort: 16S read pairs, clinical tables, truth"},
     {"run", cmd_run, "every stage from FASTQ to statistics, resumable, with provenance"},
     {"summary", cmd_summary, "pool per-sample QC records into qc/summary.tsv (cluster runs)"},
