@@ -27,6 +27,7 @@ static const char run_usage[] =
     "  stats      DIR/stats/*.tsv (needs --metadata, --subjects and --visits; without them\n"
     "             the clinical statistics are skipped and the log says so)\n"
     "  summary    DIR/qc/summary.tsv (and qc/failed.tsv when samples failed)\n"
+    "  report     DIR/report.html: one self-contained page (lumen report)\n"
     "and last DIR/provenance.json: version, git commit, command line, every parameter with\n"
     "its default filled in, seeds, threads, host, times, the size and MD5 of every input,\n"
     "and each stage's wall time, CPU time and peak memory.\n"

@@ -53,19 +53,11 @@ const char *rtsv_get(const rtsv_t *t, size_t row, int col); /* "" when col < 0 *
 double rtsv_num(const rtsv_t *t, size_t row, int col);      /* NaN when missing/NA */
 
 /* A parsed JSON value (just enough for provenance.json and the QC records). */
-enum { RJ_NULL, RJ_BOOL, RJ_NUM, RJ_STR, RJ_ARR, RJ_OBJ };
-typedef struct rjson {
-    int type;
-    char *key; /* member name inside an object */
-    char *str;
-    double num;
-    size_t n;
-    struct rjson *item;
-} rjson_t;
-
-rjson_t *rjson_read(const char *path, lm_err_t *err);
-void rjson_free(rjson_t *j);
-const rjson_t *rjson_get(const rjson_t *obj, const char *key);
+/* JSON is util's reader (lm_json_*), known here by short names. */
+typedef lm_jval_t rjson_t;
+#define rjson_read lm_json_read_file
+#define rjson_free lm_json_free
+#define rjson_get lm_json_get
 
 /* A feature table (biom TSV) kept sparse: per sample its total and non-zero counts. */
 typedef struct ftab {

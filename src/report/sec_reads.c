@@ -243,7 +243,7 @@ static void quality_figure(rctx_t *c, rjson_t **rec, size_t n)
         have++;
         for (int k = 0; k < 2; k++) {
             const rjson_t *a = rjson_get(q, rn[k]);
-            if (a && a->type == RJ_ARR && a->n > len[k]) len[k] = a->n;
+            if (a && a->type == LM_JARR && a->n > len[k]) len[k] = a->n;
         }
     }
     if (!have || !(len[0] + len[1])) {
@@ -270,8 +270,8 @@ static void quality_figure(rctx_t *c, rjson_t **rec, size_t n)
             size_t nv = 0;
             for (size_t i = 0; i < n; i++) {
                 const rjson_t *a = rjson_get(rjson_get(rec[i], "quality_by_position"), rn[k]);
-                if (a && a->type == RJ_ARR && pos < a->n && a->item[pos].type == RJ_NUM)
-                    v[nv++] = a->item[pos].num;
+                if (a && a->type == LM_JARR && pos < a->n && a->items[pos].type == LM_JNUM)
+                    v[nv++] = a->items[pos].num;
             }
             if (!nv) continue;
             gsl_sort(v, 1, nv);
@@ -319,12 +319,12 @@ static void length_figure(rctx_t *c, rjson_t **rec, size_t n)
     size_t have = 0;
     for (size_t i = 0; i < n && cnt; i++) {
         const rjson_t *h = rjson_get(rec[i], "merged_length_histogram");
-        if (!h || h->type != RJ_ARR) continue;
+        if (!h || h->type != LM_JARR) continue;
         have++;
         for (size_t k = 0; k < h->n; k++) {
-            const rjson_t *pr = &h->item[k];
-            if (pr->type != RJ_ARR || pr->n < 2) continue;
-            double len = pr->item[0].num, ct = pr->item[1].num;
+            const rjson_t *pr = &h->items[k];
+            if (pr->type != LM_JARR || pr->n < 2) continue;
+            double len = pr->items[0].num, ct = pr->items[1].num;
             if (len >= 0 && len <= MAXLEN && ct > 0) cnt[(size_t)len] += ct;
         }
     }

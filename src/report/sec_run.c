@@ -13,16 +13,16 @@ enum { MAX_ROWS = 400 };
 static void scalar(rbuf_t *b, const rjson_t *v)
 {
     switch (v->type) {
-    case RJ_NULL:
+    case LM_JNULL:
         rb_put(b, "null");
         break;
-    case RJ_BOOL:
-        rb_put(b, v->num ? "true" : "false");
+    case LM_JBOOL:
+        rb_put(b, v->boolean ? "true" : "false");
         break;
-    case RJ_NUM:
+    case LM_JNUM:
         rb_num(b, v->num, 10);
         break;
-    case RJ_STR:
+    case LM_JSTR:
         rb_esc(b, v->str);
         break;
     default:
@@ -33,7 +33,7 @@ static void scalar(rbuf_t *b, const rjson_t *v)
 static int all_scalar(const rjson_t *v)
 {
     for (size_t i = 0; i < v->n; i++)
-        if (v->item[i].type == RJ_ARR || v->item[i].type == RJ_OBJ) return 0;
+        if (v->items[i].type == LM_JARR || v->items[i].type == LM_JOBJ) return 0;
     return 1;
 }
 
@@ -41,14 +41,14 @@ static int all_scalar(const rjson_t *v)
 static void flatten(rctx_t *c, const rjson_t *v, char *key, size_t klen, size_t *rows)
 {
     if (*rows >= MAX_ROWS) return;
-    if ((v->type != RJ_OBJ && v->type != RJ_ARR) || (v->type == RJ_ARR && all_scalar(v))) {
+    if ((v->type != LM_JOBJ && v->type != LM_JARR) || (v->type == LM_JARR && all_scalar(v))) {
         rb_put(c->b, "<tr><td>");
         rb_esc(c->b, key);
         rb_put(c->b, "</td><td>");
-        if (v->type == RJ_ARR)
+        if (v->type == LM_JARR)
             for (size_t i = 0; i < v->n && i < 200; i++) {
                 if (i) rb_put(c->b, ", ");
-                scalar(c->b, &v->item[i]);
+                scalar(c->b, &v->items[i]);
             }
         else
             scalar(c->b, v);
@@ -58,39 +58,39 @@ static void flatten(rctx_t *c, const rjson_t *v, char *key, size_t klen, size_t 
     }
     size_t l = strlen(key);
     for (size_t i = 0; i < v->n; i++) {
-        if (v->type == RJ_OBJ)
-            snprintf(key + l, klen - l, "%s%s", l ? "." : "", v->item[i].key);
+        if (v->type == LM_JOBJ)
+            snprintf(key + l, klen - l, "%s%s", l ? "." : "", v->keys[i]);
         else
             snprintf(key + l, klen - l, "[%zu]", i);
-        flatten(c, &v->item[i], key, klen, rows);
+        flatten(c, &v->items[i], key, klen, rows);
     }
     key[l] = 0;
 }
 
 /* An array of objects (inputs, stages) as a table whose columns are the members' keys in
  * order of first appearance. */
-static void records(rctx_t *c, const rjson_t *arr)
+static void records(rctx_t *c, const char *name, const rjson_t *arr)
 {
     const char *cols[32];
     size_t nc = 0;
     for (size_t i = 0; i < arr->n; i++) {
-        const rjson_t *o = &arr->item[i];
-        if (o->type != RJ_OBJ) return;
+        const rjson_t *o = &arr->items[i];
+        if (o->type != LM_JOBJ) return;
         for (size_t k = 0; k < o->n && nc < 32; k++) {
             size_t j = 0;
-            while (j < nc && strcmp(cols[j], o->item[k].key)) j++;
-            if (j == nc) cols[nc++] = o->item[k].key;
+            while (j < nc && strcmp(cols[j], o->keys[k])) j++;
+            if (j == nc) cols[nc++] = o->keys[k];
         }
     }
     char cap[160];
-    snprintf(cap, sizeof(cap), "Run %s:", arr->key ? arr->key : "records");
+    snprintf(cap, sizeof(cap), "Run %s:", name ? name : "records");
     table_begin(c, cap, cols, nc, "provenance.json");
     for (size_t i = 0; i < arr->n && i < MAX_ROWS; i++) {
         rb_put(c->b, "<tr>");
         for (size_t j = 0; j < nc; j++) {
-            const rjson_t *v = rjson_get(&arr->item[i], cols[j]);
-            rb_put(c->b, v && v->type == RJ_NUM ? "<td class=\"n\">" : "<td>");
-            if (v && v->type != RJ_OBJ && v->type != RJ_ARR) scalar(c->b, v);
+            const rjson_t *v = rjson_get(&arr->items[i], cols[j]);
+            rb_put(c->b, v && v->type == LM_JNUM ? "<td class=\"n\">" : "<td>");
+            if (v && v->type != LM_JOBJ && v->type != LM_JARR) scalar(c->b, v);
             rb_put(c->b, "</td>");
         }
         rb_put(c->b, "</tr>\n");
@@ -131,19 +131,19 @@ void sec_run(rctx_t *c)
                 "version, command, parameters and input checksums are left out.");
     }
     free(pp);
-    if (pj && pj->type == RJ_OBJ) {
+    if (pj && pj->type == LM_JOBJ) {
         /* scalars and lists of scalars (the command line) first, as a definition list */
         rb_put(c->b, "<dl class=\"kv\">");
         for (size_t i = 0; i < pj->n; i++) {
-            const rjson_t *v = &pj->item[i];
-            if (v->type == RJ_OBJ || (v->type == RJ_ARR && !all_scalar(v))) continue;
+            const rjson_t *v = &pj->items[i];
+            if (v->type == LM_JOBJ || (v->type == LM_JARR && !all_scalar(v))) continue;
             rb_put(c->b, "<dt>");
-            rb_esc(c->b, v->key);
+            rb_esc(c->b, pj->keys[i]);
             rb_put(c->b, "</dt><dd>");
-            if (v->type == RJ_ARR)
+            if (v->type == LM_JARR)
                 for (size_t k = 0; k < v->n; k++) {
                     if (k) rb_put(c->b, " ");
-                    scalar(c->b, &v->item[k]);
+                    scalar(c->b, &v->items[k]);
                 }
             else
                 scalar(c->b, v);
@@ -153,21 +153,21 @@ void sec_run(rctx_t *c)
         /* lists of records (inputs with their checksums, stages with their resources) as
          * tables; objects (parameters, seeds) flattened to key = value */
         for (size_t i = 0; i < pj->n; i++) {
-            const rjson_t *v = &pj->item[i];
-            if (v->type == RJ_ARR && !all_scalar(v)) records(c, v);
+            const rjson_t *v = &pj->items[i];
+            if (v->type == LM_JARR && !all_scalar(v)) records(c, pj->keys[i], v);
         }
         static const char *const head[] = {"key", "value"};
         int any = 0;
-        for (size_t i = 0; i < pj->n; i++) any |= pj->item[i].type == RJ_OBJ;
+        for (size_t i = 0; i < pj->n; i++) any |= pj->items[i].type == LM_JOBJ;
         if (any) {
             table_begin(c, "Parameters and the other settings provenance.json records:", head, 2,
                         "provenance.json");
             char key[512];
             size_t rows = 0;
             for (size_t i = 0; i < pj->n; i++) {
-                if (pj->item[i].type != RJ_OBJ) continue;
-                snprintf(key, sizeof(key), "%s", pj->item[i].key);
-                flatten(c, &pj->item[i], key, sizeof(key), &rows);
+                if (pj->items[i].type != LM_JOBJ) continue;
+                snprintf(key, sizeof(key), "%s", pj->keys[i]);
+                flatten(c, &pj->items[i], key, sizeof(key), &rows);
             }
             table_end(c);
             if (rows >= MAX_ROWS) note(c, "Only the first %d entries are shown.", MAX_ROWS);

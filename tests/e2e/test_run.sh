@@ -26,10 +26,11 @@ lexec() {
   exec "$LUMEN" run --manifest "$C/manifest.tsv" --index "$WORK/gold.lmi" --out "$o" -p v4 \
     --permutations 99 "${CLIN[@]}" "$@"
 }
-# compare two results folders: every file but provenance.json and the step records
+# compare two results folders: every file but provenance.json, the report (which shows
+# provenance.json's times) and the step records
 same_results() { # NAME DIR1 DIR2
-  (cd "$2" && find . -type f ! -name provenance.json ! -path './.lumen/*' | sort) >"$WORK/f1"
-  (cd "$3" && find . -type f ! -name provenance.json ! -path './.lumen/*' | sort) >"$WORK/f2"
+  (cd "$2" && find . -type f ! -name provenance.json ! -name report.html ! -path './.lumen/*' | sort) >"$WORK/f1"
+  (cd "$3" && find . -type f ! -name provenance.json ! -name report.html ! -path './.lumen/*' | sort) >"$WORK/f2"
   local bad=0 f
   if ! cmp -s "$WORK/f1" "$WORK/f2"; then
     not_ok "$1: different files" "$(diff "$WORK/f1" "$WORK/f2" | head -5)"; return
@@ -43,7 +44,7 @@ same_results() { # NAME DIR1 DIR2
 run lrun "$WORK/r1" -t 1; expect_rc "run at 1 thread" 0
 for f in qc/summary.tsv features/table.tsv features/table.biom features/taxonomy.tsv \
   taxa/level-6.tsv diversity/alpha.tsv diversity/braycurtis.tsv stats/survival_cox.tsv \
-  cohort/visits.tsv provenance.json; do
+  cohort/visits.tsv provenance.json report.html; do
   [ -s "$WORK/r1/$f" ] || not_ok "missing $f"
 done
 ok "the results layout (qc, features, taxa, diversity, cohort, stats, provenance.json)"
@@ -87,7 +88,7 @@ assert len(fq) == 24, len(fq)
 for i in ins:
     assert hashlib.md5(open(i["path"], "rb").read()).hexdigest() == i["md5"], i["path"]
 st = {s["stage"]: s for s in p["stages"]}
-assert set(st) >= {"reads", "table", "classify", "taxa", "diversity", "cohort", "stats"}, st.keys()
+assert set(st) >= {"reads", "table", "classify", "taxa", "diversity", "cohort", "stats", "report"}, st.keys()
 assert st["reads"]["items_in"] == 12 * 1500 and st["reads"]["peak_memory_mb"] > 0
 PY
 then ok "provenance.json: parameters, input MD5s match md5sum, per-stage figures"
