@@ -394,3 +394,13 @@ int lm_report_write(const char *dir, const char *out_path, lm_err_t *err)
     free(def);
     return rc;
 }
+
+rtsv_t *rtsv_or_note(rctx_t *c, const char *rel, const char *what)
+{
+    lm_err_t e;
+    lm_err_clear(&e);
+    rtsv_t *t = rtsv_read(c->dir, rel, &e);
+    if (!t)
+        note(c, "%s %s: %s", rel, e.code == LM_ENOINPUT ? "is absent" : "could not be read", what);
+    return t;
+}

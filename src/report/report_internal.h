@@ -57,7 +57,7 @@ double rtsv_num(const rtsv_t *t, size_t row, int col);      /* NaN when missing/
 typedef lm_jval_t rjson_t;
 #define rjson_read lm_json_read_file
 #define rjson_free lm_json_free
-#define rjson_get lm_json_get
+#define rjson_get  lm_json_get
 
 /* A feature table (biom TSV) kept sparse: per sample its total and non-zero counts. */
 typedef struct ftab {
@@ -152,6 +152,8 @@ void sec_end(rctx_t *c);
 void sub_begin(rctx_t *c, const char *title);
 /* A one-line note that something was left out, and why. */
 void note(rctx_t *c, const char *fmt, ...) LM_FORMAT(2, 3);
+/* Read DIR/rel, or leave a note "REL is absent|could not be read: WHAT" and return NULL. */
+rtsv_t *rtsv_or_note(rctx_t *c, const char *rel, const char *what);
 /* Sortable table helpers: header names, then rows cell by cell. */
 void table_begin(rctx_t *c, const char *caption, const char *const *head, size_t n,
                  const char *tsv);

@@ -27,14 +27,8 @@ static int cmpd(const void *a, const void *b)
 
 static void hbsag(rctx_t *c)
 {
-    lm_err_t e;
-    lm_err_clear(&e);
-    rtsv_t *t = rtsv_read(c->dir, "stats/visits_derived.tsv", &e);
-    if (!t) {
-        note(c, "stats/visits_derived.tsv %s: the HBsAg figure is left out.",
-             e.code == LM_ENOINPUT ? "is absent" : "could not be read");
-        return;
-    }
+    rtsv_t *t = rtsv_or_note(c, "stats/visits_derived.tsv", "the HBsAg figure is left out.");
+    if (!t) return;
     int ca = rtsv_colidx(t, "arm"), cw = rtsv_colidx(t, "week"), cl = rtsv_colidx(t, "log10_hbsag");
     /* the distinct weeks, sorted */
     double *wk = malloc((t->nrow + 1) * sizeof(double)),
@@ -194,14 +188,9 @@ done:
 
 static void endpoints(rctx_t *c)
 {
-    lm_err_t e;
-    lm_err_clear(&e);
-    rtsv_t *t = rtsv_read(c->dir, "stats/endpoints.tsv", &e);
-    if (!t) {
-        note(c, "stats/endpoints.tsv %s: HBsAg loss and seroconversion rates are left out.",
-             e.code == LM_ENOINPUT ? "is absent" : "could not be read");
-        return;
-    }
+    rtsv_t *t =
+        rtsv_or_note(c, "stats/endpoints.tsv", "HBsAg loss and seroconversion rates are left out.");
+    if (!t) return;
     rates_figure(c, t);
     static const char *const head[] = {"endpoint", "group",    "week",
                                        "k / n",    "rate (%)", "95% CI (%)"};
@@ -337,14 +326,8 @@ static int cmp_hrow(const void *a, const void *b)
 
 static void heatmap(rctx_t *c)
 {
-    lm_err_t e;
-    lm_err_clear(&e);
-    rtsv_t *t = rtsv_read(c->dir, "stats/correlations.tsv", &e);
-    if (!t) {
-        note(c, "stats/correlations.tsv %s: the correlation heat map is left out.",
-             e.code == LM_ENOINPUT ? "is absent" : "could not be read");
-        return;
-    }
+    rtsv_t *t = rtsv_or_note(c, "stats/correlations.tsv", "the correlation heat map is left out.");
+    if (!t) return;
     int can = rtsv_colidx(t, "analysis"), cx = rtsv_colidx(t, "x"), cy = rtsv_colidx(t, "y"),
         cg = rtsv_colidx(t, "group"), cw = rtsv_colidx(t, "week"), ce = rtsv_colidx(t, "estimate"),
         cq = rtsv_colidx(t, "q");
@@ -730,14 +713,8 @@ done:
 
 static void cox_table(rctx_t *c)
 {
-    lm_err_t e;
-    lm_err_clear(&e);
-    rtsv_t *t = rtsv_read(c->dir, "stats/survival_cox.tsv", &e);
-    if (!t) {
-        note(c, "stats/survival_cox.tsv %s: the Cox table is left out.",
-             e.code == LM_ENOINPUT ? "is absent" : "could not be read");
-        return;
-    }
+    rtsv_t *t = rtsv_or_note(c, "stats/survival_cox.tsv", "the Cox table is left out.");
+    if (!t) return;
     static const char *const head[] = {"endpoint", "term",      "model", "n",     "HR",
                                        "95% CI",   "statistic", "p",     "q (BH)"};
     table_begin(c,

@@ -306,14 +306,8 @@ done:
 
 static void permanova(rctx_t *c)
 {
-    lm_err_t e;
-    lm_err_clear(&e);
-    rtsv_t *t = rtsv_read(c->dir, "stats/permanova.tsv", &e);
-    if (!t) {
-        note(c, "stats/permanova.tsv %s: the PERMANOVA table is left out.",
-             e.code == LM_ENOINPUT ? "is absent" : "could not be read");
-        return;
-    }
+    rtsv_t *t = rtsv_or_note(c, "stats/permanova.tsv", "the PERMANOVA table is left out.");
+    if (!t) return;
     static const char *const head[] = {"distance",  "factor",   "strata", "week",  "n",
                                        "R\xC2\xB2", "pseudo-F", "p",      "q (BH)"};
     table_begin(c, "PERMANOVA (vegan adonis2; p from permutations).", head, 9,
