@@ -65,6 +65,7 @@ typedef struct lm_run_cfg {
     int keep_going; /**< a failing sample is skipped and listed, the rest finishes */
     int threads;    /**< resolved thread count */
     lm_trim_opt_t trim;
+    int write_merged, write_filtered, write_unmerged; /**< lumen reads' optional FASTQs */
     lm_table_pool_opt_t pool;
     int biom; /**< write features/table.biom */
     lm_cls_opt_t cls;

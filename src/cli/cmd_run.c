@@ -66,7 +66,7 @@ static const char run_usage_opts[] =
     "             --min-overlap --max-diffs --max-diff-pct --allow-stagger\n"
     "             --min-merged-len --max-merged-len --qmax-out\n"
     "  table:     --min-total --min-samples --no-biom\n"
-    "  classify:  --confidence --both-strands\n"
+    "  classify:  --confidence --both-strands --exhaustive\n"
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
     "  stats:     --permutations\n"
@@ -88,6 +88,10 @@ enum {
     OPT_CONF,
     OPT_BOTH,
     OPT_PERMS,
+    OPT_WMERGED,
+    OPT_WFILT,
+    OPT_WUNM,
+    OPT_EXHAUSTIVE,
 };
 
 typedef struct run_args {
@@ -114,6 +118,10 @@ static const struct option run_own[] = {
     {"confidence", required_argument, NULL, OPT_CONF},
     {"both-strands", no_argument, NULL, OPT_BOTH},
     {"permutations", required_argument, NULL, OPT_PERMS},
+    {"write-merged", no_argument, NULL, OPT_WMERGED},
+    {"write-filtered", no_argument, NULL, OPT_WFILT},
+    {"write-unmerged", no_argument, NULL, OPT_WUNM},
+    {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
     {NULL, 0, NULL, 0},
 };
 
@@ -188,6 +196,18 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_BOTH:
         g->cls.both_strands = 1;
+        return 1;
+    case OPT_EXHAUSTIVE:
+        g->cls.exhaustive = 1;
+        return 1;
+    case OPT_WMERGED:
+        g->write_merged = 1;
+        return 1;
+    case OPT_WFILT:
+        g->write_filtered = 1;
+        return 1;
+    case OPT_WUNM:
+        g->write_unmerged = 1;
         return 1;
     case OPT_PERMS:
         if (cli_parse_int("--permutations", arg, 1, 1000000, &v)) return 64;
@@ -272,11 +292,15 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "reads", "min-merged-len", "%d", t->merge.min_merged_len);
     padd(l, "reads", "max-merged-len", "%d", t->merge.max_merged_len);
     padd(l, "reads", "qmax-out", "%d", t->merge.qmax_out);
+    padd(l, "reads", "write-merged", "%s", tf(g->write_merged));
+    padd(l, "reads", "write-filtered", "%s", tf(g->write_filtered));
+    padd(l, "reads", "write-unmerged", "%s", tf(g->write_unmerged));
     padd(l, "table", "min-total", "%llu", (unsigned long long)g->pool.min_total);
     padd(l, "table", "min-samples", "%llu", (unsigned long long)g->pool.min_samples);
     padd(l, "table", "no-biom", "%s", tf(!g->biom));
     padd(l, "classify", "confidence", "%s", num(g->cls.confidence, b, sizeof(b)));
     padd(l, "classify", "both-strands", "%s", tf(g->cls.both_strands));
+    padd(l, "classify", "exhaustive", "%s", tf(g->cls.exhaustive));
     padd(l, "classify", "seed", "%llu", (unsigned long long)g->cls.seed);
     const lm_div_run_opt_t *d = &g->div;
     if (d->depth == LM_DIV_DEPTH_AUTO)
