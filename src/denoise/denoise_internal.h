@@ -61,8 +61,8 @@ void dn_kmer_diff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, ui
 
 /* Align query q to n <= 8 targets at once in SSE2 lanes (lm_denoise_align()'s numbers for
  * each). */
-int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t,
-              const int *tl, int n, lm_denoise_aln_t *out);
+int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
+              int n, lm_denoise_aln_t *out);
 /* How many targets dn_alignv() aligns at once on this CPU: 16 with AVX2, else 8. */
 int dn_lanes(void);
 /* Called with each target's numbers in order; returning 1 stops: the later targets'
@@ -72,7 +72,7 @@ typedef int (*dn_stop_fn)(int lane, const lm_denoise_aln_t *a, void *ctx);
  * lanes at a time); the same numbers as lm_denoise_align(). With stop (may be NULL), the
  * numbers are computed in order until stop returns 1. Returns how many targets have
  * numbers, or a negative status. */
-int dn_alignv(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t,
-              const int *tl, int n, lm_denoise_aln_t *out, dn_stop_fn stop, void *ctx);
+int dn_alignv(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
+              int n, lm_denoise_aln_t *out, dn_stop_fn stop, void *ctx);
 
 #endif
