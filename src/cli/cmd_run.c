@@ -17,7 +17,11 @@ static const char run_usage[] =
     "\n"
     "Runs every stage in data order, in one process, into DIR:\n"
     "  reads      (samples in parallel) DIR/uniques/<id>.fasta.gz, DIR/qc/<id>.json\n"
-    "  table      DIR/features/features.fasta, table.tsv, table.biom\n"
+    "  table      the pooled uniques: DIR/derep/features.fasta, table.tsv, table.biom\n"
+    "  denoise    UNOISE3 + UCHIME3 as vsearch (lumen denoise): DIR/features/features.fasta,\n"
+    "             table.tsv, table.biom (ZOTUs), chimeras.tsv, map.tsv,\n"
+    "             denoise_summary.tsv; with --no-denoise the table stage writes the\n"
+    "             uniques to DIR/features/ instead\n"
     "  classify   DIR/features/taxonomy.tsv\n"
     "  taxa       DIR/taxa/level-2.tsv ... level-6.tsv\n"
     "  diversity  DIR/diversity/ (rarefied at --depth, by default 'auto': the largest depth\n"
@@ -66,6 +70,7 @@ static const char run_usage_opts[] =
     "             --min-overlap --max-diffs --max-diff-pct --allow-stagger\n"
     "             --min-merged-len --max-merged-len --qmax-out\n"
     "  table:     --min-total --min-samples --no-biom\n"
+    "  denoise:   --no-denoise --minsize --alpha --chimeras\n"
     "  classify:  --confidence --both-strands --exhaustive\n"
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
@@ -92,6 +97,10 @@ enum {
     OPT_WFILT,
     OPT_WUNM,
     OPT_EXHAUSTIVE,
+    OPT_NODENOISE,
+    OPT_MINSIZE,
+    OPT_ALPHA,
+    OPT_CHIM,
 };
 
 typedef struct run_args {
@@ -122,6 +131,10 @@ static const struct option run_own[] = {
     {"write-filtered", no_argument, NULL, OPT_WFILT},
     {"write-unmerged", no_argument, NULL, OPT_WUNM},
     {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
+    {"no-denoise", no_argument, NULL, OPT_NODENOISE},
+    {"minsize", required_argument, NULL, OPT_MINSIZE},
+    {"alpha", required_argument, NULL, OPT_ALPHA},
+    {"chimeras", required_argument, NULL, OPT_CHIM},
     {NULL, 0, NULL, 0},
 };
 
@@ -199,6 +212,26 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_EXHAUSTIVE:
         g->cls.exhaustive = 1;
+        return 1;
+    case OPT_NODENOISE:
+        g->denoise = 0;
+        return 1;
+    case OPT_MINSIZE:
+        if (cli_parse_int("--minsize", arg, 1, 2000000000L, &v)) return 64;
+        g->dn.minsize = (uint64_t)v;
+        return 1;
+    case OPT_ALPHA:
+        g->dn.alpha = strtod(arg, &end);
+        if (end == arg || *end || !(g->dn.alpha > 0 && g->dn.alpha <= 100))
+            return cli_usage_error("--alpha must be a number in (0, 100], not '%s'", arg);
+        return 1;
+    case OPT_CHIM:
+        if (strcmp(arg, "uchime3") == 0)
+            g->dn.chimeras = LM_DENOISE_CHIM_UCHIME3;
+        else if (strcmp(arg, "none") == 0)
+            g->dn.chimeras = LM_DENOISE_CHIM_NONE;
+        else
+            return cli_usage_error("--chimeras must be uchime3 or none, not '%s'", arg);
         return 1;
     case OPT_WMERGED:
         g->write_merged = 1;
@@ -298,6 +331,11 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "table", "min-total", "%llu", (unsigned long long)g->pool.min_total);
     padd(l, "table", "min-samples", "%llu", (unsigned long long)g->pool.min_samples);
     padd(l, "table", "no-biom", "%s", tf(!g->biom));
+    padd(l, "denoise", "no-denoise", "%s", tf(!g->denoise));
+    padd(l, "denoise", "minsize", "%llu", (unsigned long long)g->dn.minsize);
+    padd(l, "denoise", "alpha", "%s", num(g->dn.alpha, b, sizeof(b)));
+    padd(l, "denoise", "chimeras", "%s",
+         g->dn.chimeras == LM_DENOISE_CHIM_NONE ? "none" : "uchime3");
     padd(l, "classify", "confidence", "%s", num(g->cls.confidence, b, sizeof(b)));
     padd(l, "classify", "both-strands", "%s", tf(g->cls.both_strands));
     padd(l, "classify", "exhaustive", "%s", tf(g->cls.exhaustive));
@@ -371,6 +409,7 @@ static int replay(run_args_t *a, const struct option *lo, const char *file, lm_j
             if (o->has_arg == no_argument) {
                 if (!strcmp(v->str, "false")) {
                     if (code == OPT_NOBIOM) a->cfg.biom = 1;
+                    if (code == OPT_NODENOISE) a->cfg.denoise = 1;
                     continue;
                 }
                 if (strcmp(v->str, "true") != 0) {
@@ -415,6 +454,8 @@ int cmd_run(int argc, char **argv)
     lm_table_pool_opt_init(&g->pool);
     g->biom = 1;
     lm_cls_opt_init(&g->cls);
+    g->denoise = 1;
+    lm_denoise_opt_init(&g->dn);
     lm_div_run_opt_init(&g->div);
     g->div.depth = LM_DIV_DEPTH_AUTO;
     lm_stats_opt_t so;

@@ -97,14 +97,16 @@ else not_ok "provenance.json"; fi
 # the same bytes as the stage commands give (the same library entry points)
 o=$WORK/chain
 "$LUMEN" reads -q --manifest "$C/manifest.tsv" -p v4 --out "$o" &&
-  "$LUMEN" table -q --reads "$o" --out "$o/features" &&
+  "$LUMEN" table -q --reads "$o" --out "$o/derep" &&
+  "$LUMEN" denoise -q --table "$o/derep" --out "$o/features" &&
   "$LUMEN" classify -q --index "$WORK/gold.lmi" --in "$o/features/features.fasta" --out "$o/features/taxonomy.tsv" &&
   "$LUMEN" taxa -q --table "$o/features/table.tsv" --taxonomy "$o/features/taxonomy.tsv" --out "$o/taxa" &&
   "$LUMEN" diversity -q --depth auto --table "$o/features/table.tsv" --out "$o/diversity"
 RC=$?; expect_rc "the stage commands" 0
 bad=0
-for f in uniques/P001-W00.fasta.gz qc/P002-W24.json features/features.fasta features/table.tsv \
-  features/table.biom features/taxonomy.tsv taxa/level-6.tsv diversity/alpha.tsv \
+for f in uniques/P001-W00.fasta.gz qc/P002-W24.json derep/features.fasta derep/table.biom \
+  features/features.fasta features/table.tsv features/map.tsv features/chimeras.tsv \
+  features/denoise_summary.tsv features/table.biom features/taxonomy.tsv taxa/level-6.tsv diversity/alpha.tsv \
   diversity/jaccard.tsv diversity/pcoa_braycurtis.tsv diversity/dropped_samples.tsv; do
   cmp -s "$o/$f" "$WORK/r1/$f" || { bad=1; echo "  differs: $f"; }
 done
@@ -122,8 +124,9 @@ cp "$WORK/r1/provenance.json" "$WORK/prov-r1.json"
 run lrun "$WORK/r1" -t 2 --confidence 0.7; expect_rc "rerun with --confidence 0.7" 0
 if grep -q "reads: 0 of 12 samples to process" "$WORK/err" && grep -q "classify: running" "$WORK/err" &&
   grep -q "taxa: running" "$WORK/err" && grep -q "stats: running" "$WORK/err" &&
-  grep -q "table: up to date" "$WORK/err" && grep -q "diversity: up to date" "$WORK/err"; then
-  ok "--confidence reruns classify, taxa and stats, not reads, table or diversity"
+  grep -q "table: up to date" "$WORK/err" && grep -q "denoise: up to date" "$WORK/err" &&
+  grep -q "diversity: up to date" "$WORK/err"; then
+  ok "--confidence reruns classify, taxa and stats, not reads, table, denoise or diversity"
 else not_ok "--confidence rerun" "$(grep -E 'running|up to date|to process' "$WORK/err")"; fi
 
 # added samples: a manifest with 10 of the 12, then all 12
@@ -220,6 +223,14 @@ a = json.load(open(sys.argv[1]))["parameters"]; b = json.load(open(sys.argv[2]))
 sys.exit(a != b)' "$WORK/prov-r1.json" "$WORK/p1/provenance.json"; then
   ok "--params: every parameter recorded again the same"
 else not_ok "--params parameters differ"; fi
+
+# --no-denoise: the uniques are the features, and nothing of a denoised run lingers
+run lrun "$WORK/r1" -t 2 --no-denoise; expect_rc "rerun with --no-denoise" 0
+if grep -q "table: running" "$WORK/err" && [ ! -e "$WORK/r1/features/denoise_summary.tsv" ] &&
+  [ "$(awk -F'\t' 'NR == 2 { print $12 }' "$WORK/r1/qc/summary.tsv")" = NA ] &&
+  [ "$(grep -c '^>' "$WORK/r1/features/features.fasta")" -gt "$(grep -c '^>' "$WORK/r2/features/features.fasta")" ]; then
+  ok "--no-denoise: features are the pooled uniques; qc/summary.tsv's unassigned is NA"
+else not_ok "--no-denoise" "$(grep -E 'running|up to date' "$WORK/err")"; fi
 
 # --- a general 16S run without clinical tables ----------------------------------------
 run "$LUMEN" run --manifest "$C/manifest.tsv" --index "$WORK/gold.lmi" --out "$WORK/g" -p v4 -t 2
