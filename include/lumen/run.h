@@ -16,6 +16,7 @@
 #include <stdint.h>
 
 #include "lumen/classify.h"
+#include "lumen/denoise.h"
 #include "lumen/derep.h"
 #include "lumen/diversity.h"
 #include "lumen/seqio.h"
@@ -65,8 +66,12 @@ typedef struct lm_run_cfg {
     int keep_going; /**< a failing sample is skipped and listed, the rest finishes */
     int threads;    /**< resolved thread count */
     lm_trim_opt_t trim;
+    int write_merged, write_filtered, write_unmerged; /**< lumen reads' optional FASTQs */
     lm_table_pool_opt_t pool;
     int biom; /**< write features/table.biom */
+    int denoise;         /**< UNOISE3 + UCHIME3 between table and classify (derep/ holds the
+                              raw pooled uniques then) */
+    lm_denoise_opt_t dn; /**< its options */
     lm_cls_opt_t cls;
     lm_div_run_opt_t div;
     int permutations;             /**< stats: PERMANOVA permutations */
@@ -82,7 +87,8 @@ typedef struct lm_run_cfg {
 
 /**
  * Run every stage in data order into cfg->out (DESIGN.md's results layout): reads per
- * sample (samples in parallel), table, classify, taxa, diversity (rarefied at the depth
+ * sample (samples in parallel), table (to derep/ when denoising, else to features/),
+ * denoise (derep/ -> features/), classify, taxa, diversity (rarefied at the depth
  * cfg->div gives), the clinical tables copied into cohort/, stats (when subjects and
  * visits are given), qc/summary.tsv, and provenance.json last.
  *

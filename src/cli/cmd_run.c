@@ -17,7 +17,11 @@ static const char run_usage[] =
     "\n"
     "Runs every stage in data order, in one process, into DIR:\n"
     "  reads      (samples in parallel) DIR/uniques/<id>.fasta.gz, DIR/qc/<id>.json\n"
-    "  table      DIR/features/features.fasta, table.tsv, table.biom\n"
+    "  table      the pooled uniques: DIR/derep/features.fasta, table.tsv, table.biom\n"
+    "  denoise    UNOISE3 + UCHIME3 as vsearch (lumen denoise): DIR/features/features.fasta,\n"
+    "             table.tsv, table.biom (ZOTUs), chimeras.tsv, map.tsv,\n"
+    "             denoise_summary.tsv; with --no-denoise the table stage writes the\n"
+    "             uniques to DIR/features/ instead\n"
     "  classify   DIR/features/taxonomy.tsv\n"
     "  taxa       DIR/taxa/level-2.tsv ... level-6.tsv\n"
     "  diversity  DIR/diversity/ (rarefied at --depth, by default 'auto': the largest depth\n"
@@ -27,6 +31,7 @@ static const char run_usage[] =
     "  stats      DIR/stats/*.tsv (needs --metadata, --subjects and --visits; without them\n"
     "             the clinical statistics are skipped and the log says so)\n"
     "  summary    DIR/qc/summary.tsv (and qc/failed.tsv when samples failed)\n"
+    "  report     DIR/report.html: one self-contained page (lumen report)\n"
     "and last DIR/provenance.json: version, git commit, command line, every parameter with\n"
     "its default filled in, seeds, threads, host, times, the size and MD5 of every input,\n"
     "and each stage's wall time, CPU time and peak memory.\n"
@@ -65,13 +70,14 @@ static const char run_usage_opts[] =
     "             --min-overlap --max-diffs --max-diff-pct --allow-stagger\n"
     "             --min-merged-len --max-merged-len --qmax-out\n"
     "  table:     --min-total --min-samples --no-biom\n"
-    "  classify:  --confidence --both-strands\n"
+    "  denoise:   --no-denoise --minsize --alpha --chimeras\n"
+    "  classify:  --confidence --both-strands --exhaustive\n"
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
     "  stats:     --permutations\n"
     "\n"
     "Progress: on a terminal a progress line for the read stage; otherwise a log line per\n"
-    "stage (and with -v per step and per 10% of the samples). --quiet prints only errors.\n"
+    "stage and per 10% of the samples (-v: per step). --quiet prints only errors.\n"
     "\n" CLI_COMMON_HELP;
 
 enum {
@@ -87,6 +93,14 @@ enum {
     OPT_CONF,
     OPT_BOTH,
     OPT_PERMS,
+    OPT_WMERGED,
+    OPT_WFILT,
+    OPT_WUNM,
+    OPT_EXHAUSTIVE,
+    OPT_NODENOISE,
+    OPT_MINSIZE,
+    OPT_ALPHA,
+    OPT_CHIM,
 };
 
 typedef struct run_args {
@@ -113,6 +127,14 @@ static const struct option run_own[] = {
     {"confidence", required_argument, NULL, OPT_CONF},
     {"both-strands", no_argument, NULL, OPT_BOTH},
     {"permutations", required_argument, NULL, OPT_PERMS},
+    {"write-merged", no_argument, NULL, OPT_WMERGED},
+    {"write-filtered", no_argument, NULL, OPT_WFILT},
+    {"write-unmerged", no_argument, NULL, OPT_WUNM},
+    {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
+    {"no-denoise", no_argument, NULL, OPT_NODENOISE},
+    {"minsize", required_argument, NULL, OPT_MINSIZE},
+    {"alpha", required_argument, NULL, OPT_ALPHA},
+    {"chimeras", required_argument, NULL, OPT_CHIM},
     {NULL, 0, NULL, 0},
 };
 
@@ -187,6 +209,38 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_BOTH:
         g->cls.both_strands = 1;
+        return 1;
+    case OPT_EXHAUSTIVE:
+        g->cls.exhaustive = 1;
+        return 1;
+    case OPT_NODENOISE:
+        g->denoise = 0;
+        return 1;
+    case OPT_MINSIZE:
+        if (cli_parse_int("--minsize", arg, 1, 2000000000L, &v)) return 64;
+        g->dn.minsize = (uint64_t)v;
+        return 1;
+    case OPT_ALPHA:
+        g->dn.alpha = strtod(arg, &end);
+        if (end == arg || *end || !(g->dn.alpha > 0 && g->dn.alpha <= 100))
+            return cli_usage_error("--alpha must be a number in (0, 100], not '%s'", arg);
+        return 1;
+    case OPT_CHIM:
+        if (strcmp(arg, "uchime3") == 0)
+            g->dn.chimeras = LM_DENOISE_CHIM_UCHIME3;
+        else if (strcmp(arg, "none") == 0)
+            g->dn.chimeras = LM_DENOISE_CHIM_NONE;
+        else
+            return cli_usage_error("--chimeras must be uchime3 or none, not '%s'", arg);
+        return 1;
+    case OPT_WMERGED:
+        g->write_merged = 1;
+        return 1;
+    case OPT_WFILT:
+        g->write_filtered = 1;
+        return 1;
+    case OPT_WUNM:
+        g->write_unmerged = 1;
         return 1;
     case OPT_PERMS:
         if (cli_parse_int("--permutations", arg, 1, 1000000, &v)) return 64;
@@ -271,11 +325,20 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "reads", "min-merged-len", "%d", t->merge.min_merged_len);
     padd(l, "reads", "max-merged-len", "%d", t->merge.max_merged_len);
     padd(l, "reads", "qmax-out", "%d", t->merge.qmax_out);
+    padd(l, "reads", "write-merged", "%s", tf(g->write_merged));
+    padd(l, "reads", "write-filtered", "%s", tf(g->write_filtered));
+    padd(l, "reads", "write-unmerged", "%s", tf(g->write_unmerged));
     padd(l, "table", "min-total", "%llu", (unsigned long long)g->pool.min_total);
     padd(l, "table", "min-samples", "%llu", (unsigned long long)g->pool.min_samples);
     padd(l, "table", "no-biom", "%s", tf(!g->biom));
+    padd(l, "denoise", "no-denoise", "%s", tf(!g->denoise));
+    padd(l, "denoise", "minsize", "%llu", (unsigned long long)g->dn.minsize);
+    padd(l, "denoise", "alpha", "%s", num(g->dn.alpha, b, sizeof(b)));
+    padd(l, "denoise", "chimeras", "%s",
+         g->dn.chimeras == LM_DENOISE_CHIM_NONE ? "none" : "uchime3");
     padd(l, "classify", "confidence", "%s", num(g->cls.confidence, b, sizeof(b)));
     padd(l, "classify", "both-strands", "%s", tf(g->cls.both_strands));
+    padd(l, "classify", "exhaustive", "%s", tf(g->cls.exhaustive));
     padd(l, "classify", "seed", "%llu", (unsigned long long)g->cls.seed);
     const lm_div_run_opt_t *d = &g->div;
     if (d->depth == LM_DIV_DEPTH_AUTO)
@@ -301,7 +364,7 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
 }
 
 /* --params: every recorded parameter, through the same option handlers */
-static int replay(run_args_t *a, const struct option *lo, const char *file)
+static int replay(run_args_t *a, const struct option *lo, const char *file, lm_jval_t **keep)
 {
     lm_err_t err;
     lm_err_clear(&err);
@@ -346,6 +409,7 @@ static int replay(run_args_t *a, const struct option *lo, const char *file)
             if (o->has_arg == no_argument) {
                 if (!strcmp(v->str, "false")) {
                     if (code == OPT_NOBIOM) a->cfg.biom = 1;
+                    if (code == OPT_NODENOISE) a->cfg.denoise = 1;
                     continue;
                 }
                 if (strcmp(v->str, "true") != 0) {
@@ -363,10 +427,16 @@ static int replay(run_args_t *a, const struct option *lo, const char *file)
             if (r == 64) rc = 64;
         }
     }
-    /* the strings must outlive the run: keep them (a few hundred bytes) */
-    if (rc) lm_json_free(js);
+    /* the option strings point into js: it lives until the run ends */
+    if (rc)
+        lm_json_free(js);
+    else
+        *keep = js;
     return rc;
 }
+
+static int parse_rest(run_args_t *a, cli_common_t *co, const struct option *lo, int argc,
+                      char **argv);
 
 int cmd_run(int argc, char **argv)
 {
@@ -384,6 +454,8 @@ int cmd_run(int argc, char **argv)
     lm_table_pool_opt_init(&g->pool);
     g->biom = 1;
     lm_cls_opt_init(&g->cls);
+    g->denoise = 1;
+    lm_denoise_opt_init(&g->dn);
     lm_div_run_opt_init(&g->div);
     g->div.depth = LM_DIV_DEPTH_AUTO;
     lm_stats_opt_t so;
@@ -394,38 +466,22 @@ int cmd_run(int argc, char **argv)
     build_longopts(lo, 128);
 
     /* --params first, so that the command line overrides what it sets */
-    for (int i = 1; i < argc; i++) {
+    lm_jval_t *params_js = NULL;
+    for (int i = 1; i < argc && !params_js; i++) {
         const char *p = NULL;
         if (!strcmp(argv[i], "--params") && i + 1 < argc) p = argv[i + 1];
         if (!strncmp(argv[i], "--params=", 9)) p = argv[i] + 9;
         if (p) {
-            int rc = replay(&a, lo, p);
+            int rc = replay(&a, lo, p, &params_js);
             if (rc) return rc;
         }
     }
-    int help = 0, c;
-    optind = 1;
-    while ((c = getopt_long(argc, argv, ":m:x:o:kp:d:t:qvh", lo, NULL)) != -1) {
-        int h = cli_common_opt(&co, c, optarg, &help);
-        if (h < 0) return 64;
-        if (h) continue;
-        if (c == 'p') c = CLI_READS_PRIMERS;
-        if (c == 'd') c = CLI_DIV_DEPTH;
-        if (c == OPT_PARAMS) continue;
-        int r = run_option(&a, c, optarg);
-        if (r == 64) return 64;
-        if (!r) return cli_bad_option(c, argv, optind, optopt);
+    int rc = parse_rest(&a, &co, lo, argc, argv);
+    if (rc) {
+        lm_json_free(params_js);
+        return rc == 1 ? 0 : rc;
     }
-    if (help) {
-        fputs(run_usage, stdout);
-        fputs(run_usage_opts, stdout);
-        return 0;
-    }
-    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
-    if (!g->manifest) return cli_usage_error("--manifest is required");
-    if (!g->index) return cli_usage_error("--index is required");
-    if (!g->out) return cli_usage_error("--out is required");
-    if (cli_reads_finish(&a.reads) || cli_div_check(&g->div)) return 64;
+    if (co.quiet) lm_log_set_level(LM_LOG_ERROR); /* a run's --quiet: errors only */
     g->trim = a.reads.t;
     g->threads = co.threads;
     g->argc = argc;
@@ -437,10 +493,42 @@ int cmd_run(int argc, char **argv)
     g->nparams = pl.n;
     lm_err_t err;
     lm_err_clear(&err);
-    int rc = lm_run(g, &err);
+    rc = lm_run(g, &err);
     for (size_t i = 0; i < pl.n; i++) free(pl.owned[i]);
     free(pl.owned);
     free(pl.p);
+    lm_json_free(params_js);
     if (rc && !err.code) return lm_exit_code(rc);
     return rc ? cli_fail(&err) : 0;
+}
+
+/* The command line after --params: 0 go on, 1 help was printed, else an exit code. */
+static int parse_rest(run_args_t *a, cli_common_t *co, const struct option *lo, int argc,
+                      char **argv)
+{
+    lm_run_cfg_t *g = &a->cfg;
+    int help = 0, c;
+    optind = 1;
+    while ((c = getopt_long(argc, argv, ":m:x:o:kp:d:t:qvh", lo, NULL)) != -1) {
+        int h = cli_common_opt(co, c, optarg, &help);
+        if (h < 0) return 64;
+        if (h) continue;
+        if (c == 'p') c = CLI_READS_PRIMERS;
+        if (c == 'd') c = CLI_DIV_DEPTH;
+        if (c == OPT_PARAMS) continue;
+        int r = run_option(a, c, optarg);
+        if (r == 64) return 64;
+        if (!r) return cli_bad_option(c, argv, optind, optopt);
+    }
+    if (help) {
+        fputs(run_usage, stdout);
+        fputs(run_usage_opts, stdout);
+        return 1;
+    }
+    if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
+    if (!g->manifest) return cli_usage_error("--manifest is required");
+    if (!g->index) return cli_usage_error("--index is required");
+    if (!g->out) return cli_usage_error("--out is required");
+    if (cli_reads_finish(&a->reads) || cli_div_check(&g->div)) return 64;
+    return 0;
 }

@@ -49,6 +49,12 @@ static int set_name(lm_lineage_t *lin, int rank, const char *s, size_t len, lm_e
     if (len >= sizeof(lin->name[0]))
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0, "taxon name longer than %zu bytes",
                           sizeof(lin->name[0]) - 1);
+    /* control characters would break the index's lineage keys (and every TSV after it) */
+    for (size_t i = 0; i < len; i++)
+        if ((unsigned char)s[i] < 0x20 || s[i] == 0x7f)
+            return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
+                              "control character (byte 0x%02x) in taxon name '%.*s'",
+                              (unsigned char)s[i], (int)len, s);
     memcpy(lin->name[rank], s, len);
     lin->name[rank][len] = '\0';
     return 0;

@@ -8,6 +8,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #ifdef _OPENMP
 #include <omp.h>
@@ -64,9 +65,21 @@ typedef struct sjob {
     lm_sample_stats_t *st;
 } sjob_t;
 
-static int one_sample(const char *dir, const lm_trim_t *t, const lm_trim_opt_t *topt, sjob_t *j,
-                      int threads)
+/* DIR/SUB/<id><suffix>, or NULL when not wanted (or out of memory: caught below) */
+static char *opt_path(int want, const char *dir, const char *sub, const char *id,
+                      const char *suffix)
 {
+    if (!want) return NULL;
+    size_t n = strlen(dir) + strlen(sub) + strlen(id) + strlen(suffix) + 3;
+    char *p = malloc(n);
+    if (p) snprintf(p, n, "%s/%s/%s%s", dir, sub, id, suffix);
+    return p;
+}
+
+static int one_sample(const lm_run_cfg_t *cfg, const lm_trim_t *t, sjob_t *j, int threads)
+{
+    const char *dir = cfg->out;
+    const lm_trim_opt_t *topt = &cfg->trim;
     const lm_manifest_sample_t *ms = j->ms;
     char *uniq = fmt(dir, "/uniques/", ms->id), *json = fmt(dir, "/qc/", ms->id);
     char *uniq_f = uniq ? fmt(uniq, ".fasta.gz", "") : NULL;
@@ -80,7 +93,19 @@ static int one_sample(const char *dir, const lm_trim_t *t, const lm_trim_opt_t *
     md5job_t m1, m2;
     md5_start(&m1, rc ? NULL : ms->r1);
     md5_start(&m2, rc ? NULL : ms->r2);
-    lm_sample_out_t o = {.uniques = uniq_f};
+    int paired = ms->r2 != NULL;
+    lm_sample_out_t o = {
+        .uniques = uniq_f,
+        .merged = opt_path(cfg->write_merged, dir, "merged", ms->id, ".fastq.gz"),
+        .filtered = opt_path(cfg->write_filtered, dir, "filtered", ms->id, ".fastq.gz"),
+        .unmerged1 =
+            opt_path(cfg->write_unmerged && paired, dir, "unmerged", ms->id, "_R1.fastq.gz"),
+        .unmerged2 =
+            opt_path(cfg->write_unmerged && paired, dir, "unmerged", ms->id, "_R2.fastq.gz"),
+    };
+    if (!rc && ((cfg->write_merged && !o.merged) || (cfg->write_filtered && !o.filtered) ||
+                (cfg->write_unmerged && paired && (!o.unmerged1 || !o.unmerged2))))
+        rc = lm_err_set(&j->err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc) rc = lm_sample_run(t, ms->r1, ms->r2, &o, threads, j->st, &j->err);
     if (!rc) rc = lm_sample_write_json(json_f, ms->id, ms->r1, ms->r2, topt, j->st, &j->err);
     int r1 = md5_join(&m1), r2 = md5_join(&m2);
@@ -94,7 +119,14 @@ static int one_sample(const char *dir, const lm_trim_t *t, const lm_trim_opt_t *
     if (!rc) rc = step_output(&j->step, dir, rel, &j->err);
     snprintf(rel, sizeof(rel), "qc/%s.json", ms->id);
     if (!rc) rc = step_output(&j->step, dir, rel, &j->err);
+    const char *extra[] = {o.merged, o.filtered, o.unmerged1, o.unmerged2};
+    for (int k = 0; k < 4 && !rc; k++)
+        if (extra[k]) rc = step_output(&j->step, dir, extra[k] + strlen(dir) + 1, &j->err);
     if (!rc) rc = step_record(dir, &j->step, &j->err);
+    free((char *)o.merged);
+    free((char *)o.filtered);
+    free((char *)o.unmerged1);
+    free((char *)o.unmerged2);
     free(uniq_f);
     free(json_f);
     return rc;
@@ -108,11 +140,16 @@ static void name_sample(sjob_t *j)
     memcpy(j->err.msg, msg, sizeof(msg));
 }
 
-static int mkdirs(const char *dir, lm_err_t *err)
+static int mkdirs(const lm_run_cfg_t *cfg, lm_err_t *err)
 {
-    static const char *const sub[] = {"uniques", "qc", ".lumen"};
+    const char *dir = cfg->out;
+    const char *sub[6] = {"uniques", "qc", ".lumen"};
+    int ns = 3;
+    if (cfg->write_merged) sub[ns++] = "merged";
+    if (cfg->write_filtered) sub[ns++] = "filtered";
+    if (cfg->write_unmerged) sub[ns++] = "unmerged";
     int rc = lm_mkdir_parents(dir, err);
-    for (int i = 0; !rc && i < 3; i++) {
+    for (int i = 0; !rc && i < ns; i++) {
         char *p = fmt(dir, "/", sub[i]);
         if (!p) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
         char *q = fmt(p, "/.", "");
@@ -131,7 +168,7 @@ int run_reads(const lm_run_cfg_t *cfg, const lm_manifest_t *man, const lm_trim_t
     acct_start(a, "reads");
     a->items_in_unit = "read pairs";
     a->items_out_unit = "reads passing filters";
-    int rc = mkdirs(dir, err);
+    int rc = mkdirs(cfg, err);
     if (rc) return rc;
     size_t n = man->n, nq = 0;
     sjob_t *jobs = calloc(n ? n : 1, sizeof(*jobs));
@@ -188,7 +225,7 @@ int run_reads(const lm_run_cfg_t *cfg, const lm_manifest_t *man, const lm_trim_t
         step_forget(dir, &j->step);
         lm_err_clear(&j->err);
         lm_log_debug("running: %s", j->step.name);
-        if (one_sample(dir, t, &cfg->trim, j, inner)) {
+        if (one_sample(cfg, t, j, inner)) {
             name_sample(j);
             j->state = 2;
             if (!cfg->keep_going) {
@@ -203,7 +240,7 @@ int run_reads(const lm_run_cfg_t *cfg, const lm_manifest_t *man, const lm_trim_t
             done++;
             lm_progress_update(prog, done);
             if (done * 10 >= next_log * nq) { /* a log line per 10% of the samples */
-                lm_log_debug("reads: %zu of %zu samples done", done, nq);
+                if (!isatty(2)) lm_log_info("reads: %zu of %zu samples done", done, nq);
                 while (done * 10 >= next_log * nq) next_log++;
             }
         }

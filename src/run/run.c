@@ -14,6 +14,7 @@
 
 #include <omp.h>
 
+#include "lumen/report.h"
 #include "lumen/stats.h"
 #include "run_internal.h"
 
@@ -82,7 +83,8 @@ static int do_table(run_t *r, void *arg, lm_err_t *err)
 {
     table_arg_t *t = arg;
     return lm_table_build(t->ns, (const char *const *)t->paths, (const char *const *)t->ids,
-                          &r->cfg->pool, at(r, 0, "features"), r->cfg->biom, &t->nfeat, err);
+                          &r->cfg->pool, at(r, 0, r->cfg->denoise ? "derep" : "features"),
+                          r->cfg->biom, &t->nfeat, err);
 }
 
 typedef struct id_idx {
@@ -131,15 +133,60 @@ static int step_table(run_t *r, const lm_manifest_t *man, const int *ok, lm_err_
         rc = lm_err_set(err, LM_EFORMAT, r->cfg->manifest, 0, 0,
                         "no sample finished the read stage: nothing to pool");
     if (!rc) step_params(&s, r->cfg, "table");
-    static const char *const outs_biom[] = {"features/features.fasta", "features/table.tsv",
+    static const char *const outs_feat[] = {"features/features.fasta", "features/table.tsv",
                                             "features/table.biom"};
-    if (!rc) rc = pooled(r, a, &s, do_table, &t, outs_biom, r->cfg->biom ? 3 : 2, err);
+    static const char *const outs_derep[] = {"derep/features.fasta", "derep/table.tsv",
+                                             "derep/table.biom"};
+    if (!rc) step_text(&s, r->cfg->denoise ? "to derep" : "to features");
+    if (!rc)
+        rc = pooled(r, a, &s, do_table, &t, r->cfg->denoise ? outs_derep : outs_feat,
+                    r->cfg->biom ? 3 : 2, err);
     a->items_in = n;
     a->items_out = t.nfeat;
     for (size_t k = 0; k < t.ns; k++) free(t.ids[k]), free(t.paths[k]);
     free(t.ids);
     free(t.paths);
     free(order);
+    step_free(&s);
+    stage_done(a);
+    return rc;
+}
+
+/* --- denoise ------------------------------------------------------------------------ */
+
+static int do_denoise(run_t *r, void *arg, lm_err_t *err)
+{
+    (void)arg;
+    lm_denoise_opt_t o = r->cfg->dn;
+    o.threads = r->cfg->threads;
+    o.write_biom = r->cfg->biom;
+    return lm_denoise_run(&o, at(r, 0, "derep"), at(r, 1, "features"), err);
+}
+
+/* Without denoising, what an earlier denoised run left in features/ must not be read as
+ * this run's (the summary's unassigned column reads denoise_summary.tsv). */
+static void forget_denoise(run_t *r)
+{
+    static const char *const left[] = {"features/denoise_summary.tsv", "features/chimeras.tsv",
+                                       "features/map.tsv"};
+    for (int i = 0; i < 3; i++) unlink(at(r, 0, left[i]));
+}
+
+static int step_denoise(run_t *r, lm_err_t *err)
+{
+    stage_acct_t *a = stage(r, "denoise");
+    a->items_in_unit = "uniques";
+    a->items_out_unit = "features";
+    step_t s;
+    const char *ins[] = {at(r, 2, "derep/features.fasta"), at(r, 3, "derep/table.tsv")};
+    static const char *const outs[] = {"features/features.fasta",      "features/table.tsv",
+                                       "features/chimeras.tsv",        "features/map.tsv",
+                                       "features/denoise_summary.tsv", "features/table.biom"};
+    int rc = step_begin(&s, "denoise", err);
+    for (int i = 0; !rc && i < 2; i++) rc = step_input(&s, ins[i], err);
+    if (!rc) step_params(&s, r->cfg, "denoise");
+    if (!rc) step_text(&s, r->cfg->biom ? "biom" : "no biom");
+    if (!rc) rc = pooled(r, a, &s, do_denoise, NULL, outs, r->cfg->biom ? 6 : 5, err);
     step_free(&s);
     stage_done(a);
     return rc;
@@ -354,6 +401,11 @@ static int pooled_stages(run_t *r, const lm_manifest_t *man, const int *ok, lm_e
 {
     int rc = step_table(r, man, ok, err);
     if (rc) return rc;
+    if (r->cfg->denoise)
+        rc = step_denoise(r, err);
+    else
+        forget_denoise(r);
+    if (rc) return rc;
     step_t s;
     stage_acct_t *a = stage(r, "classify");
     size_t ncls = 0;
@@ -427,8 +479,16 @@ int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err)
     if (!rc) rc = pooled_stages(&r, man, ok, err);
     if (!rc) rc = lm_run_summary(r.dir, man, 0, err);
     if (!rc) {
+        /* the report shows provenance.json too: it is written first without the report's
+         * own time, then again once the report exists */
+        stage_acct_t *a = stage(&r, "report");
         r.prov.end = time(NULL);
         rc = prov_write(at(&r, 0, "provenance.json"), cfg, &r.prov, err);
+        if (!rc) rc = lm_report_write(r.dir, NULL, err);
+        if (!rc) a->ran = 1;
+        stage_done(a);
+        r.prov.end = time(NULL);
+        if (!rc) rc = prov_write(at(&r, 0, "provenance.json"), cfg, &r.prov, err);
         if (!rc && cfg->json) rc = prov_write(cfg->json, cfg, &r.prov, err);
     }
     if (!rc) {

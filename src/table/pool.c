@@ -194,7 +194,7 @@ lm_table_t *lm_table_pool(size_t n_samples, const char *const *paths, const char
             free(sorted);
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
         } else {
-            memcpy(sorted, f, nf * sizeof(*sorted));
+            if (nf) memcpy(sorted, f, nf * sizeof(*sorted)); /* f is NULL for empty samples */
             qsort(sorted, nf, sizeof(*sorted), cmp_feat);
             size_t kept = 0;
             for (size_t i = 0; i < nf; i++) order[i] = UINT32_MAX;

@@ -26,10 +26,11 @@ lexec() {
   exec "$LUMEN" run --manifest "$C/manifest.tsv" --index "$WORK/gold.lmi" --out "$o" -p v4 \
     --permutations 99 "${CLIN[@]}" "$@"
 }
-# compare two results folders: every file but provenance.json and the step records
+# compare two results folders: every file but provenance.json, the report (which shows
+# provenance.json's times) and the step records
 same_results() { # NAME DIR1 DIR2
-  (cd "$2" && find . -type f ! -name provenance.json ! -path './.lumen/*' | sort) >"$WORK/f1"
-  (cd "$3" && find . -type f ! -name provenance.json ! -path './.lumen/*' | sort) >"$WORK/f2"
+  (cd "$2" && find . -type f ! -name provenance.json ! -name report.html ! -path './.lumen/*' | sort) >"$WORK/f1"
+  (cd "$3" && find . -type f ! -name provenance.json ! -name report.html ! -path './.lumen/*' | sort) >"$WORK/f2"
   local bad=0 f
   if ! cmp -s "$WORK/f1" "$WORK/f2"; then
     not_ok "$1: different files" "$(diff "$WORK/f1" "$WORK/f2" | head -5)"; return
@@ -43,12 +44,33 @@ same_results() { # NAME DIR1 DIR2
 run lrun "$WORK/r1" -t 1; expect_rc "run at 1 thread" 0
 for f in qc/summary.tsv features/table.tsv features/table.biom features/taxonomy.tsv \
   taxa/level-6.tsv diversity/alpha.tsv diversity/braycurtis.tsv stats/survival_cox.tsv \
-  cohort/visits.tsv provenance.json; do
+  cohort/visits.tsv provenance.json report.html; do
   [ -s "$WORK/r1/$f" ] || not_ok "missing $f"
 done
 ok "the results layout (qc, features, taxa, diversity, cohort, stats, provenance.json)"
 if [ -z "$(find "$WORK/r1" -name '*.tmp*' -o -name '.lumen-*')" ]; then ok "no temporary files left"
 else not_ok "temporary files left" "$(find "$WORK/r1" -name '*.tmp*')"; fi
+# genus composition against the simulator's truth (the reads came from this reference)
+/usr/bin/python3 - "$WORK/r1/taxa/level-6.tsv" "$C/truth/counts_by_genus.tsv" <<'PY' && ok "genus profiles: mean Bray-Curtis to the truth below 0.1" || not_ok "genus profiles differ from the truth"
+import sys
+def read(path, key):
+    rows = [l.rstrip("\n").split("\t") for l in open(path) if not l.startswith("# ")]
+    prof = {s: {} for s in rows[0][1:]}
+    for r in rows[1:]:
+        for s, v in zip(rows[0][1:], r[1:]):
+            prof[s][key(r[0])] = prof[s].get(key(r[0]), 0) + int(v)
+    return prof
+lum = read(sys.argv[1], lambda x: x.split(";")[-1].replace("g__", "").strip() or "unassigned")
+tru = read(sys.argv[2], lambda x: x)
+bcs = []
+for s in tru:
+    a, b = lum[s], tru[s]
+    ta, tb = sum(a.values()), sum(b.values())
+    bcs.append(sum(abs(a.get(k, 0) / ta - b.get(k, 0) / tb) for k in set(a) | set(b)) / 2)
+m = sum(bcs) / len(bcs)
+print(f"  mean per-sample Bray-Curtis between lumen's genera and the truth: {m:.3f} (worst {max(bcs):.3f})")
+assert m < 0.1, m
+PY
 run lrun "$WORK/r2" -t 2; expect_rc "run at 2 threads" 0
 same_results "1 vs 2 threads" "$WORK/r1" "$WORK/r2"
 run lrun "$WORK/r4" -t 4; expect_rc "run at 4 threads" 0
@@ -66,7 +88,7 @@ assert len(fq) == 24, len(fq)
 for i in ins:
     assert hashlib.md5(open(i["path"], "rb").read()).hexdigest() == i["md5"], i["path"]
 st = {s["stage"]: s for s in p["stages"]}
-assert set(st) >= {"reads", "table", "classify", "taxa", "diversity", "cohort", "stats"}, st.keys()
+assert set(st) >= {"reads", "table", "classify", "taxa", "diversity", "cohort", "stats", "report"}, st.keys()
 assert st["reads"]["items_in"] == 12 * 1500 and st["reads"]["peak_memory_mb"] > 0
 PY
 then ok "provenance.json: parameters, input MD5s match md5sum, per-stage figures"
@@ -75,14 +97,16 @@ else not_ok "provenance.json"; fi
 # the same bytes as the stage commands give (the same library entry points)
 o=$WORK/chain
 "$LUMEN" reads -q --manifest "$C/manifest.tsv" -p v4 --out "$o" &&
-  "$LUMEN" table -q --reads "$o" --out "$o/features" &&
+  "$LUMEN" table -q --reads "$o" --out "$o/derep" &&
+  "$LUMEN" denoise -q --table "$o/derep" --out "$o/features" &&
   "$LUMEN" classify -q --index "$WORK/gold.lmi" --in "$o/features/features.fasta" --out "$o/features/taxonomy.tsv" &&
   "$LUMEN" taxa -q --table "$o/features/table.tsv" --taxonomy "$o/features/taxonomy.tsv" --out "$o/taxa" &&
   "$LUMEN" diversity -q --depth auto --table "$o/features/table.tsv" --out "$o/diversity"
 RC=$?; expect_rc "the stage commands" 0
 bad=0
-for f in uniques/P001-W00.fasta.gz qc/P002-W24.json features/features.fasta features/table.tsv \
-  features/table.biom features/taxonomy.tsv taxa/level-6.tsv diversity/alpha.tsv \
+for f in uniques/P001-W00.fasta.gz qc/P002-W24.json derep/features.fasta derep/table.biom \
+  features/features.fasta features/table.tsv features/map.tsv features/chimeras.tsv \
+  features/denoise_summary.tsv features/table.biom features/taxonomy.tsv taxa/level-6.tsv diversity/alpha.tsv \
   diversity/jaccard.tsv diversity/pcoa_braycurtis.tsv diversity/dropped_samples.tsv; do
   cmp -s "$o/$f" "$WORK/r1/$f" || { bad=1; echo "  differs: $f"; }
 done
@@ -100,8 +124,9 @@ cp "$WORK/r1/provenance.json" "$WORK/prov-r1.json"
 run lrun "$WORK/r1" -t 2 --confidence 0.7; expect_rc "rerun with --confidence 0.7" 0
 if grep -q "reads: 0 of 12 samples to process" "$WORK/err" && grep -q "classify: running" "$WORK/err" &&
   grep -q "taxa: running" "$WORK/err" && grep -q "stats: running" "$WORK/err" &&
-  grep -q "table: up to date" "$WORK/err" && grep -q "diversity: up to date" "$WORK/err"; then
-  ok "--confidence reruns classify, taxa and stats, not reads, table or diversity"
+  grep -q "table: up to date" "$WORK/err" && grep -q "denoise: up to date" "$WORK/err" &&
+  grep -q "diversity: up to date" "$WORK/err"; then
+  ok "--confidence reruns classify, taxa and stats, not reads, table, denoise or diversity"
 else not_ok "--confidence rerun" "$(grep -E 'running|up to date|to process' "$WORK/err")"; fi
 
 # added samples: a manifest with 10 of the 12, then all 12
@@ -198,6 +223,14 @@ a = json.load(open(sys.argv[1]))["parameters"]; b = json.load(open(sys.argv[2]))
 sys.exit(a != b)' "$WORK/prov-r1.json" "$WORK/p1/provenance.json"; then
   ok "--params: every parameter recorded again the same"
 else not_ok "--params parameters differ"; fi
+
+# --no-denoise: the uniques are the features, and nothing of a denoised run lingers
+run lrun "$WORK/r1" -t 2 --no-denoise; expect_rc "rerun with --no-denoise" 0
+if grep -q "table: running" "$WORK/err" && [ ! -e "$WORK/r1/features/denoise_summary.tsv" ] &&
+  [ "$(awk -F'\t' 'NR == 2 { print $12 }' "$WORK/r1/qc/summary.tsv")" = NA ] &&
+  [ "$(grep -c '^>' "$WORK/r1/features/features.fasta")" -gt "$(grep -c '^>' "$WORK/r2/features/features.fasta")" ]; then
+  ok "--no-denoise: features are the pooled uniques; qc/summary.tsv's unassigned is NA"
+else not_ok "--no-denoise" "$(grep -E 'running|up to date' "$WORK/err")"; fi
 
 # --- a general 16S run without clinical tables ----------------------------------------
 run "$LUMEN" run --manifest "$C/manifest.tsv" --index "$WORK/gold.lmi" --out "$WORK/g" -p v4 -t 2

@@ -1,0 +1,78 @@
+/* SPDX-License-Identifier: MIT */
+/* Private declarations shared by the files of the denoise module. */
+#ifndef LUMEN_DENOISE_INTERNAL_H
+#define LUMEN_DENOISE_INTERNAL_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#include "lumen/denoise.h"
+
+/* vsearch's defaults for the k-mer prefilter. */
+enum { DN_WORDLEN = 8, DN_MINWORDMATCHES = 12, DN_MAXDELAYED = 8 };
+
+/* The distinct 8-mers of a sequence (2-bit codes; k-mers with a base other than ACGT are
+ * skipped), in order of first occurrence. Returns the count; *kmers is grown as needed. */
+size_t dn_kmers(const char *s, size_t len, uint32_t **kmers, size_t *cap);
+/* The number of k-mers two distinct-k-mer lists share. */
+size_t dn_shared(const uint32_t *a, size_t na, const uint32_t *b, size_t nb);
+
+/* A growing k-mer index of database sequences: postings per 8-mer in insertion order. */
+typedef struct dn_index dn_index_t;
+dn_index_t *dn_index_create(void);
+void dn_index_destroy(dn_index_t *ix);
+/* Add sequence number `seqno` (its distinct k-mers). Returns 0 or LM_ENOMEM. */
+int dn_index_add(dn_index_t *ix, uint32_t seqno, const uint32_t *kmers, size_t nk);
+
+/* A candidate for alignment. */
+typedef struct dn_cand {
+    uint32_t seqno;
+    uint32_t count; /* shared distinct k-mers */
+    uint32_t len;
+} dn_cand_t;
+
+/* vsearch's candidate order: more shared k-mers, then shorter, then lower seqno. */
+int dn_cand_before(const dn_cand_t *a, const dn_cand_t *b);
+
+/* Per-thread scratch for candidate ranking. */
+typedef struct dn_ranker {
+    uint16_t *counts;
+    size_t cap;
+} dn_ranker_t;
+void dn_ranker_free(dn_ranker_t *r);
+
+/* The top `max` candidates of a query (its distinct k-mers qk[0..nq)) among the indexed
+ * sequences, in vsearch's order, keeping those sharing at least min(12, nq) k-mers.
+ * lens[seqno] gives each database sequence's length. Returns the number written to out
+ * (at most max), or a negative status. */
+long dn_rank(dn_ranker_t *r, const dn_index_t *ix, size_t ndb, const uint32_t *lens,
+             const uint32_t *qk, size_t nq, dn_cand_t *out, size_t max);
+
+/* Add delta to cnt[s] for every posting s of each k-mer of k. */
+void dn_count(uint16_t *cnt, const dn_index_t *ix, const uint32_t *k, size_t nk, int delta);
+/* The top `max` candidates from counts cnt[0..ndb) (zeroed on return) for a query of nq
+ * distinct k-mers, in vsearch's order. Returns how many. */
+size_t dn_select(uint16_t *cnt, size_t ndb, const uint32_t *lens, size_t nq, dn_cand_t *out,
+                 size_t max);
+/* The k-mers of a not in b (a_only) and of b not in a (b_only); the outputs must hold na
+ * and nb entries. */
+void dn_kmer_diff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *a_only,
+                  size_t *n_a_only, uint32_t *b_only, size_t *n_b_only);
+
+/* Align query q to n <= 8 targets at once in SSE2 lanes (lm_denoise_align()'s numbers for
+ * each). */
+int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
+              int n, lm_denoise_aln_t *out);
+/* How many targets dn_alignv() aligns at once on this CPU: 16 with AVX2, else 8. */
+int dn_lanes(void);
+/* Called with each target's numbers in order; returning 1 stops: the later targets'
+ * numbers are then not computed. */
+typedef int (*dn_stop_fn)(int lane, const lm_denoise_aln_t *a, void *ctx);
+/* Align query q to n <= 16 targets (16 AVX2 lanes when the CPU has them, else 8 SSE2
+ * lanes at a time); the same numbers as lm_denoise_align(). With stop (may be NULL), the
+ * numbers are computed in order until stop returns 1. Returns how many targets have
+ * numbers, or a negative status. */
+int dn_alignv(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,
+              int n, lm_denoise_aln_t *out, dn_stop_fn stop, void *ctx);
+
+#endif

@@ -1,0 +1,24 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# Inputs that fuzzing found to crash lumen (tests/fuzz/), kept as regression cases with the
+# outcome each must have now. One case per input in tests/data/regress/.
+LUMEN=$1 DATA=$2
+. "$(dirname "$0")/lib.sh"
+R=$DATA/regress
+
+# fuzz_inputs: a SINTAX header with a control character (0x01) in a taxon name broke the
+# index's lineage keys (ASan: negative-size memcpy in build_taxa).
+run "$LUMEN" index --fasta "$R/ref_control_char.fasta" --out "$WORK/x.lmi"
+expect_rc "control character in a taxon name" 65
+expect_err "names the file, line and byte" "ref_control_char.fasta:1: .*control character \\(byte 0x01\\)"
+[ ! -e "$WORK/x.lmi" ] && ok "no index left behind" || not_ok "an index was written"
+
+# fuzz_inputs: an empty uniques file passed a NULL pointer to memcpy while pooling (UBSan).
+mkdir -p "$WORK/r/uniques"
+: >"$WORK/r/uniques/S1.fasta"
+printf '>%s;size=3\nACGT\n' "$(printf ACGT | md5sum | cut -c1-32)" >"$WORK/r/uniques/S2.fasta"
+run "$LUMEN" table --reads "$WORK/r" --out "$WORK/t" --no-biom
+expect_rc "an empty sample beside a full one" 0
+if [ "$(head -2 "$WORK/t/table.tsv" | tail -1)" = "#OTU ID	S1	S2" ]; then ok "the empty sample keeps its column"
+else not_ok "table header" "$(head -3 "$WORK/t/table.tsv")"; fi
+finish
