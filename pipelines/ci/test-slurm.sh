@@ -190,7 +190,7 @@ same_as_run() {
 
 say "comparing with lumen run"
 same_as_run "$W/wf/results"
-say "$(wc -l <"$W/files.run") files identical to lumen run's"
+say "$(wc -l <"$W/files.run") files identical to lumen run's (report.html outside its Run section)"
 
 say "local profile, reads in batches of 5 samples"
 snakemake -s "$PIPE/Snakefile" --profile "$PIPE/profiles/local" -d "$W/wf" \
