@@ -3,14 +3,15 @@
 # The Snakemake workflow on the local one-node SLURM (pipelines/ci/slurm-local.sh) against
 # `lumen run`, same cohort, same machine: wall time of each and the ratio (the scheduler's
 # overhead). Needs root and the packages of scripts/packages.txt.
-#   benchmarks/bench_slurm.sh [SUBJECTS] [READS] [GROUP] [BATCH]   (default 156 subjects =
-#   468 samples, 5,000 read pairs, groups of 50 reads jobs, 1 sample per reads job)
+#   benchmarks/bench_slurm.sh [SUBJECTS] [READS] [GROUP] [BATCH] [POOLED]   (default 156
+#   subjects = 468 samples, 5,000 read pairs, groups of 50 reads jobs, 1 sample per reads
+#   job, pooled_group false)
 # LM_BENCH_DIR keeps the cohort between runs (default /var/tmp/lumen-bench-slurm).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 L=$ROOT/build/lumen
-SUBJ=${1:-156} READS=${2:-5000} GROUP=${3:-50} BATCH=${4:-1}
+SUBJ=${1:-156} READS=${2:-5000} GROUP=${3:-50} BATCH=${4:-1} POOLED=${5:-false}
 REF=/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta
 W=${LM_BENCH_DIR:-/var/tmp/lumen-bench-slurm}
 C=$W/cohort-$SUBJ-$READS
@@ -43,6 +44,7 @@ out: results
 lumen: $L
 group_size: $GROUP
 reads_batch: $BATCH
+pooled_group: $POOLED
 EOC
 t2=$(date +%s.%N)
 # CI=true: Snakemake polls SLURM every second (10 s otherwise); a real cluster's jobs are
@@ -52,7 +54,16 @@ CI=true snakemake -s "$ROOT/pipelines/Snakefile" --profile "$ROOT/pipelines/prof
   { tail -30 "$W/wf.log"; exit 1; }
 t3=$(date +%s.%N)
 jobs=$(grep -c "with external jobid" "$W/wf.log")
-diff -r -q -x .lumen -x provenance.json "$W/run" "$W/wf/results" && same=yes || same=no
+# report.html differs in its Run section only (it shows provenance.json)
+report_body() {
+  sed 's/></>\n</g' "$1" | awk '/^<section id="/ { skip = /^<section id="run"/ }
+    !skip && !/Results folder/'
+}
+same=yes
+diff -r -q -x .lumen -x provenance.json -x report.html "$W/run" "$W/wf/results" || same=no
+if [ -f "$W/run/report.html" ]; then
+  cmp -s <(report_body "$W/run/report.html") <(report_body "$W/wf/results/report.html") || same=no
+fi
 awk -v a="$t0" -v b="$t1" -v c="$t2" -v d="$t3" -v j="$jobs" -v s="$same" 'BEGIN {
   r = b - a; w = d - c
   printf "lumen run:               %7.1f s\n", r
