@@ -46,19 +46,28 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
 {
     lm_cls_buf_t *b = calloc(1, sizeof(*b));
     if (!b) return NULL;
-    const uint32_t G = lm_kidx_n_leaves(idx), NB = (G + CLS_BLK - 1) / CLS_BLK;
+    lm_kidx_view(idx, &b->v);
+    const uint32_t G = lm_kidx_n_leaves(idx);
     b->nleaves = G;
-    b->nblk = NB;
+    b->nblk = lm_kidx_n_blocks(idx);
+    b->nsup = lm_kidx_n_supers(idx);
+    b->bstride = lm_kidx_bmax_stride(idx);
+    b->sstride = lm_kidx_smax_stride(idx);
+    b->tstride = CLS_CAND + b->sstride;
     b->score = malloc(G * sizeof(double));
-    b->evl = malloc(G * sizeof(uint32_t));
-    b->absent = malloc(NB * sizeof(float));
-    b->bound = malloc(NB * sizeof(float));
+    b->evl = malloc((G > b->bstride ? G : b->bstride) * sizeof(uint32_t));
+    b->bound = malloc(b->bstride * sizeof(float));
+    b->sbound = malloc(b->sstride * sizeof(float));
+    b->supl = malloc(b->sstride * sizeof(uint32_t));
+    b->dslot = malloc(b->nblk * sizeof(uint32_t));
+    b->dused = malloc(b->nblk * sizeof(uint32_t));
     b->rng = lm_rng_create(LM_DEFAULT_SEED, 0);
-    if (!b->score || !b->evl || !b->absent || !b->bound || !b->rng) {
+    if (!b->score || !b->evl || !b->bound || !b->sbound || !b->supl || !b->dslot || !b->dused ||
+        !b->rng) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
-    for (uint32_t k = 0; k < NB; k++) b->absent[k] = lm_kidx_block_absent(idx, k);
+    for (uint32_t k = 0; k < b->nblk; k++) b->dslot[k] = UINT32_MAX;
     return b;
 }
 
@@ -67,11 +76,17 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     if (!b) return;
     free(b->score);
     free(b->evl);
-    free(b->absent);
     free(b->bound);
-    free(b->bmax);
-    free(b->bstart);
-    free(b->crow);
+    free(b->sbound);
+    free(b->supl);
+    free(b->dslot);
+    free(b->dused);
+    free(b->dpool);
+    free(b->dmark);
+    free(b->bm);
+    free(b->bs);
+    free(b->we);
+    free(b->trow);
     free(b->words);
     free(b->rc);
     free(b->pick);
@@ -79,29 +94,28 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b);
 }
 
+#define GROW(ptr, count)                                                                           \
+    do {                                                                                           \
+        void *np_ = realloc((void *)(ptr), (count) * sizeof(*(ptr)));                              \
+        if (!np_) return -1;                                                                       \
+        (ptr) = np_;                                                                               \
+    } while (0)
+
 static int reserve(lm_cls_buf_t *b, size_t len)
 {
     if (len + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 2048;
     while (cap < len + 1) cap *= 2;
-    uint32_t *w = realloc(b->words, cap * sizeof(uint32_t));
-    if (!w) return -1;
-    b->words = w;
-    char *rc = realloc(b->rc, cap);
-    if (!rc) return -1;
-    b->rc = rc;
-    uint32_t *p = realloc(b->pick, cap * sizeof(uint32_t));
-    if (!p) return -1;
-    b->pick = p;
-    float *bm = realloc(b->bmax, cap * b->nblk * sizeof(float));
-    if (!bm) return -1;
-    b->bmax = bm;
-    uint32_t *bs = realloc(b->bstart, cap * (b->nblk + 1) * sizeof(uint32_t));
-    if (!bs) return -1;
-    b->bstart = bs;
-    float *cr = realloc(b->crow, cap * CLS_CAND * sizeof(float));
-    if (!cr) return -1;
-    b->crow = cr;
+    GROW(b->words, cap);
+    GROW(b->rc, cap);
+    GROW(b->pick, cap);
+    GROW(b->bm, cap);
+    GROW(b->bs, cap);
+    GROW(b->we, cap);
+    GROW(b->trow, cap * b->tstride);
+    /* Untouched pages of the pool cost no memory: a query uses the slots it fills. */
+    GROW(b->dpool, cap * b->nblk * CLS_BLK);
+    GROW(b->dmark, cap * b->nblk);
     b->cap = cap;
     return 0;
 }
@@ -197,7 +211,7 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
         if (opt->exhaustive)
             exhaustive_trial(idx, b, m, res->taxon, hits);
         else
-            cls_boot_trial(idx, b, m, res->taxon, hits);
+            cls_boot_trial(idx, b, n, m, res->taxon, hits);
     }
     res->depth = 0;
     int cut = 0;

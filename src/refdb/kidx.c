@@ -26,6 +26,13 @@ struct lm_kidx {
     uint32_t *run_off;   /* 4^k + 1 offsets into runs */
     float *absent;       /* per block */
     uint32_t nblk;
+    /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
+     * bstride floats), and their maxima per super-block (stride sstride); row 0 is the
+     * row of a word no leaf holds. */
+    uint32_t *row_of;
+    float *bmax, *smax;
+    uint32_t *bstart; /* per row: where each block starts in the word's entries (bstride+1) */
+    uint32_t bstride, nsup, sstride;
 };
 
 static int bad(lm_err_t *err, const char *name, const char *what)
@@ -67,6 +74,56 @@ static int check_header(const lm_kidx_t *x, const char *name, kidx_layout_t *lay
 static uint32_t block_size(const lm_kidx_t *x, uint32_t b)
 {
     return b + 1 < x->nblk ? LM_KIDX_BLOCK : x->h.n_leaves - b * LM_KIDX_BLOCK;
+}
+
+/* Row `row` of the dense tables: the blocks a word's runs r[0..nr) do not cover get the
+ * block's absent value; padding gets 0. */
+static void fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, uint32_t nr, uint32_t cnt)
+{
+    const uint32_t NB = x->nblk, S = LM_KIDX_SUPER;
+    float *bm = x->bmax + row * x->bstride, *sm = x->smax + row * x->sstride;
+    uint32_t *bs = x->bstart + row * (x->bstride + 1), next = 0;
+    memcpy(bm, x->absent, NB * sizeof(float));
+    for (uint32_t k = NB; k < x->bstride; k++) bm[k] = 0.0f;
+    for (uint32_t q = 0; q < nr; q++) {
+        bm[r[q].block] = r[q].max;
+        while (next <= r[q].block) bs[next++] = r[q].first;
+    }
+    while (next <= x->bstride) bs[next++] = cnt;
+    for (uint32_t s = 0; s < x->sstride; s++) {
+        float m = s < x->nsup ? -INFINITY : 0.0f;
+        for (uint32_t k = s * S; k < (s + 1) * S && k < NB; k++)
+            if (bm[k] > m) m = bm[k];
+        sm[s] = m;
+    }
+}
+
+/* The runs spread into one dense row of block maxima per held word, and their maxima
+ * per super-block (refdb.h, lm_kidx_word_bmax). */
+static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
+    const uint32_t NB = x->nblk, S = LM_KIDX_SUPER;
+    x->bstride = (NB + 15u) & ~15u;
+    x->nsup = (NB + S - 1) / S;
+    x->sstride = (x->nsup + 7u) & ~7u;
+    x->row_of = malloc(nwords * sizeof(uint32_t));
+    if (!x->row_of) goto oom;
+    uint64_t nrows = 1;
+    for (uint64_t w = 0; w < nwords; w++)
+        x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
+    x->bmax = malloc(nrows * x->bstride * sizeof(float));
+    x->smax = malloc(nrows * x->sstride * sizeof(float));
+    x->bstart = malloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
+    if (!x->bmax || !x->smax || !x->bstart) goto oom;
+    fill_row(x, 0, NULL, 0, 0);
+    for (uint64_t w = 0; w < nwords; w++)
+        if (x->row_of[w])
+            fill_row(x, x->row_of[w], x->runs + x->run_off[w], x->run_off[w + 1] - x->run_off[w],
+                     x->off[w + 1] - x->off[w]);
+    return 0;
+oom:
+    return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
 }
 
 /* Block summaries for the classifier's bounds (refdb.h, lm_kidx_run_t). */
@@ -111,7 +168,7 @@ static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
         if (count && count < block_size(x, r->block) && x->absent[r->block] > r->max)
             r->max = x->absent[r->block];
     }
-    return 0;
+    return build_rows(x, name, err);
 oom:
     return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
 }
@@ -238,6 +295,10 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->runs);
     free(idx->run_off);
     free(idx->absent);
+    free(idx->row_of);
+    free(idx->bmax);
+    free(idx->smax);
+    free(idx->bstart);
     free(idx);
 }
 
@@ -306,4 +367,40 @@ uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx)
 float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b)
 {
     return idx->absent[b];
+}
+const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->bmax + (size_t)idx->row_of[w] * idx->bstride;
+}
+const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->bstart + (size_t)idx->row_of[w] * (idx->bstride + 1);
+}
+const float *lm_kidx_word_smax(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->smax + (size_t)idx->row_of[w] * idx->sstride;
+}
+uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx)
+{
+    return idx->bstride;
+}
+uint32_t lm_kidx_n_supers(const lm_kidx_t *idx)
+{
+    return idx->nsup;
+}
+uint32_t lm_kidx_smax_stride(const lm_kidx_t *idx)
+{
+    return idx->sstride;
+}
+void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
+{
+    v->off = idx->off;
+    v->ent = idx->ent;
+    v->row_of = idx->row_of;
+    v->bmax = idx->bmax;
+    v->smax = idx->smax;
+    v->bstart = idx->bstart;
+    v->lognorm = idx->lognorm;
+    v->bmax_stride = idx->bstride;
+    v->smax_stride = idx->sstride;
 }
