@@ -95,6 +95,15 @@ static void block_totals(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, const 
     if (s == UINT32_MAX) s = new_slot(b, n, blk);
     float *rows = b->dpool + (size_t)s * n * CLS_BLK;
     unsigned char *mk = b->dmark + (size_t)s * n;
+    /* The rows to fill lie all over the index: start every load before using any. */
+    for (size_t i = 0; i < m; i++) {
+        const size_t p = pick ? pick[i] : i;
+        if (!mk[p]) __builtin_prefetch(b->bs[p] + blk);
+    }
+    for (size_t i = 0; i < m; i++) {
+        const size_t p = pick ? pick[i] : i;
+        if (!mk[p]) __builtin_prefetch(b->we[p] + b->bs[p][blk]);
+    }
     double sl[CLS_BLK] = {0};
     for (size_t i = 0; i < m; i++) {
         const size_t p = pick ? pick[i] : i;
@@ -259,13 +268,17 @@ void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
     for (uint32_t q = 0; q < nsup; q++) {
         const uint32_t s = sup[q];
         if (sb[s] + bound_margin(dm, sb[s]) < best) continue;
-        float bd[LM_KIDX_SUPER];
+        /* The super-block's blocks sit side by side in each word's row (the rows are
+         * padded to a multiple of 16 blocks): sum the S of them at once. */
+        float t[LM_KIDX_SUPER] = {0}, bd[LM_KIDX_SUPER];
+        for (size_t i = 0; i < m; i++) {
+            const float *bm = b->bm[b->pick[i]] + s * S;
+            for (uint32_t o = 0; o < S; o++) t[o] += bm[o];
+        }
         uint32_t blk[LM_KIDX_SUPER], nb = 0;
         for (uint32_t k = s * S; k < (s + 1) * S && k < b->nblk; k++) {
             if (is_cand(b, k)) continue;
-            float t = 0.0f;
-            for (size_t i = 0; i < m; i++) t += b->bm[b->pick[i]][k];
-            bd[nb] = t;
+            bd[nb] = t[k - s * S];
             blk[nb++] = k;
         }
         for (uint32_t x = 1; x < nb; x++) /* blocks by bound, highest first */
