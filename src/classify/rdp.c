@@ -22,7 +22,7 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->min_words = 5;
     opt->both_strands = 0;
     opt->exhaustive = 0;
-    opt->seed = LM_DEFAULT_SEED;
+    opt->seed = 1; /* RDP's */
 }
 
 int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
@@ -61,9 +61,7 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
     b->supl = malloc(b->sstride * sizeof(uint32_t));
     b->dslot = malloc(b->nblk * sizeof(uint32_t));
     b->dused = malloc(b->nblk * sizeof(uint32_t));
-    b->rng = lm_rng_create(LM_DEFAULT_SEED, 0);
-    if (!b->score || !b->evl || !b->bound || !b->sbound || !b->supl || !b->dslot || !b->dused ||
-        !b->rng) {
+    if (!b->score || !b->evl || !b->bound || !b->sbound || !b->supl || !b->dslot || !b->dused) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
@@ -90,7 +88,6 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->words);
     free(b->rc);
     free(b->pick);
-    if (b->rng) gsl_rng_free(b->rng);
     free(b);
 }
 
@@ -161,12 +158,34 @@ static void exhaustive_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, co
     for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
 }
 
-/* FNV-1a over the sequence: the bootstrap seed depends on the bases alone. */
-static uint64_t seq_hash(const char *s, size_t len)
+/* RDP's draws: java.util.Random (a 48-bit linear congruential generator, Java's
+ * specified algorithm), set to the same seed before every sequence; nextInt(bound) as
+ * Java computes it, rejection step included. */
+#define JR_MUL  0x5DEECE66DULL
+#define JR_MASK ((1ULL << 48) - 1)
+
+static uint64_t jr_seed(uint64_t seed)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    return h;
+    return (seed ^ JR_MUL) & JR_MASK;
+}
+
+static int32_t jr_next31(uint64_t *s)
+{
+    *s = (*s * JR_MUL + 0xBULL) & JR_MASK;
+    return (int32_t)(*s >> 17);
+}
+
+static uint32_t jr_int(uint64_t *s, uint32_t bound)
+{
+    int32_t r = jr_next31(s);
+    const uint32_t m = bound - 1;
+    if ((bound & m) == 0) return (uint32_t)(((int64_t)bound * r) >> 31);
+    /* Java: for (u = r; u - (r = u % bound) + m < 0; u = next(31)), in wrapping int. */
+    for (int32_t u = r;; u = jr_next31(s)) {
+        r = u % (int32_t)bound;
+        if ((int32_t)((uint32_t)u - (uint32_t)r + m) >= 0) break;
+    }
+    return (uint32_t)r;
 }
 
 int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *b, const char *seq,
@@ -204,10 +223,10 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
 
     size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     uint32_t *pick = b->pick; /* m <= len + min_words, reserved above */
-    lm_rng_reseed(b->rng, opt->seed, seq_hash(seq, len));
+    uint64_t rs = jr_seed(opt->seed);
     double hits[LM_NRANKS] = {0};
     for (int t = 0; t < opt->bootstraps; t++) {
-        for (size_t i = 0; i < m; i++) pick[i] = (uint32_t)gsl_rng_uniform_int(b->rng, n);
+        for (size_t i = 0; i < m; i++) pick[i] = jr_int(&rs, (uint32_t)n);
         if (opt->exhaustive)
             exhaustive_trial(idx, b, m, res->taxon, hits);
         else
