@@ -104,14 +104,16 @@ static void block_totals(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, const 
         const size_t p = pick ? pick[i] : i;
         if (!mk[p]) __builtin_prefetch(b->we[p] + b->bs[p][blk]);
     }
-    double sl[CLS_BLK] = {0};
     for (size_t i = 0; i < m; i++) {
         const size_t p = pick ? pick[i] : i;
-        float *row = rows + p * CLS_BLK;
         if (!mk[p]) {
-            fill_row(b, p, blk, row);
+            fill_row(b, p, blk, rows + p * CLS_BLK);
             mk[p] = 1;
         }
+    }
+    double sl[CLS_BLK] = {0};
+    for (size_t i = 0; i < m; i++) {
+        const float *row = rows + (pick ? pick[i] : i) * CLS_BLK;
         for (uint32_t o = 0; o < CLS_BLK; o++) sl[o] += row[o];
     }
     const double dm = (double)m;
@@ -168,7 +170,7 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
     }
 }
 
-uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
+CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
 {
     const uint32_t NB = b->nblk, BS = b->bstride;
     const lm_kidx_view_t *v = &b->v;
@@ -190,20 +192,18 @@ uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *
     }
     /* Sum blocks leaf by leaf, highest bound first, until no other block can reach the
      * best leaf; the CLS_CBLK blocks with the best leaves become the trials' candidates. */
-    uint32_t *ord = b->evl; /* >= nblk entries */
-    for (uint32_t k = 0; k < NB; k++) {
-        uint32_t j = k;
-        for (; j > 0 && bound[ord[j - 1]] < bound[k]; j--) ord[j] = ord[j - 1];
-        ord[j] = k;
-    }
     const double dn = (double)n;
     const uint32_t want = NB < CLS_CBLK ? NB : CLS_CBLK;
     uint32_t bl = 0;
     double bv = -INFINITY, cv[CLS_CBLK];
     b->ncblk = 0;
     for (uint32_t q = 0; q < NB; q++) {
-        const uint32_t k = ord[q];
+        uint32_t k = 0; /* the block with the highest bound not yet summed (few are) */
+        for (uint32_t j = 1; j < NB; j++)
+            if (bound[j] > bound[k]) k = j;
+        if (bound[k] == -INFINITY) break;
         if (b->ncblk == want && bound[k] + bound_margin(dn, bound[k]) < bv) break;
+        bound[k] = -INFINITY; /* summed */
         double tot[CLS_BLK], kb = -INFINITY;
         block_totals(idx, b, n, NULL, n, k, tot);
         for (uint32_t o = 0; o < CLS_BLK; o++) {
@@ -238,8 +238,8 @@ static void by_key_desc(uint32_t *x, const float *key, uint32_t n)
         }
 }
 
-void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
-                    const uint32_t *taxon, double *hits)
+CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
+                               const uint32_t *taxon, double *hits)
 {
     const uint32_t SS = b->sstride, TS = b->tstride, S = LM_KIDX_SUPER;
     double acc[CLS_CAND] = {0};
