@@ -88,8 +88,8 @@ static void reset_slots(lm_cls_buf_t *b)
 
 /* Leaf totals of block blk over the words pick[0..m) (or 0..m when pick is NULL), from
  * its dense rows, filling the rows the draws need; tot[] gets each leaf's total. */
-static void block_totals(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, const uint32_t *pick,
-                         size_t m, uint32_t blk, double *tot)
+static void block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t blk,
+                         double *tot)
 {
     uint32_t s = b->dslot[blk];
     if (s == UINT32_MAX) s = new_slot(b, n, blk);
@@ -119,7 +119,7 @@ static void block_totals(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, const 
     const double dm = (double)m;
     for (uint32_t o = 0; o < CLS_BLK; o++) {
         uint32_t g = blk * CLS_BLK + o;
-        tot[o] = g < b->nleaves ? sl[o] - dm * lm_kidx_leaf_lognorm(idx, g) : -INFINITY;
+        tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
     }
 }
 
@@ -172,6 +172,7 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
 
 CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
 {
+    (void)idx; /* b->v holds its tables */
     const uint32_t NB = b->nblk, BS = b->bstride;
     const lm_kidx_view_t *v = &b->v;
     float *bound = b->bound;
@@ -205,7 +206,7 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         if (b->ncblk == want && bound[k] + bound_margin(dn, bound[k]) < bv) break;
         bound[k] = -INFINITY; /* summed */
         double tot[CLS_BLK], kb = -INFINITY;
-        block_totals(idx, b, n, NULL, n, k, tot);
+        block_totals(b, n, NULL, n, k, tot);
         for (uint32_t o = 0; o < CLS_BLK; o++) {
             const uint32_t g = k * CLS_BLK + o;
             if (tot[o] > bv || (tot[o] == bv && g < bl)) { /* ties keep the lowest leaf */
@@ -254,7 +255,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
     double best = -INFINITY;
     for (uint32_t j = 0; j < CLS_CAND; j++) {
         if (b->cand[j] == UINT32_MAX) continue;
-        acc[j] -= dm * lm_kidx_leaf_lognorm(idx, b->cand[j]);
+        acc[j] -= dm * b->v.lognorm[b->cand[j]];
         if (acc[j] > best) best = acc[j];
     }
     /* Other blocks that might reach the best: super-blocks by their bound, highest first,
@@ -294,7 +295,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
             if (bd[x] + bound_margin(dm, bd[x]) < best) break;
             const uint32_t k = blk[x];
             double tot[CLS_BLK];
-            block_totals(idx, b, n, b->pick, m, k, tot);
+            block_totals(b, n, b->pick, m, k, tot);
             for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
                 uint32_t g = k * CLS_BLK + o;
                 b->score[g] = tot[o];
