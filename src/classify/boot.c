@@ -70,10 +70,24 @@ static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float
     for (uint32_t j = bs[blk]; j < bs[blk + 1]; j++) row[e[j].leaf % CLS_BLK] = e[j].score;
 }
 
-/* A slot for block blk's dense rows over the query's n words (none filled yet). */
+/* A slot for block blk's dense rows over the query's n words (none filled yet), the
+ * pool grown as needed; UINT32_MAX if there is no memory for it. */
 static uint32_t new_slot(lm_cls_buf_t *b, size_t n, uint32_t blk)
 {
-    const uint32_t s = b->ndused++;
+    const uint32_t s = b->ndused;
+    const size_t need = ((size_t)s + 1) * n;
+    if (need > b->dcap) {
+        size_t cap = b->dcap ? 2 * b->dcap : 8 * n;
+        if (cap < need) cap = need;
+        float *p = realloc(b->dpool, cap * CLS_BLK * sizeof(float));
+        if (!p) return UINT32_MAX;
+        b->dpool = p;
+        unsigned char *mk = realloc(b->dmark, cap);
+        if (!mk) return UINT32_MAX;
+        b->dmark = mk;
+        b->dcap = cap;
+    }
+    b->ndused++;
     b->dslot[blk] = s;
     b->dused[s] = blk;
     memset(b->dmark + (size_t)s * n, 0, n);
@@ -93,6 +107,21 @@ static void block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t
 {
     uint32_t s = b->dslot[blk];
     if (s == UINT32_MAX) s = new_slot(b, n, blk);
+    double sl[CLS_BLK] = {0};
+    const double dm = (double)m;
+    if (s == UINT32_MAX) { /* no memory for rows: the same sums straight from the index */
+        for (size_t i = 0; i < m; i++) {
+            const size_t p = pick ? pick[i] : i;
+            const lm_kidx_entry_t *e = b->we[p];
+            for (uint32_t j = b->bs[p][blk]; j < b->bs[p][blk + 1]; j++)
+                sl[e[j].leaf % CLS_BLK] += e[j].score;
+        }
+        for (uint32_t o = 0; o < CLS_BLK; o++) {
+            uint32_t g = blk * CLS_BLK + o;
+            tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
+        }
+        return;
+    }
     float *rows = b->dpool + (size_t)s * n * CLS_BLK;
     unsigned char *mk = b->dmark + (size_t)s * n;
     /* The rows to fill lie all over the index: start every load before using any. */
@@ -111,12 +140,10 @@ static void block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t
             mk[p] = 1;
         }
     }
-    double sl[CLS_BLK] = {0};
     for (size_t i = 0; i < m; i++) {
         const float *row = rows + (pick ? pick[i] : i) * CLS_BLK;
         for (uint32_t o = 0; o < CLS_BLK; o++) sl[o] += row[o];
     }
-    const double dm = (double)m;
     for (uint32_t o = 0; o < CLS_BLK; o++) {
         uint32_t g = blk * CLS_BLK + o;
         tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
@@ -150,10 +177,12 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
     for (size_t i = 0; i < n; i++) {
         float *row = b->trow + i * b->tstride;
         for (uint32_t k = 0; k < CLS_CBLK; k++) {
-            if (k < b->ncblk)
+            if (k < b->ncblk && b->dslot[b->cblk[k]] != UINT32_MAX)
                 memcpy(row + k * CLS_BLK,
                        b->dpool + ((size_t)b->dslot[b->cblk[k]] * n + i) * CLS_BLK,
                        CLS_BLK * sizeof(float));
+            else if (k < b->ncblk) /* its rows did not fit in memory */
+                fill_row(b, i, b->cblk[k], row + k * CLS_BLK);
             else
                 memset(row + k * CLS_BLK, 0, CLS_BLK * sizeof(float));
         }

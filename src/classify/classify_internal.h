@@ -43,10 +43,11 @@ struct lm_cls_buf {
     /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
      * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
      * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set
-     * once word i's row is filled. The pool holds nblk slots of cap words. */
+     * once word i's row is filled. The pool holds dcap rows and grows as slots need. */
     uint32_t *dslot, *dused, ndused;
     float *dpool;
     unsigned char *dmark;
+    size_t dcap;
 };
 
 /* Sum the scores of words w[0..n) (or w[pick[i]] if pick) into b->score and return the

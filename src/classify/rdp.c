@@ -110,9 +110,6 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     GROW(b->bs, cap);
     GROW(b->we, cap);
     GROW(b->trow, cap * b->tstride);
-    /* Untouched pages of the pool cost no memory: a query uses the slots it fills. */
-    GROW(b->dpool, cap * b->nblk * CLS_BLK);
-    GROW(b->dmark, cap * b->nblk);
     b->cap = cap;
     return 0;
 }
