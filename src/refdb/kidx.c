@@ -90,7 +90,14 @@ static void fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, uint32_
         while (next <= r[q].block) bs[next++] = r[q].first;
     }
     while (next <= x->bstride) bs[next++] = cnt;
-    for (uint32_t s = 0; s < x->sstride; s++) {
+    const uint32_t full = NB / S; /* super-blocks without padding blocks */
+    for (uint32_t s = 0; s < full; s++) {
+        const float *g = bm + s * S;
+        float m = g[0];
+        for (uint32_t o = 1; o < S; o++) m = g[o] > m ? g[o] : m;
+        sm[s] = m;
+    }
+    for (uint32_t s = full; s < x->sstride; s++) {
         float m = s < x->nsup ? -INFINITY : 0.0f;
         for (uint32_t k = s * S; k < (s + 1) * S && k < NB; k++)
             if (bm[k] > m) m = bm[k];
