@@ -2,11 +2,13 @@
 /* Loading and validating the k-mer index. The file is read whole with one read; every
  * count, offset and index in it is checked before use, so a damaged file is refused and
  * never read out of bounds, even one whose checksum happens to match. */
+#define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "refdb_internal.h"
@@ -76,6 +78,22 @@ static uint32_t block_size(const lm_kidx_t *x, uint32_t b)
     return b + 1 < x->nblk ? LM_KIDX_BLOCK : x->h.n_leaves - b * LM_KIDX_BLOCK;
 }
 
+/* A large table written once at load: on 2 MB pages where the system allows, so filling
+ * it takes a few page faults rather than thousands. Free with free(). */
+static void *big_alloc(size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= huge) {
+        void *p = NULL;
+        if (posix_memalign(&p, huge, bytes) != 0) return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+        return p;
+    }
+#endif
+    return malloc(bytes ? bytes : 1);
+}
+
 /* Row `row` of the dense tables: the blocks a word's runs r[0..nr) do not cover get the
  * block's absent value; padding gets 0. */
 static void fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, uint32_t nr, uint32_t cnt)
@@ -114,14 +132,14 @@ static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
     x->bstride = (NB + 15u) & ~15u;
     x->nsup = (NB + S - 1) / S;
     x->sstride = (x->nsup + 7u) & ~7u;
-    x->row_of = malloc(nwords * sizeof(uint32_t));
+    x->row_of = big_alloc(nwords * sizeof(uint32_t));
     if (!x->row_of) goto oom;
     uint64_t nrows = 1;
     for (uint64_t w = 0; w < nwords; w++)
         x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
-    x->bmax = malloc(nrows * x->bstride * sizeof(float));
-    x->smax = malloc(nrows * x->sstride * sizeof(float));
-    x->bstart = malloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
+    x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
+    x->smax = big_alloc(nrows * x->sstride * sizeof(float));
+    x->bstart = big_alloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
     if (!x->bmax || !x->smax || !x->bstart) goto oom;
     fill_row(x, 0, NULL, 0, 0);
     for (uint64_t w = 0; w < nwords; w++)
@@ -154,7 +172,7 @@ static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
             nruns += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
     }
     x->run_off[nwords] = (uint32_t)nruns;
-    x->runs = malloc((nruns + 1) * sizeof(lm_kidx_run_t));
+    x->runs = big_alloc((nruns + 1) * sizeof(lm_kidx_run_t));
     if (!x->runs) goto oom;
     for (uint64_t w = 0; w < nwords; w++) {
         lm_kidx_run_t *r = x->runs + x->run_off[w] - 1;
@@ -253,7 +271,7 @@ fail:
 lm_kidx_t *lm_kidx_load_mem(const void *buf, size_t len, const char *name, lm_err_t *err)
 {
     /* An exact-size copy: anything read past len is a bug that ASan reports. */
-    unsigned char *img = malloc(len ? len : 1);
+    unsigned char *img = big_alloc(len);
     if (!img) {
         lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
         return NULL;
@@ -276,7 +294,7 @@ lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err)
         return NULL;
     }
     size_t len = (size_t)st.st_size;
-    unsigned char *buf = malloc(len ? len : 1);
+    unsigned char *buf = big_alloc(len);
     if (!buf) {
         fclose(f);
         lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory reading the index");
