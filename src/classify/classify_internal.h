@@ -55,15 +55,14 @@ struct lm_cls_buf {
 uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
-/* The full pass over b->words[0..n) that also fills the per-word block tables and picks
- * the candidate blocks; returns the best leaf as cls_best_leaf() does. */
+/* The full pass over b->words[0..n) that also sets up the per-word tables of the trials
+ * (candidate rows, super-block bounds, the blocks it summed as dense rows) and picks the
+ * candidate blocks; returns the best leaf as cls_best_leaf() does. */
 uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
 
 /* One trial over the draws b->pick[0..m) from the n words: adds to hits[] exactly what the winner
  * of a full pass over all leaves would, a tie shared equally among the tied leaves. */
 void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
                     const uint32_t *taxon, double *hits);
-/* Forget the dense block rows of the last query (before the next query's trials). */
-void cls_dense_reset(lm_cls_buf_t *b);
 
 #endif
