@@ -61,7 +61,8 @@ static const char run_usage_opts[] =
     "  -k, --keep-going      skip failing samples (listed in qc/failed.tsv) and finish\n"
     "      --params FILE     take every parameter from a provenance.json (options given on\n"
     "                        the command line still win): reproduces a run exactly\n"
-    "      --seed N          the seed of classify, diversity and stats (default 11)\n"
+    "      --seed N          the seed of rarefaction and the permutation tests (default 11;\n"
+    "                        classify draws as RDP does, from its generator's seed 1)\n"
     "      --json FILE       also write the run summary (provenance.json) to FILE\n"
     "\n"
     "Stage options, as the stage commands take them (see 'lumen <stage> --help'):\n"
@@ -190,7 +191,7 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_SEED:
         if (cli_parse_int("--seed", arg, 0, 2147483647L, &v)) return 64;
-        g->cls.seed = g->div.seed = g->stats_seed = (uint64_t)v;
+        g->div.seed = g->stats_seed = (uint64_t)v; /* classify keeps RDP's generator seed */
         return 1;
     case OPT_MINTOTAL:
     case OPT_MINSAMPLES:
