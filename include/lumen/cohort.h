@@ -142,6 +142,13 @@ const lm_sample_t *lm_cohort_sample(const lm_cohort_t *c, size_t i);
 size_t lm_cohort_n_visits(const lm_cohort_t *c);
 const lm_visit_t *lm_cohort_visit(const lm_cohort_t *c, size_t i);
 
+/** Index of the column of subjects.tsv named name (any column, also those the cohort does
+ *  not interpret, e.g. a covariate or a site), or -1. */
+long lm_cohort_subject_column(const lm_cohort_t *c, const char *name);
+/** Subject i's cell in that column as written (borrowed), NULL when missing (empty or
+ *  NA) or when col is out of range. */
+const char *lm_cohort_subject_cell(const lm_cohort_t *c, size_t i, long col);
+
 /** Index of the sample with this ID, or -1. */
 long lm_cohort_find_sample(const lm_cohort_t *c, const char *id);
 /** The visit of subject at week, or NULL (the first one when duplicated). */

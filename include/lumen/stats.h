@@ -185,6 +185,51 @@ int lm_stat_logrank(const double *time, const int *event, const int *group, size
                     lm_logrank_t *res, lm_err_t *err) LM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------------------- */
+/* Linear mixed models                                                                */
+/* ---------------------------------------------------------------------------------- */
+
+/** Most fixed-effect columns a mixed model takes. */
+#define LM_LMM_MAXP 64
+
+typedef struct lm_lmm {
+    size_t n;      /**< observations */
+    size_t groups; /**< subjects (levels of the grouping factor) */
+    int p;         /**< fixed-effect columns */
+    int q;         /**< random effects per group: 1 (intercept) or 2 (intercept, slope) */
+    int nevals;    /**< evaluations of the REML criterion the optimiser made */
+    int singular;  /**< 1 when a random-effect variance is at its bound 0 (lme4's
+                        isSingular(tol = 1e-4) on theta) */
+    double beta[LM_LMM_MAXP], se[LM_LMM_MAXP], t[LM_LMM_MAXP];
+    double df[LM_LMM_MAXP];  /**< Satterthwaite degrees of freedom (lmerTest) */
+    double p_t[LM_LMM_MAXP]; /**< 2 * pt(-|t|, df) */
+    double theta[3];         /**< lme4's theta: lower Cholesky factor of the relative
+                                  covariance, column-wise (l11[, l21, l22]) */
+    double sigma;            /**< residual standard deviation */
+    double var_int, var_slope, cov_int_slope; /**< random-effect (co)variances (NaN when
+                                                   q = 1) */
+    double reml; /**< REML criterion at the optimum (lme4's REMLcrit) */
+} lm_lmm_t;
+
+/**
+ * Linear mixed model by REML with a random intercept per group, and with slope not NULL
+ * a correlated random slope on slope[] as well: lme4::lmer(y ~ 0 + X + (1 | group)) or
+ * (1 + slope | group), with t-tests on each coefficient by Satterthwaite's degrees of
+ * freedom as lmerTest computes them (the numerical Hessian of the deviance in
+ * (theta, sigma) and the Jacobian of cov(beta), numDeriv's Richardson scheme). x is
+ * n x p row-major and holds the intercept column if one is wanted; name[j] names column
+ * j in messages. The REML criterion is profiled over sigma and minimised over theta
+ * (Brent for one parameter, Nelder-Mead then Newton for three), to a tolerance far
+ * below lme4's default so that both reach the same optimum.
+ * Errors (LM_EFORMAT): p out of range, a NaN, fewer than two groups, not more
+ * observations than random effects (lme4's checks), a rank-deficient design (the message
+ * names the first column that is a linear combination of the ones before it), or no
+ * convergence (the message gives the number of evaluations).
+ */
+int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *group,
+                const double *slope, const char *const *name, lm_lmm_t *res,
+                lm_err_t *err) LM_MUST_CHECK;
+
+/* ---------------------------------------------------------------------------------- */
 /* The stats stage: cohort + diversity -> tidy tables                                 */
 /* ---------------------------------------------------------------------------------- */
 
@@ -192,10 +237,14 @@ typedef struct lm_stats_opt {
     const char *diversity; /**< folder with alpha.tsv and <metric>.tsv matrices */
     const char *taxa;      /**< folder with level-6.tsv, or NULL */
     const char *metadata, *subjects, *visits;
-    const char *out;       /**< output folder (created if missing) */
-    int permutations;      /**< PERMANOVA permutations (default 999) */
-    uint64_t seed;         /**< default LM_DEFAULT_SEED */
-    double min_prevalence; /**< genera in at least this fraction of samples (0.1) */
+    const char *out;        /**< output folder (created if missing) */
+    int permutations;       /**< PERMANOVA permutations (default 999) */
+    uint64_t seed;          /**< default LM_DEFAULT_SEED */
+    double min_prevalence;  /**< genera in at least this fraction of samples (0.1) */
+    const char *covariates; /**< comma-separated subjects.tsv columns for the models, or
+                                 NULL */
+    int random_slope;       /**< mixed models: (1 + week | subject) instead of (1 | subject) */
+    int week_numeric;       /**< mixed models: week as a number (linear time), not a factor */
 } lm_stats_opt_t;
 
 void lm_stats_opt_init(lm_stats_opt_t *opt);

@@ -33,6 +33,22 @@ static const char stats_usage[] =
     "  endpoints.tsv        HBsAg loss and seroconversion per arm and week (exact CI)\n"
     "  cohort_checks.tsv    problems found in the inputs; skipped.tsv: tests not run, why\n"
     "  visits_derived.tsv   log10 HBsAg, decline, loss, seroconversion per subject and week\n"
+    "\n";
+
+/* The model tables and the options, apart: one string literal over 4095 characters is
+ * not portable C. */
+static const char stats_usage2[] =
+    "Model tables (the same columns, then model, formula and df):\n"
+    "  mixed_models.tsv     linear mixed model per response (log10 HBsAg, log10 of each\n"
+    "                       cytokine, th1_th2_ratio = mean log10 of IL-2, IFN-g, TNF-a minus\n"
+    "                       that of IL-4, IL-6, IL-10, each alpha metric): response ~ arm *\n"
+    "                       factor(week) + covariates + (1 | subject), REML (lme4::lmer);\n"
+    "                       first sorted arm and first week are the references; estimate =\n"
+    "                       coefficient, CI and p from t on Satterthwaite df (lmerTest);\n"
+    "                       q = BH over each model's terms but the intercept;\n"
+    "                       mixed_model_variance rows: variance components\n"
+    "  models_skipped.tsv   models that could not be fitted, and why (a rank-deficient\n"
+    "                       design names the column)\n"
     "\n"
     "Options:\n"
     "  -d, --diversity DIR    alpha.tsv and braycurtis/jaccard/aitchison.tsv (those present)\n"
@@ -43,7 +59,16 @@ static const char stats_usage[] =
     "  -o, --out DIR          output folder (created if missing)\n"
     "  -p, --permutations N   PERMANOVA permutations (default 999)\n"
     "  -S, --seed N           random seed (default 11); each test has its own stream\n"
+    "  -C, --covariates LIST  comma-separated subjects.tsv columns the models adjust for\n"
+    "                         (e.g. age,sex,cnlc_stage,na_drug); numbers stay numbers, other\n"
+    "                         columns become indicators with the first level (byte order, as\n"
+    "                         R's factor() in the C locale) as reference; subjects missing one\n"
+    "                         are left out of the models\n"
+    "      --random-slope     mixed models with (1 + week | subject)\n"
+    "      --week-numeric     mixed models with week as a number (linear time)\n"
     "\n" CLI_COMMON_HELP;
+
+enum { OPT_SLOPE = 2000, OPT_WEEKNUM };
 
 int cmd_stats(int argc, char **argv)
 {
@@ -56,6 +81,9 @@ int cmd_stats(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"permutations", required_argument, NULL, 'p'},
         {"seed", required_argument, NULL, 'S'},
+        {"covariates", required_argument, NULL, 'C'},
+        {"random-slope", no_argument, NULL, OPT_SLOPE},
+        {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -63,6 +91,7 @@ int cmd_stats(int argc, char **argv)
     cli_common_init(&co, "stats");
     if (argc < 2) {
         fputs(stats_usage, stderr);
+        fputs(stats_usage2, stderr);
         return 64;
     }
     lm_stats_opt_t opt;
@@ -70,7 +99,7 @@ int cmd_stats(int argc, char **argv)
     int help = 0, c;
     long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:m:s:V:T:o:p:S:t:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:m:s:V:T:o:p:S:C:t:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(&co, c, optarg, &help);
         if (h < 0) return 64;
         if (h) continue;
@@ -93,6 +122,15 @@ int cmd_stats(int argc, char **argv)
         case 'o':
             opt.out = optarg;
             break;
+        case 'C':
+            opt.covariates = optarg;
+            break;
+        case OPT_SLOPE:
+            opt.random_slope = 1;
+            break;
+        case OPT_WEEKNUM:
+            opt.week_numeric = 1;
+            break;
         case 'p':
             if (cli_parse_int("--permutations", optarg, 1, 1000000, &v)) return 64;
             opt.permutations = (int)v;
@@ -107,6 +145,7 @@ int cmd_stats(int argc, char **argv)
     }
     if (help) {
         fputs(stats_usage, stdout);
+        fputs(stats_usage2, stdout);
         return 0;
     }
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);

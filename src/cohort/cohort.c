@@ -127,7 +127,23 @@ void lm_cohort_destroy(lm_cohort_t *c)
     free(c->vis);
     free(c->arms);
     free(c->chk);
+    free(c->scol);
+    free(c->scell);
+    free(c->sbuf);
     free(c);
+}
+
+long lm_cohort_subject_column(const lm_cohort_t *c, const char *name)
+{
+    for (size_t k = 0; k < c->nscol; k++)
+        if (!strcmp(c->scol[k], name)) return (long)k;
+    return -1;
+}
+
+const char *lm_cohort_subject_cell(const lm_cohort_t *c, size_t i, long col)
+{
+    if (col < 0 || (size_t)col >= c->nscol || i >= c->nsubj) return NULL;
+    return c->scell[i * c->nscol + (size_t)col];
 }
 
 size_t lm_cohort_n_subjects(const lm_cohort_t *c)

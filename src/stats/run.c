@@ -13,7 +13,8 @@
 
 static const char *const out_name[OUT_N] = {
     "correlations.tsv", "arm_comparisons.tsv", "permanova.tsv", "survival_cox.tsv",
-    "survival_km.tsv",  "logrank.tsv",         "endpoints.tsv", "skipped.tsv"};
+    "survival_km.tsv",  "logrank.tsv",         "endpoints.tsv", "skipped.tsv",
+    "mixed_models.tsv", "models_skipped.tsv"};
 static const char *const dist_names[MAX_DIST] = {"braycurtis", "jaccard", "aitchison"};
 
 void lm_stats_opt_init(lm_stats_opt_t *opt)
@@ -195,7 +196,7 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
             write_visits(c->co, s);
         else if (k == OUT_N)
             write_checks(c->co, s);
-        else if (k == OUT_SKIP)
+        else if (k == OUT_SKIP || k == OUT_MSKIP)
             tidy_write_skipped(&c->out[k], s);
         else
             tidy_write(&c->out[k], s);
@@ -218,16 +219,20 @@ int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err)
     memset(&c, 0, sizeof(c));
     c.opt = opt;
     for (int k = 0; k < OUT_N; k++) c.out[k].name = out_name[k];
+    c.out[OUT_MIXED].ext = 1;
     rc = load(&c, err);
+    if (!rc) rc = covars_parse(c.co, opt->covariates, &c.cov, err);
     if (!rc) rc = run_endpoints(&c, err);
     if (!rc) rc = run_correlations(&c, err);
     if (!rc) rc = run_arm_tests(&c, err);
     if (!rc) rc = run_permanova(&c, err);
     if (!rc) rc = run_survival(&c, err);
+    if (!rc) rc = run_mixed_models(&c, err);
     for (int k = 0; !rc && k < OUT_N; k++)
         if (tidy_adjust(&c.out[k])) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc) rc = write_all(&c, err);
     for (int k = 0; k < OUT_N; k++) tidy_free(&c.out[k]);
+    covars_free(&c.cov);
     lm_cohort_destroy(c.co);
     lm_matrix_destroy(c.alpha);
     free(c.alpha_sample);
