@@ -92,8 +92,36 @@ int lmm_eval(lmm_data_t *d, const double *th, lmm_pieces_t *pc)
     memcpy(d->beta, d->xvy, (size_t)p * sizeof(double));
     gsl_vector_view bv = gsl_vector_view_array(d->beta, (size_t)p);
     gsl_linalg_cholesky_svx(&m.matrix, &bv.vector);
-    double r2 = yvy;
-    for (int j = 0; j < p; j++) r2 -= d->beta[j] * d->xvy[j];
+    /* r2 = e'V^-1e = e'e - sum_g (Lambda'Z_g'e)' A_g^-1 (Lambda'Z_g'e) with e = y - X beta,
+     * from the residuals themselves: y'V^-1y - beta'X'V^-1y loses digits to cancellation,
+     * and the Satterthwaite df differentiate this twice. */
+    (void)yvy;
+    double r2 = 0;
+    memset(d->ze, 0, d->ng * (size_t)q * sizeof(double));
+    for (size_t i = 0; i < d->n; i++) {
+        const double *xi = d->x + i * (size_t)p;
+        double e = d->y[i];
+        for (int j = 0; j < p; j++) e -= xi[j] * d->beta[j];
+        r2 += e * e;
+        double *ze = d->ze + (size_t)d->g[i] * q;
+        ze[0] += e;
+        if (q == 2) ze[1] += d->z[i] * e;
+    }
+    for (size_t g = 0; g < d->ng; g++) {
+        const double *zz = d->ztz + g * q * q, *ze = d->ze + g * q;
+        if (q == 1) {
+            double c0 = th[0] * ze[0];
+            r2 -= c0 * c0 / (th[0] * th[0] * zz[0] + 1);
+        } else {
+            double t0 = th[0], t1 = th[1], t2 = th[2];
+            double m00 = zz[0] * t0 + zz[1] * t1, m01 = zz[1] * t2;
+            double m10 = zz[2] * t0 + zz[3] * t1, m11 = zz[3] * t2;
+            double a0 = t0 * m00 + t1 * m10 + 1, a1 = t0 * m01 + t1 * m11, a3 = t2 * m11 + 1;
+            double det = a0 * a3 - a1 * a1;
+            double c0 = t0 * ze[0] + t1 * ze[1], c1 = t2 * ze[1];
+            r2 -= (a3 * c0 * c0 - 2 * a1 * c0 * c1 + a0 * c1 * c1) / det;
+        }
+    }
     pc->ldL2 = ldL2;
     pc->ldRX2 = ldRX2;
     pc->r2 = r2 > 0 ? r2 : DBL_MIN;
@@ -120,12 +148,15 @@ static void data_free(lmm_data_t *d)
     free(d->beta);
     free(d->b);
     free(d->w);
+    free(d->ze);
+    free(d->g);
 }
 
 static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n, int p,
-                      const int *gidx, size_t ng, const double *slope)
+                      int *gidx, size_t ng, const double *slope)
 {
     memset(d, 0, sizeof(*d));
+    d->g = gidx;
     int q = slope ? 2 : 1;
     d->n = n;
     d->ng = ng;
@@ -142,6 +173,10 @@ static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n,
     d->beta = malloc(pp * sizeof(double));
     d->b = malloc(2 * pp * sizeof(double));
     d->w = malloc(2 * pp * sizeof(double));
+    d->ze = malloc((ng * q + 1) * sizeof(double));
+    d->y = y;
+    d->x = x;
+    d->z = slope;
     if (!d->xtx || !d->xty || !d->ztz || !d->ztx || !d->zty || !d->xvx || !d->xvy || !d->beta ||
         !d->b || !d->w)
         return LM_ENOMEM;
@@ -424,8 +459,7 @@ int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *gr
                           bad == 0 ? "all zero" : "a linear combination of the columns before it");
     }
     lmm_data_t d;
-    rc = data_build(&d, y, x, n, p, gidx, ng, slope);
-    free(gidx);
+    rc = data_build(&d, y, x, n, p, gidx, ng, slope); /* d owns gidx from here */
     if (rc) {
         data_free(&d);
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");

@@ -278,14 +278,101 @@ static void test_logrank(void **state)
     assert_non_null(strstr(err.msg, "no events"));
 }
 
+/* Balanced one-way random effects: REML has a closed form (MSB, MSW of the ANOVA):
+ * sigma_e^2 = MSW, sigma_b^2 = (MSB - MSW) / m when positive, else 0 and the pooled
+ * variance; the intercept is the grand mean with variance MSB / N on k - 1 df
+ * (Satterthwaite is exact here), or SST / (N - 1) / N on N - 1 df at the bound. */
+static void lmm_oneway(const double *y, int k, int m, int want_singular)
+{
+    int n = k * m, g[64];
+    double x[64], grand = 0, ssb = 0, ssw = 0;
+    const char *name[] = {"(Intercept)"};
+    for (int i = 0; i < n; i++) {
+        g[i] = 100 + i / m; /* any labels */
+        x[i] = 1;
+        grand += y[i] / n;
+    }
+    for (int j = 0; j < k; j++) {
+        double mj = 0;
+        for (int i = 0; i < m; i++) mj += y[j * m + i] / m;
+        ssb += m * (mj - grand) * (mj - grand);
+        for (int i = 0; i < m; i++) ssw += (y[j * m + i] - mj) * (y[j * m + i] - mj);
+    }
+    double msb = ssb / (k - 1), msw = ssw / (n - k);
+    lm_lmm_t r;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_lmm(y, x, (size_t)n, 1, g, NULL, name, &r, &err), 0);
+    assert_int_equal(r.groups, (size_t)k);
+    assert_int_equal(r.singular, want_singular);
+    assert_close(r.beta[0], grand, 1e-12);
+    if (!want_singular) {
+        assert_close(r.sigma * r.sigma, msw, 1e-9 * msw);
+        assert_close(r.var_int, (msb - msw) / m, 1e-7 * msw);
+        assert_close(r.se[0], sqrt(msb / n), 1e-8 * sqrt(msb / n));
+        assert_close(r.df[0], k - 1, 1e-6);
+    } else {
+        double v = (ssb + ssw) / (n - 1);
+        assert_true(r.var_int == 0 && r.theta[0] == 0);
+        assert_close(r.sigma * r.sigma, v, 1e-12 * v);
+        assert_close(r.se[0], sqrt(v / n), 1e-9);
+        assert_close(r.df[0], n - 1, 1e-5);
+    }
+}
+
+static void test_lmm_closed_form(void **state)
+{
+    (void)state;
+    /* 5 subjects x 4 visits, clear subject effect */
+    double y[20] = {3.1, 2.9, 3.4, 3.0, 1.2, 1.6, 1.1, 1.3, 2.2, 2.5,
+                    2.0, 2.4, 4.0, 3.7, 4.2, 3.9, 2.8, 3.3, 2.6, 3.0};
+    lmm_oneway(y, 5, 4, 0);
+    /* subject means nearly equal, spread within: the variance sits at its bound 0 */
+    double z[20] = {1.0, 3.0,  2.0, 2.1, 2.9, 1.1,  2.05, 2.0, 1.5, 2.5,
+                    2.6, 1.45, 3.1, 0.9, 2.0, 2.05, 2.2,  1.8, 1.0, 3.0};
+    lmm_oneway(z, 5, 4, 1);
+}
+
+static void test_lmm_errors(void **state)
+{
+    (void)state;
+    double y[8] = {1, 2, 3, 4, 5, 6, 7, 8}, x[24], sl[8] = {0, 1, 0, 1, 0, 1, 0, 1};
+    int g[8] = {1, 1, 2, 2, 3, 3, 4, 4}, one[8] = {0};
+    const char *name[] = {"(Intercept)", "dose", "dose2"};
+    for (int i = 0; i < 8; i++) {
+        x[i * 3] = 1;
+        x[i * 3 + 1] = i;
+        x[i * 3 + 2] = 2 * i + 1; /* = 2 dose + intercept */
+    }
+    lm_lmm_t r;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_lmm(y, x, 8, 3, g, NULL, name, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "column 'dose2'"));
+    assert_int_equal(lm_stat_lmm(y, x, 8, 2, one, NULL, name, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "too few"));
+    /* 4 groups x 2 random effects = 8 = n: lme4 refuses (nobs <= nRE) */
+    assert_int_equal(lm_stat_lmm(y, x, 8, 1, g, sl, name, &r, &err), LM_EFORMAT);
+    y[3] = NAN;
+    assert_int_equal(lm_stat_lmm(y, x, 8, 1, g, NULL, name, &r, &err), LM_EFORMAT);
+    assert_int_equal(lm_stat_lmm(y, x, 8, 0, g, NULL, name, &r, &err), LM_EFORMAT);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rank_ties),   cmocka_unit_test(test_spearman),
-        cmocka_unit_test(test_mannwhitney), cmocka_unit_test(test_wilcoxon),
-        cmocka_unit_test(test_kruskal),     cmocka_unit_test(test_bh),
-        cmocka_unit_test(test_permanova),   cmocka_unit_test(test_cox),
-        cmocka_unit_test(test_km),          cmocka_unit_test(test_logrank),
+        cmocka_unit_test(test_rank_ties),
+        cmocka_unit_test(test_spearman),
+        cmocka_unit_test(test_mannwhitney),
+        cmocka_unit_test(test_wilcoxon),
+        cmocka_unit_test(test_kruskal),
+        cmocka_unit_test(test_bh),
+        cmocka_unit_test(test_permanova),
+        cmocka_unit_test(test_cox),
+        cmocka_unit_test(test_km),
+        cmocka_unit_test(test_logrank),
+        cmocka_unit_test(test_lmm_closed_form),
+        cmocka_unit_test(test_lmm_errors),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

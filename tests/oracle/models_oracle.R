@@ -1,0 +1,55 @@
+# SPDX-License-Identifier: MIT
+# The R side of tests/e2e/test_models_oracle.sh: the mixed models lumen stats fits, fitted
+# with lme4::lmer + lmerTest on the same cohort files.
+#   Rscript models_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list or "") SLOPE(0/1) NUMWEEK(0/1)
+# Writes: response term estimate se df t p (variance rows: term var(...), df t p NA).
+# The optimiser's tolerances are tightened (lme4's defaults stop ~1e-4 short in theta) so
+# that both sides report the optimum itself.
+suppressMessages({ library(lme4); library(lmerTest) })
+a <- commandArgs(trailingOnly = TRUE)
+dir <- a[1]; out <- a[2]
+covs <- if (nchar(a[3])) strsplit(a[3], ",")[[1]] else character(0)
+slope <- a[4] == "1"; numweek <- a[5] == "1"
+rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
+                             na.strings = c("", "NA"))
+subj <- rd("subjects.tsv"); vis <- rd("visits.tsv"); meta <- rd("metadata.tsv")
+alpha <- rd("diversity/alpha.tsv")
+lg <- function(x) ifelse(x > 0, log10(x), NA)
+vis$log10_hbsag <- lg(vis$hbsag_iu_ml)
+vis$th1_th2_ratio <- (lg(vis$il2) + lg(vis$ifng) + lg(vis$tnfa)) / 3 -
+  (lg(vis$il4) + lg(vis$il6) + lg(vis$il10)) / 3
+for (k in c("il2", "il4", "il6", "il10", "tnfa", "ifng")) vis[[paste0("log10_", k)]] <- lg(vis[[k]])
+names(alpha)[1] <- "sample-id"
+am <- merge(meta[, c("sample-id", "subject-id", "week")], alpha, by = "sample-id")
+ctl <- lmerControl(optimizer = "nloptwrap",
+                   optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-15, xtol_rel = 0, ftol_rel = 0,
+                                  maxeval = 1e5))
+res <- list()
+fit <- function(d, resp) {
+  d <- merge(d, subj[, c("subject-id", "arm", covs), drop = FALSE], by = "subject-id")
+  d$y <- d[[resp]]
+  d <- d[complete.cases(d[, c("y", "arm", covs), drop = FALSE]), ]
+  d$subject <- d$`subject-id`
+  d$wk <- d$week
+  d$arm <- factor(d$arm)
+  if (!numweek) d$week <- factor(d$week)
+  for (cv in covs) if (is.character(d[[cv]])) d[[cv]] <- factor(d[[cv]])
+  rhs <- paste(c("arm * week", covs), collapse = " + ")
+  re <- if (slope) "(1 + wk | subject)" else "(1 | subject)"
+  f <- as.formula(paste("y ~", rhs, "+", re))
+  m <- suppressMessages(suppressWarnings(lmer(f, d, REML = TRUE, control = ctl)))
+  s <- coef(summary(m))
+  tab <- data.frame(response = resp, term = rownames(s), estimate = s[, 1], se = s[, 2],
+                    df = s[, 3], t = s[, 4], p = s[, 5])
+  vc <- as.data.frame(VarCorr(m))
+  nm <- ifelse(vc$grp == "Residual", "var(residual)",
+        ifelse(is.na(vc$var2), ifelse(vc$var1 == "(Intercept)", "var(subject)", "var(subject:week)"),
+               "cov(subject, subject:week)"))
+  tab <- rbind(tab, data.frame(response = resp, term = nm, estimate = vc$vcov, se = NA, df = NA,
+                               t = NA, p = NA))
+  res[[length(res) + 1]] <<- tab
+}
+for (r in c("log10_hbsag", "th1_th2_ratio", paste0("log10_", c("il2", "il4", "il6", "il10", "tnfa", "ifng"))))
+  fit(vis[, c("subject-id", "week", r)], r)
+for (r in names(alpha)[-1]) fit(am[, c("subject-id", "week", r)], r)
+write.table(do.call(rbind, res), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
