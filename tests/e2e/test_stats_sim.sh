@@ -22,7 +22,8 @@ run sh -c "'$LUMEN' reads -q --manifest '$C/manifest.tsv' --primers v4 --out '$R
   '$LUMEN' taxa -q --table '$R/features/table.tsv' --taxonomy '$R/features/taxonomy.tsv' --out '$R/taxa' &&
   '$LUMEN' diversity -q --table '$R/features/table.tsv' --out '$R/diversity' &&
   '$LUMEN' stats -q --diversity '$R/diversity' --taxa '$R/taxa' --metadata '$C/metadata.tsv' \
-     --subjects '$C/subjects.tsv' --visits '$C/visits.tsv' --out '$R/stats'"
+     --subjects '$C/subjects.tsv' --visits '$C/visits.tsv' --out '$R/stats' \
+     --covariates age,sex,cnlc_stage,na_drug"
 expect_rc "reads -> table -> classify -> taxa -> diversity -> stats" 0
 
 /usr/bin/python3 - "$C/truth/effects.json" "$R/stats" <<'PY' && ok "hazard ratio and genus correlation recovered" || not_ok "effects not recovered"
@@ -46,5 +47,23 @@ for group in ("PegIFN+NAs", "NAs"):
     print(f"  Spearman {genus} vs HBsAg decline, week 48, {group}: {e:.3f} (n={r[0]['n']}, "
           f"p={float(r[0]['p']):.2g}); built in: {rho} with the latent decline")
     assert (e > 0) == (rho > 0) and abs(e) > 0.1
+PY
+
+# issue 14: the mixed model of log10 HBsAg (arm * factor(week) + covariates + (1 | subject))
+# recovers the faster decline of the interferon arm: the arm x week-48 interaction is
+# negative (NAs is the reference arm, week 0 the reference week) with q < 0.05.
+/usr/bin/python3 - "$C/truth/effects.json" "$R/stats" <<'PY' && ok "arm x week HBsAg effect recovered by the mixed model" || not_ok "mixed model effect not recovered"
+import csv, json, sys
+h = json.load(open(sys.argv[1]))["hbsag"]
+want = -(h["decline_48w_mean_ifn"] - h["decline_48w_mean_nas"])
+rows = [r for r in csv.DictReader(open(sys.argv[2] + "/mixed_models.tsv"), delimiter="\t")
+        if r["analysis"] == "mixed_model" and r["y"] == "log10_hbsag"]
+r = [r for r in rows if r["x"] == "armPegIFN+NAs:week48"]
+assert len(r) == 1, [x["x"] for x in rows]
+e, q = float(r[0]["estimate"]), float(r[0]["q"])
+print(f"  log10 HBsAg, PegIFN+NAs x week 48: {e:.3f} (95% CI {float(r[0]['ci_low']):.3f}-"
+      f"{float(r[0]['ci_high']):.3f}, df {float(r[0]['df']):.1f}, q={q:.2g}); built in: "
+      f"{want:.3f} (difference of mean 48-week declines)")
+assert e < 0 and q < 0.05
 PY
 finish
