@@ -117,12 +117,13 @@ int lm_stat_permanova(const double *dist, size_t n, const int *group, const int 
 /* ---------------------------------------------------------------------------------- */
 
 /** Most covariates a Cox model takes. */
-#define LM_COX_MAXP 8
+#define LM_COX_MAXP 16
 
 typedef struct lm_cox {
     size_t n, nevent;
     int p, iter;
     double coef[LM_COX_MAXP], se[LM_COX_MAXP], z[LM_COX_MAXP], p_wald[LM_COX_MAXP];
+    double se_naive[LM_COX_MAXP]; /**< from the inverse information (= se unless robust) */
     double hr[LM_COX_MAXP], hr_low[LM_COX_MAXP], hr_high[LM_COX_MAXP]; /**< 95% CI */
     double loglik0, loglik; /**< partial log-likelihood at beta = 0 and at the fit */
     double lr_chisq, lr_p;  /**< likelihood-ratio test on p df */
@@ -139,6 +140,38 @@ typedef struct lm_cox {
  */
 int lm_stat_cox(const double *time, const int *event, const double *x, size_t n, int p,
                 lm_cox_t *res, lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * lm_stat_cox with case weights w (NULL: all 1; else positive) and, with robust set, the
+ * robust sandwich variance, as coxph(Surv(time, event) ~ x, weights = w, robust = TRUE,
+ * ties = "efron"): Efron's approximation with the tied deaths' mean weight (coxfit6),
+ * se/z/p/CIs from the sandwich built on the weighted dfbeta residuals (se_naive keeps
+ * the inverse information's). The likelihood-ratio test is the weighted one coxph prints
+ * (not valid with weights; reported for completeness).
+ */
+int lm_stat_cox_weighted(const double *time, const int *event, const double *x, const double *w,
+                         size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err) LM_MUST_CHECK;
+
+/** Most columns a logistic model takes. */
+#define LM_LOGIT_MAXP 32
+
+typedef struct lm_logit {
+    size_t n;
+    int p, iter;
+    double coef[LM_LOGIT_MAXP], se[LM_LOGIT_MAXP], z[LM_LOGIT_MAXP], p_wald[LM_LOGIT_MAXP];
+    double deviance; /**< residual deviance */
+} lm_logit_t;
+
+/**
+ * Logistic regression of y (0/1) on the n x p row-major design x (with its intercept
+ * column, if wanted) by IRLS from glm's start, as glm(y ~ 0 + x, family = binomial):
+ * coefficients, SEs from the inverse information, Wald z and p. fitted (n slots, or NULL)
+ * gets the fitted probabilities. name[j] names column j in messages. Errors (LM_EFORMAT):
+ * p out of range, n <= p, y all 0 or all 1, a rank-deficient design (naming the column),
+ * fitted probabilities 0 or 1 (separation), no convergence in 50 iterations.
+ */
+int lm_stat_logit(const int *y, const double *x, size_t n, int p, const char *const *name,
+                  lm_logit_t *res, double *fitted, lm_err_t *err) LM_MUST_CHECK;
 
 /** One step of a Kaplan-Meier curve, or the curve read at a time. */
 typedef struct lm_km_point {
@@ -258,6 +291,11 @@ int lm_stats_opt_check(const lm_stats_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
  * survival_cox.tsv, survival_km.tsv, logrank.tsv, endpoints.tsv, plus cohort_checks.tsv
  * (problems found in the inputs), skipped.tsv (tests that could not be run, and why) and
  * visits_derived.tsv (log10 HBsAg, decline, loss, seroconversion per subject and week).
+ * The models of issue #14 go to their own tables, with the columns above plus model,
+ * formula and df: mixed_models.tsv (lm_stat_lmm per response), survival_adjusted.tsv
+ * (multivariable and IPTW-weighted Cox), iptw_balance.tsv (propensity model, weights,
+ * standardised mean differences), and models_skipped.tsv (models not fitted, and why);
+ * the tables of issue #7 do not depend on the model options.
  * All inputs are read and every number computed before anything is written; files are
  * written under temporary names and renamed only when all are complete, so an error
  * leaves nothing behind. PERMANOVA runs on the current OpenMP threads; the output does not

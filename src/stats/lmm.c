@@ -152,8 +152,8 @@ static void data_free(lmm_data_t *d)
     free(d->g);
 }
 
-static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n, int p,
-                      int *gidx, size_t ng, const double *slope)
+static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n, int p, int *gidx,
+                      size_t ng, const double *slope)
 {
     memset(d, 0, sizeof(*d));
     d->g = gidx;
@@ -195,41 +195,6 @@ static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n,
             d->zty[g * q + r] += z[r] * y[i];
         }
     }
-    return 0;
-}
-
-/* The first column (in order) that is a linear combination of the ones before it, by
- * modified Gram-Schmidt with R's tolerance 1e-7 relative to the column's norm; -1 when
- * the design has full rank. */
-static int aliased_column(const double *x, size_t n, int p, int *bad)
-{
-    double *qm = malloc(n * (size_t)p * sizeof(double) + 1);
-    if (!qm) return LM_ENOMEM;
-    *bad = -1;
-    int kept = 0;
-    for (int j = 0; j < p && *bad < 0; j++) {
-        double *v = qm + (size_t)kept * n, norm0 = 0;
-        for (size_t i = 0; i < n; i++) {
-            v[i] = x[i * (size_t)p + j];
-            norm0 += v[i] * v[i];
-        }
-        for (int k = 0; k < kept; k++) {
-            const double *u = qm + (size_t)k * n;
-            double dot = 0;
-            for (size_t i = 0; i < n; i++) dot += u[i] * v[i];
-            for (size_t i = 0; i < n; i++) v[i] -= dot * u[i];
-        }
-        double norm = 0;
-        for (size_t i = 0; i < n; i++) norm += v[i] * v[i];
-        if (norm0 == 0 || sqrt(norm) < 1e-7 * sqrt(norm0)) {
-            *bad = j;
-            break;
-        }
-        norm = sqrt(norm);
-        for (size_t i = 0; i < n; i++) v[i] /= norm;
-        kept++;
-    }
-    free(qm);
     return 0;
 }
 
@@ -448,7 +413,7 @@ int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *gr
                           n, ng, q, q > 1 ? "s" : "", p);
     }
     int bad;
-    if ((rc = aliased_column(x, n, p, &bad))) {
+    if ((rc = stat_aliased_column(x, n, p, &bad))) {
         free(gidx);
         return lm_err_set(err, rc, NULL, 0, 0, "out of memory");
     }

@@ -11,9 +11,9 @@ typedef struct lmm_data {
     int p, q;
     double *xtx, *xty, yty;  /* X'X (p x p), X'y */
     double *ztz, *ztx, *zty; /* per group: Z'Z (q x q), Z'X (q x p), Z'y (q) */
-    const double *y, *x, *z;  /* the data (borrowed; z: the slope or NULL) */
-    int *g;                   /* group index 0..ng-1 of each observation (owned) */
-    double *ze;               /* per group: Z'e of the residuals e = y - X beta */
+    const double *y, *x, *z; /* the data (borrowed; z: the slope or NULL) */
+    int *g;                  /* group index 0..ng-1 of each observation (owned) */
+    double *ze;              /* per group: Z'e of the residuals e = y - X beta */
     /* scratch of one evaluation (so a data object serves one thread) */
     double *xvx, *xvy, *beta, *b, *w;
 } lmm_data_t;

@@ -53,8 +53,10 @@ enum {
     OUT_LOGRANK,
     OUT_ENDPOINTS,
     OUT_SKIP,
-    OUT_MIXED, /* mixed_models.tsv (model tables: extra columns) */
-    OUT_MSKIP, /* models_skipped.tsv: models that could not be fitted, and why */
+    OUT_MIXED,   /* mixed_models.tsv (model tables: extra columns) */
+    OUT_MSKIP,   /* models_skipped.tsv: models that could not be fitted, and why */
+    OUT_SURVADJ, /* survival_adjusted.tsv (model table) */
+    OUT_IPTW,    /* iptw_balance.tsv (model table) */
     OUT_N
 };
 
@@ -105,6 +107,7 @@ int run_permanova(run_ctx_t *c, lm_err_t *err);
 int run_survival(run_ctx_t *c, lm_err_t *err);
 int run_endpoints(run_ctx_t *c, lm_err_t *err);
 int run_mixed_models(run_ctx_t *c, lm_err_t *err);
+int run_adjusted_survival(run_ctx_t *c, lm_err_t *err);
 
 /* The cohort sample of alpha row i, or NULL. */
 const lm_sample_t *alpha_sample(const run_ctx_t *c, size_t i);

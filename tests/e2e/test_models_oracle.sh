@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The models of `lumen stats` (issue #14) against the R packages a statistician would use,
 # run here on the same cohort files: lme4::lmer + lmerTest (Satterthwaite) for
-# mixed_models.tsv. The cohort comes from tests/oracle/make_models_fixture.R (fixed seed):
+# mixed_models.tsv; survival::coxph (Efron; weights and robust = TRUE) and glm(binomial)
+# for survival_adjusted.tsv and iptw_balance.tsv. The cohort comes from tests/oracle/make_models_fixture.R (fixed seed):
 # unbalanced arms, missing visits, a subject with one visit, a singular fit, a constant
 # column. Tolerance 1e-6 (relative, absolute below 1; p also within 1e-4 of itself) on
 # estimates, SE, t, df, p and variance components. Random-slope models: df to 1e-5, because
@@ -30,6 +31,18 @@ Rscript "$ORACLE/models_oracle.R" fx r1.tsv age,sex,cnlc_stage,na_drug 0 0 2>/de
 if "$PY" "$ORACLE/compare_models.py" o1/mixed_models.tsv r1.tsv 1e-6 >cmp1 2>&1; then
   ok "lmer + lmerTest, factor weeks, covariates: $(tail -1 cmp1)"
 else not_ok "lmer + lmerTest, factor weeks, covariates" "$(tail -8 cmp1)"; fi
+
+# adjusted survival: multivariable Cox, propensity model, IPTW weights and balance, the
+# weighted Cox model with robust SEs (survival::coxph, glm binomial); the fixture's months
+# are whole numbers, so event times are tied
+if [ "$(awk -F'\t' 'NR > 1 && $8 == 1 { print $7 }' fx/subjects.tsv | sort | uniq -d | wc -l)" -gt 3 ]; then
+  ok "fixture has tied RFS event times"
+else not_ok "fixture has tied RFS event times"; fi
+Rscript "$ORACLE/survival_oracle.R" fx rs.tsv age,sex,cnlc_stage,na_drug 2>/dev/null
+if "$PY" "$ORACLE/compare_tidy.py" rs.tsv 1e-6 o1/survival_adjusted.tsv o1/iptw_balance.tsv \
+    >cmps 2>&1; then
+  ok "coxph, glm binomial, IPTW, weighted robust coxph: $(tail -1 cmps)"
+else not_ok "adjusted survival" "$(tail -8 cmps)"; fi
 
 # random slope for week
 run "$LUMEN" stats $C -o o2 --covariates age,sex --random-slope

@@ -10,6 +10,10 @@
  *   stats_driver bh FILE             column p (NaN allowed) -> q per line
  *   stats_driver cox FILE            columns time event x1 [x2 ...] -> coef se z p per
  *                                    covariate, then "lr" chisq p
+ *   stats_driver coxw FILE [robust]  columns time event weight x1 [x2 ...] -> coef se
+ *                                    se_naive z p per covariate (se robust with "robust")
+ *   stats_driver logit FILE          columns y01 x1 [x2 ...] (x1: the intercept column) ->
+ *                                    coef se z p per column
  *   stats_driver km FILE [T ...]     columns time event     -> one line per distinct time
  *                                    (time n_risk n_event surv se_log lower upper), then
  *                                    "at" lines for each T
@@ -136,6 +140,38 @@ int main(int argc, char **argv)
             printf("lr %.17g %.17g\n", c.lr_chisq, c.lr_p);
         }
         free(x);
+    } else if (!strcmp(what, "coxw")) {
+        int p = (int)t.cols - 3;
+        double *x = malloc(n * (size_t)(p > 0 ? p : 1) * sizeof(double));
+        double *w = malloc(n * sizeof(double));
+        for (size_t i = 0; i < n; i++) {
+            w[i] = col(&t, i, 2);
+            for (int k = 0; k < p; k++) x[i * p + k] = col(&t, i, 3 + k);
+        }
+        int robust = argc > 3 && !strcmp(argv[3], "robust");
+        lm_cox_t c;
+        if (!(rc = lm_stat_cox_weighted(a, ev, x, w, n, p, robust, &c, &err)))
+            for (int k = 0; k < p; k++)
+                printf("%.17g %.17g %.17g %.17g %.17g\n", c.coef[k], c.se[k], c.se_naive[k], c.z[k],
+                       c.p_wald[k]);
+        free(x);
+        free(w);
+    } else if (!strcmp(what, "logit")) {
+        int p = (int)t.cols - 1;
+        double *x = malloc(n * (size_t)(p > 0 ? p : 1) * sizeof(double));
+        int *yy = malloc(n * sizeof(int));
+        const char *names[LM_LOGIT_MAXP] = {0};
+        for (int k = 0; k < p && k < LM_LOGIT_MAXP; k++) names[k] = "x";
+        for (size_t i = 0; i < n; i++) {
+            yy[i] = (int)col(&t, i, 0);
+            for (int k = 0; k < p; k++) x[i * p + k] = col(&t, i, 1 + k);
+        }
+        lm_logit_t lr;
+        if (!(rc = lm_stat_logit(yy, x, n, p, names, &lr, NULL, &err)))
+            for (int k = 0; k < p; k++)
+                printf("%.17g %.17g %.17g %.17g\n", lr.coef[k], lr.se[k], lr.z[k], lr.p_wald[k]);
+        free(x);
+        free(yy);
     } else if (!strcmp(what, "lmm")) {
         int p = (int)t.cols - 3;
         double *x = malloc(n * (size_t)(p > 0 ? p : 1) * sizeof(double));

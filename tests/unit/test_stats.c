@@ -358,6 +358,66 @@ static void test_lmm_errors(void **state)
     assert_int_equal(lm_stat_lmm(y, x, 8, 0, g, NULL, name, &r, &err), LM_EFORMAT);
 }
 
+/* Constant case weights c: the coefficients stay, the naive SE shrinks by sqrt(c), the
+ * robust SE stays (the dfbeta residuals do not change). With weight 1 the robust SE is
+ * coxph(robust = TRUE)'s. */
+static void test_cox_weights(void **state)
+{
+    (void)state;
+    double t[10] = {2, 3, 3, 5, 6, 6, 6, 8, 9, 12},
+           x[10] = {1.2, 0.3, -0.5, 0.8, 0, -1, 2, 0.1, -0.4, 0.6};
+    int e[10] = {1, 1, 1, 0, 1, 1, 0, 1, 0, 1};
+    double w1[10], w3[10];
+    for (int i = 0; i < 10; i++) w1[i] = 1, w3[i] = 3;
+    lm_cox_t a, b, c;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_cox(t, e, x, 10, 1, &a, &err), 0);
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, w1, 10, 1, 1, &b, &err), 0);
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, w3, 10, 1, 1, &c, &err), 0);
+    assert_close(b.coef[0], a.coef[0], 1e-12);
+    assert_close(b.se_naive[0], a.se[0], 1e-12);
+    assert_close(c.coef[0], a.coef[0], 1e-9);
+    assert_close(c.se_naive[0], a.se[0] / sqrt(3), 1e-9);
+    assert_close(c.se[0], b.se[0], 1e-9);
+    assert_true(b.se[0] > 0 && b.se[0] != b.se_naive[0]);
+    w3[4] = -1;
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, w3, 10, 1, 1, &c, &err), LM_EFORMAT);
+}
+
+/* One binary covariate: the coefficient is the log odds ratio of the 2 x 2 table and its
+ * SE sqrt(1/a + 1/b + 1/c + 1/d). */
+static void test_logit_2x2(void **state)
+{
+    (void)state;
+    int y[20];
+    double x[40];
+    const char *name[] = {"(Intercept)", "g", "g2"};
+    /* g = 0: 3 of 9 have y = 1; g = 1: 8 of 11 */
+    for (int i = 0; i < 20; i++) {
+        int g = i >= 9;
+        x[i * 2] = 1;
+        x[i * 2 + 1] = g;
+        y[i] = g ? (i - 9) < 8 : i < 3;
+    }
+    lm_logit_t r;
+    lm_err_t err;
+    lm_err_clear(&err);
+    double fit[20];
+    assert_int_equal(lm_stat_logit(y, x, 20, 2, name, &r, fit, &err), 0);
+    assert_close(r.coef[0], log(3.0 / 6), 1e-10);
+    assert_close(r.coef[1], log((8.0 / 3) / (3.0 / 6)), 1e-10);
+    assert_close(r.se[1], sqrt(1.0 / 3 + 1.0 / 6 + 1.0 / 8 + 1.0 / 3), 1e-8);
+    assert_close(fit[0], 3.0 / 9, 1e-10);
+    /* separation: g predicts y exactly */
+    for (int i = 0; i < 20; i++) y[i] = i >= 9;
+    assert_int_equal(lm_stat_logit(y, x, 20, 2, name, &r, NULL, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "separate"));
+    for (int i = 0; i < 20; i++) x[i * 2 + 1] = 1;
+    assert_int_equal(lm_stat_logit(y, x, 20, 2, name, &r, NULL, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "column 'g'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -373,6 +433,8 @@ int main(void)
         cmocka_unit_test(test_logrank),
         cmocka_unit_test(test_lmm_closed_form),
         cmocka_unit_test(test_lmm_errors),
+        cmocka_unit_test(test_cox_weights),
+        cmocka_unit_test(test_logit_2x2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,72 @@
+# SPDX-License-Identifier: MIT
+# The R side of the adjusted-survival checks of tests/e2e/test_models_oracle.sh:
+#   Rscript survival_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list)
+# Writes rows keyed like lumen's survival_adjusted.tsv and iptw_balance.tsv (analysis x y
+# group) with n estimate ci_low ci_high statistic p: coxph (Efron) of RFS/OS on arm +
+# baseline alpha per SD + covariates; glm(arm ~ covariates, binomial); stabilised IPTW
+# weights (quantile type 7 per arm); standardised mean differences (denominator from the
+# unweighted groups); coxph(Surv ~ arm, weights = w, robust = TRUE).
+suppressMessages(library(survival))
+a <- commandArgs(trailingOnly = TRUE)
+dir <- a[1]; out <- a[2]; covs <- strsplit(a[3], ",")[[1]]
+rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
+                             na.strings = c("", "NA"))
+subj <- rd("subjects.tsv"); meta <- rd("metadata.tsv"); alpha <- rd("diversity/alpha.tsv")
+names(alpha)[1] <- "sample-id"
+am <- merge(alpha, meta[, c("sample-id", "subject-id", "week")], by = "sample-id", sort = FALSE)
+am <- am[match(alpha$`sample-id`, am$`sample-id`), ]
+base <- am[am$week == 0, ] # the first week-0 sample of each subject, in alpha.tsv order
+base <- base[!duplicated(base$`subject-id`), ]
+subj$arm <- factor(subj$arm)
+for (cv in covs) if (is.character(subj[[cv]])) subj[[cv]] <- factor(subj[[cv]])
+rows <- list()
+add <- function(analysis, x, y, group, n, est, lo, hi, st, p)
+  rows[[length(rows) + 1]] <<- data.frame(analysis, x, y, group, n, estimate = est, ci_low = lo,
+                                          ci_high = hi, statistic = st, p)
+covf <- paste(c("", covs), collapse = " + ")
+for (ep in c("rfs", "os")) for (m in names(alpha)[-1]) {
+  d <- merge(subj, base[, c("subject-id", m)], by = "subject-id")
+  d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
+  d <- d[complete.cases(d[, c("time", "ev", "arm", m, covs)]), ]
+  d[[paste0(m, "_per_sd")]] <- d[[m]] / sd(d[[m]])
+  f <- as.formula(paste0("Surv(time, ev) ~ arm + ", m, "_per_sd", covf))
+  s <- summary(coxph(f, data = d, ties = "efron"))
+  for (k in rownames(s$coefficients))
+    add(paste0("cox_", ep, "_adjusted"), k, m, "NA", nrow(d), s$conf.int[k, 1], s$conf.int[k, 3],
+        s$conf.int[k, 4], s$coefficients[k, 4], s$coefficients[k, 5])
+}
+S <- subj[complete.cases(subj[, c("arm", covs)]), ]
+S$arm <- droplevels(S$arm)
+treated <- levels(S$arm)[2]
+S$a <- as.integer(S$arm == treated)
+g <- glm(as.formula(paste("a ~ 1", covf)), family = binomial, data = S,
+         control = glm.control(epsilon = 1e-14, maxit = 100))
+cf <- summary(g)$coefficients
+for (k in rownames(cf))
+  add("propensity", k, treated, "NA", nrow(S), cf[k, 1], cf[k, 1] - qnorm(0.975) * cf[k, 2],
+      cf[k, 1] + qnorm(0.975) * cf[k, 2], cf[k, 3], cf[k, 4])
+ps <- fitted(g); pa <- mean(S$a)
+S$w <- ifelse(S$a == 1, pa / ps, (1 - pa) / (1 - ps))
+for (lv in levels(S$arm)) {
+  w <- S$w[S$arm == lv]
+  q <- c(min(w), quantile(w, c(0.25, 0.5, 0.75), type = 7), max(w), mean(w))
+  nm <- c("min", "p25", "median", "p75", "max", "mean")
+  for (k in 1:6) add("iptw_weight", nm[k], "stabilised weight", lv, length(w), q[k], NA, NA, NA, NA)
+}
+X <- model.matrix(as.formula(paste("~ 1", covf)), S)
+for (k in colnames(X)[-1]) {
+  x <- X[, k]; t <- S$a == 1
+  den <- sqrt((var(x[t]) + var(x[!t])) / 2)
+  add("smd", k, treated, "unweighted", nrow(S), (mean(x[t]) - mean(x[!t])) / den, NA, NA, NA, NA)
+  add("smd", k, treated, "iptw", nrow(S),
+      (weighted.mean(x[t], S$w[t]) - weighted.mean(x[!t], S$w[!t])) / den, NA, NA, NA, NA)
+}
+for (ep in c("rfs", "os")) {
+  d <- S; d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
+  d <- d[complete.cases(d[, c("time", "ev")]), ]
+  s <- summary(coxph(Surv(time, ev) ~ arm, data = d, weights = w, robust = TRUE, ties = "efron"))
+  k <- rownames(s$coefficients)[1]
+  add(paste0("cox_", ep, "_iptw"), k, "arm (IPTW)", "NA", nrow(d), s$conf.int[k, 1],
+      s$conf.int[k, 3], s$conf.int[k, 4], s$coefficients[k, "z"], s$coefficients[k, "Pr(>|z|)"])
+}
+write.table(do.call(rbind, rows), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
