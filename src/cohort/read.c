@@ -270,6 +270,27 @@ int read_visits(lm_cohort_t *c, const char *path, lm_err_t *err)
                 v->v[k] = 0;
                 continue;
             }
+            if (cell[0] == '<') {
+                /* below the detection limit x: LOD/2, flagged, never 0 or missing */
+                char *end;
+                double lod = strtod(cell + 1, &end);
+                if (end == cell + 1 || *end || !(lod > 0) || !isfinite(lod)) {
+                    rc = lm_err_set(err, LM_EFORMAT, path, r->line, 0,
+                                    "column '%s': '%s' is not a detection limit ('<' and a "
+                                    "positive number)",
+                                    lm_visit_var_name[k], cell);
+                    break;
+                }
+                v->v[k] = lod / 2;
+                v->below_lod |= 1u << k;
+                if (lm_cohort_add_check(c, "below_detection_limit", "visits.tsv", r->line, sid,
+                                        "%s %s: below the detection limit, used as %g (LOD/2)",
+                                        lm_visit_var_name[k], cell, lod / 2)) {
+                    rc = lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
+                    break;
+                }
+                continue;
+            }
             if ((rc = cell_num(&t, r, cv[k], &v->v[k], err)) < 0) break;
             rc = 0;
             if (v->v[k] < 0) {

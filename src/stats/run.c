@@ -174,13 +174,15 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
     if (mkdir(c->opt->out, 0777) != 0 && errno != EEXIST)
         return lm_err_set(err, LM_ECREATE, c->opt->out, 0, 0, "cannot create folder: %s",
                           strerror(errno));
-    /* the tidy tables, then cohort_checks.tsv and visits_derived.tsv */
-    lm_afile_t *f[OUT_N + 2] = {0};
+    /* the tidy tables, then cohort_checks.tsv, visits_derived.tsv, cytokines_derived.tsv
+     * and hbsag_loss_time.tsv */
+    enum { NF = OUT_N + 4 };
+    static const char *const extra[4] = {"cohort_checks.tsv", "visits_derived.tsv",
+                                         "cytokines_derived.tsv", "hbsag_loss_time.tsv"};
+    lm_afile_t *f[NF] = {0};
     int rc = 0;
-    for (int k = 0; k < OUT_N + 2 && !rc; k++) {
-        char *p = path_join(c->opt->out, k < OUT_N    ? out_name[k]
-                                         : k == OUT_N ? "cohort_checks.tsv"
-                                                      : "visits_derived.tsv");
+    for (int k = 0; k < NF && !rc; k++) {
+        char *p = path_join(c->opt->out, k < OUT_N ? out_name[k] : extra[k - OUT_N]);
         if (!p) {
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
             break;
@@ -192,7 +194,11 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
             break;
         }
         FILE *s = lm_afile_stream(f[k]);
-        if (k == OUT_N + 1)
+        if (k == OUT_N + 3)
+            write_loss_time(c->co, s);
+        else if (k == OUT_N + 2)
+            write_derived(c->co, s);
+        else if (k == OUT_N + 1)
             write_visits(c->co, s);
         else if (k == OUT_N)
             write_checks(c->co, s);
@@ -201,7 +207,7 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
         else
             tidy_write(&c->out[k], s);
     }
-    for (int k = 0; k < OUT_N + 2; k++) {
+    for (int k = 0; k < NF; k++) {
         if (rc) {
             lm_afile_abort(f[k]);
         } else if (lm_afile_commit(f[k], err)) {
@@ -229,6 +235,7 @@ int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err)
     if (!rc) rc = run_survival(&c, err);
     if (!rc) rc = run_mixed_models(&c, err);
     if (!rc) rc = run_adjusted_survival(&c, err);
+    if (!rc) rc = run_hbsag_loss(&c, err);
     for (int k = 0; !rc && k < OUT_N; k++)
         if (tidy_adjust(&c.out[k])) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc) rc = write_all(&c, err);

@@ -108,6 +108,10 @@ int run_survival(run_ctx_t *c, lm_err_t *err);
 int run_endpoints(run_ctx_t *c, lm_err_t *err);
 int run_mixed_models(run_ctx_t *c, lm_err_t *err);
 int run_adjusted_survival(run_ctx_t *c, lm_err_t *err);
+int run_hbsag_loss(run_ctx_t *c, lm_err_t *err);
+/* cytokines_derived.tsv and hbsag_loss_time.tsv (run_hbsag.c) */
+void write_derived(const lm_cohort_t *co, FILE *f);
+void write_loss_time(const lm_cohort_t *co, FILE *f);
 
 /* The cohort sample of alpha row i, or NULL. */
 const lm_sample_t *alpha_sample(const run_ctx_t *c, size_t i);

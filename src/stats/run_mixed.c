@@ -247,21 +247,12 @@ static double lg(double v)
     return v > 0 ? log10(v) : NAN;
 }
 
-/* Th1 score (IL-2, IFN-g, TNF-a) minus Th2 score (IL-4, IL-6, IL-10), each the mean of
- * the log10 values: NaN unless all six are known. */
-static double th1_th2(const lm_visit_t *v)
-{
-    double th1 = (lg(v->v[LM_VIS_IL2]) + lg(v->v[LM_VIS_IFNG]) + lg(v->v[LM_VIS_TNFA])) / 3;
-    double th2 = (lg(v->v[LM_VIS_IL4]) + lg(v->v[LM_VIS_IL6]) + lg(v->v[LM_VIS_IL10])) / 3;
-    return th1 - th2;
-}
-
 int run_mixed_models(run_ctx_t *c, lm_err_t *err)
 {
     const lm_cohort_t *co = c->co;
     static const int cyt[] = {LM_VIS_IL2,  LM_VIS_IL4,  LM_VIS_IL6,
                               LM_VIS_IL10, LM_VIS_TNFA, LM_VIS_IFNG};
-    enum { NRESP = 2 + 6 };
+    enum { NRESP = 3 + 6 };
     obs_list_t ol = {0};
     int rc = 0;
     for (int r = 0; !rc && r < NRESP; r++) {
@@ -270,13 +261,18 @@ int run_mixed_models(run_ctx_t *c, lm_err_t *err)
             snprintf(name, sizeof(name), "log10_hbsag");
         else if (r == 1)
             snprintf(name, sizeof(name), "th1_th2_ratio");
+        else if (r == 2)
+            snprintf(name, sizeof(name), "ifng_il4_ratio");
         else
-            snprintf(name, sizeof(name), "log10_%s", lm_visit_var_name[cyt[r - 2]]);
+            snprintf(name, sizeof(name), "log10_%s", lm_visit_var_name[cyt[r - 3]]);
         ol.n = 0;
         for (size_t i = 0; !rc && i < lm_cohort_n_visits(co); i++) {
             const lm_visit_t *v = lm_cohort_visit(co, i);
             if (lm_cohort_visit_at(co, v->subject, v->week) != v) continue; /* duplicate */
-            double y = r == 0 ? v->log10_hbsag : r == 1 ? th1_th2(v) : lg(v->v[cyt[r - 2]]);
+            double y = r == 0   ? v->log10_hbsag
+                       : r == 1 ? v->th1_th2
+                       : r == 2 ? v->ifng_il4
+                                : lg(v->v[cyt[r - 3]]);
             if (obs_add(&ol, v->subject, v->week, y)) rc = LM_ENOMEM;
         }
         if (rc) break;

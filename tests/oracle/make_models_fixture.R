@@ -34,6 +34,15 @@ vis <- data.frame(`subject-id` = id[v$s], week = v$week, hbsag_iu_ml = signif(10
                   il2 = cyt(1, 0.2), il4 = cyt(0.8, 0.1), il6 = cyt(1.2, 0.3),
                   il10 = cyt(0.5, 0.2), tnfa = cyt(1.1, 0.1), ifng = cyt(1.3, 0.25),
                   check.names = FALSE)
+# values below the assays' detection limits, written "<x" (lumen: x/2, flagged)
+low <- vis$il10 < 2.2
+vis$il10 <- as.character(vis$il10)
+vis$il10[low] <- "<2.2"
+# HBsAg loss (< 0.05 IU/mL, written "<0.05") from week 24 or 48 in some subjects
+lost <- (vis$`subject-id` %in% id[c(3, 6, 9, 12, 15, 30, 33)] & vis$week >= 24) |
+  (vis$`subject-id` %in% id[c(4, 10, 20)] & vis$week >= 48)
+vis$hbsag_iu_ml <- as.character(vis$hbsag_iu_ml)
+vis$hbsag_iu_ml[lost] <- "<0.05"
 drop <- sample(which(vis$week > 0), 30) # missing visits
 one <- which(vis$`subject-id` == "S007" & vis$week > 0) # a subject with one visit
 vis <- vis[-unique(c(drop, one)), ]

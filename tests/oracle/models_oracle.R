@@ -14,10 +14,20 @@ rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFa
                              na.strings = c("", "NA"))
 subj <- rd("subjects.tsv"); vis <- rd("visits.tsv"); meta <- rd("metadata.tsv")
 alpha <- rd("diversity/alpha.tsv")
+# "<x": below the detection limit x, used as x/2
+lod <- function(v) {
+  if (!is.character(v)) return(v)
+  b <- grepl("^<", v)
+  x <- suppressWarnings(as.numeric(sub("^<", "", v)))
+  x[b] <- x[b] / 2
+  x
+}
+for (k in c("hbsag_iu_ml", "il2", "il4", "il6", "il10", "tnfa", "ifng")) vis[[k]] <- lod(vis[[k]])
 lg <- function(x) ifelse(x > 0, log10(x), NA)
 vis$log10_hbsag <- lg(vis$hbsag_iu_ml)
 vis$th1_th2_ratio <- (lg(vis$il2) + lg(vis$ifng) + lg(vis$tnfa)) / 3 -
   (lg(vis$il4) + lg(vis$il6) + lg(vis$il10)) / 3
+vis$ifng_il4_ratio <- lg(vis$ifng) - lg(vis$il4)
 for (k in c("il2", "il4", "il6", "il10", "tnfa", "ifng")) vis[[paste0("log10_", k)]] <- lg(vis[[k]])
 names(alpha)[1] <- "sample-id"
 am <- merge(meta[, c("sample-id", "subject-id", "week")], alpha, by = "sample-id")
@@ -49,7 +59,7 @@ fit <- function(d, resp) {
                                t = NA, p = NA))
   res[[length(res) + 1]] <<- tab
 }
-for (r in c("log10_hbsag", "th1_th2_ratio", paste0("log10_", c("il2", "il4", "il6", "il10", "tnfa", "ifng"))))
+for (r in c("log10_hbsag", "th1_th2_ratio", "ifng_il4_ratio", paste0("log10_", c("il2", "il4", "il6", "il10", "tnfa", "ifng"))))
   fit(vis[, c("subject-id", "week", r)], r)
 for (r in names(alpha)[-1]) fit(am[, c("subject-id", "week", r)], r)
 write.table(do.call(rbind, res), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")

@@ -5,7 +5,8 @@
 # group) with n estimate ci_low ci_high statistic p: coxph (Efron) of RFS/OS on arm +
 # baseline alpha per SD + covariates; glm(arm ~ covariates, binomial); stabilised IPTW
 # weights (quantile type 7 per arm); standardised mean differences (denominator from the
-# unweighted groups); coxph(Surv ~ arm, weights = w, robust = TRUE).
+# unweighted groups); coxph(Surv ~ arm, weights = w, robust = TRUE); time to HBsAg loss
+# by arm: survfit at weeks 24, 48, 96, survdiff, coxph.
 suppressMessages(library(survival))
 a <- commandArgs(trailingOnly = TRUE)
 dir <- a[1]; out <- a[2]; covs <- strsplit(a[3], ",")[[1]]
@@ -69,4 +70,34 @@ for (ep in c("rfs", "os")) {
   add(paste0("cox_", ep, "_iptw"), k, "arm (IPTW)", "NA", nrow(d), s$conf.int[k, 1],
       s$conf.int[k, 3], s$conf.int[k, 4], s$coefficients[k, "z"], s$coefficients[k, "Pr(>|z|)"])
 }
+# time to HBsAg loss (< 0.05 IU/mL; "<x" is x/2): first visit week with loss, else
+# censored at the last visit with a known HBsAg
+vis <- rd("visits.tsv")
+h <- vis$hbsag_iu_ml
+if (is.character(h)) {
+  b <- grepl("^<", h); h <- suppressWarnings(as.numeric(sub("^<", "", h))); h[b] <- h[b] / 2
+}
+vis$h <- h
+vis <- vis[!is.na(vis$h), ]
+lt <- do.call(rbind, lapply(split(vis, vis$`subject-id`), function(v) {
+  l <- v$week[v$h < 0.05]
+  data.frame(`subject-id` = v$`subject-id`[1], t = if (length(l)) min(l) else max(v$week),
+             e = as.integer(length(l) > 0), check.names = FALSE)
+}))
+lt <- merge(lt, subj[, c("subject-id", "arm")], by = "subject-id")
+lt <- lt[!is.na(lt$arm), ]
+for (lv in levels(droplevels(lt$arm))) {
+  sm <- summary(survfit(Surv(t, e) ~ 1, data = lt[lt$arm == lv, ]), times = c(24, 48, 96),
+                extend = FALSE)
+  for (k in seq_along(sm$time))
+    add("hbsag_loss_km", paste0("week_", sm$time[k]), "arm", lv, sm$n.risk[k], sm$surv[k],
+        sm$lower[k], sm$upper[k], NA, NA)
+}
+sd <- survdiff(Surv(t, e) ~ arm, data = lt)
+add("hbsag_loss_logrank", "arm", "NA", paste(levels(droplevels(lt$arm)), collapse = " vs "),
+    nrow(lt), NA, NA, NA, sd$chisq, pchisq(sd$chisq, length(sd$n) - 1, lower.tail = FALSE))
+s <- summary(coxph(Surv(t, e) ~ arm, data = lt, ties = "efron"))
+k <- rownames(s$coefficients)[1]
+add("hbsag_loss_cox", k, "arm", "NA", nrow(lt), s$conf.int[k, 1], s$conf.int[k, 3],
+    s$conf.int[k, 4], s$coefficients[k, "z"], s$coefficients[k, "Pr(>|z|)"])
 write.table(do.call(rbind, rows), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
