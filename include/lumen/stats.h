@@ -278,6 +278,7 @@ typedef struct lm_stats_opt {
                                  NULL */
     int random_slope;       /**< mixed models: (1 + week | subject) instead of (1 | subject) */
     int week_numeric;       /**< mixed models: week as a number (linear time), not a factor */
+    int genus_log;          /**< genus models: MaAsLin2's LOG transform instead of CLR */
 } lm_stats_opt_t;
 
 void lm_stats_opt_init(lm_stats_opt_t *opt);

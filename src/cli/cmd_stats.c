@@ -3,6 +3,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "lumen/stats.h"
@@ -58,6 +59,10 @@ static const char stats_usage2[] =
     "                       time to HBsAg loss (first week < 0.05 IU/mL, censored at the\n"
     "                       last known HBsAg) by arm: hbsag_loss_km (survfit at weeks 24,\n"
     "                       48, 96), hbsag_loss_logrank (survdiff), hbsag_loss_cox (coxph)\n"
+    "  genus_models.tsv     with --taxa, per genus in >= 10% of samples (MaAsLin2-style):\n"
+    "                       CLR (0.5 pseudocount) ~ arm * factor(week) + covariates +\n"
+    "                       log10_hbsag + th1_th2_ratio (same visit) + (1 | subject);\n"
+    "                       q = BH over every genus x term (intercepts aside)\n"
     "  models_skipped.tsv   models that could not be fitted, and why (a rank-deficient\n"
     "                       design names the column)\n"
     "  cytokines_derived.tsv  per subject and week: log10 of each cytokine, Th1 and Th2\n"
@@ -82,9 +87,10 @@ static const char stats_usage2[] =
     "                         are left out of the models\n"
     "      --random-slope     mixed models with (1 + week | subject)\n"
     "      --week-numeric     mixed models with week as a number (linear time)\n"
+    "      --genus-transform clr|log  genus models on CLR (default) or MaAsLin2's LOG\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_SLOPE = 2000, OPT_WEEKNUM };
+enum { OPT_SLOPE = 2000, OPT_WEEKNUM, OPT_GTRANS };
 
 int cmd_stats(int argc, char **argv)
 {
@@ -100,6 +106,7 @@ int cmd_stats(int argc, char **argv)
         {"covariates", required_argument, NULL, 'C'},
         {"random-slope", no_argument, NULL, OPT_SLOPE},
         {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
+        {"genus-transform", required_argument, NULL, OPT_GTRANS},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -146,6 +153,14 @@ int cmd_stats(int argc, char **argv)
             break;
         case OPT_WEEKNUM:
             opt.week_numeric = 1;
+            break;
+        case OPT_GTRANS:
+            if (!strcmp(optarg, "clr"))
+                opt.genus_log = 0;
+            else if (!strcmp(optarg, "log"))
+                opt.genus_log = 1;
+            else
+                return cli_usage_error("--genus-transform: '%s' is not clr or log", optarg);
             break;
         case 'p':
             if (cli_parse_int("--permutations", optarg, 1, 1000000, &v)) return 64;

@@ -14,7 +14,8 @@
 static const char *const out_name[OUT_N] = {
     "correlations.tsv", "arm_comparisons.tsv", "permanova.tsv",         "survival_cox.tsv",
     "survival_km.tsv",  "logrank.tsv",         "endpoints.tsv",         "skipped.tsv",
-    "mixed_models.tsv", "models_skipped.tsv",  "survival_adjusted.tsv", "iptw_balance.tsv"};
+    "mixed_models.tsv", "models_skipped.tsv",  "survival_adjusted.tsv", "iptw_balance.tsv",
+    "genus_models.tsv"};
 static const char *const dist_names[MAX_DIST] = {"braycurtis", "jaccard", "aitchison"};
 
 void lm_stats_opt_init(lm_stats_opt_t *opt)
@@ -225,7 +226,7 @@ int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err)
     memset(&c, 0, sizeof(c));
     c.opt = opt;
     for (int k = 0; k < OUT_N; k++) c.out[k].name = out_name[k];
-    c.out[OUT_MIXED].ext = c.out[OUT_SURVADJ].ext = c.out[OUT_IPTW].ext = 1;
+    c.out[OUT_MIXED].ext = c.out[OUT_SURVADJ].ext = c.out[OUT_IPTW].ext = c.out[OUT_GENUS].ext = 1;
     rc = load(&c, err);
     if (!rc) rc = covars_parse(c.co, opt->covariates, &c.cov, err);
     if (!rc) rc = run_endpoints(&c, err);

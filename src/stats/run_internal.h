@@ -57,6 +57,7 @@ enum {
     OUT_MSKIP,   /* models_skipped.tsv: models that could not be fitted, and why */
     OUT_SURVADJ, /* survival_adjusted.tsv (model table) */
     OUT_IPTW,    /* iptw_balance.tsv (model table) */
+    OUT_GENUS,   /* genus_models.tsv (model table) */
     OUT_N
 };
 
@@ -109,6 +110,8 @@ int run_endpoints(run_ctx_t *c, lm_err_t *err);
 int run_mixed_models(run_ctx_t *c, lm_err_t *err);
 int run_adjusted_survival(run_ctx_t *c, lm_err_t *err);
 int run_hbsag_loss(run_ctx_t *c, lm_err_t *err);
+/* CLR (0.5 pseudocount) of each sample (column) of a genus table into clr (run_assoc.c). */
+int clr_table(const lm_matrix_t *t, double *clr);
 /* cytokines_derived.tsv and hbsag_loss_time.tsv (run_hbsag.c) */
 void write_derived(const lm_cohort_t *co, FILE *f);
 void write_loss_time(const lm_cohort_t *co, FILE *f);

@@ -14,20 +14,34 @@
 
 #include "run_internal.h"
 
+enum { MAXEX = 2 }; /* extra per-observation fixed effects (the genus models' clinical ones) */
+
 typedef struct obs {
     size_t subj;
     int week;
     double y;
+    double ex[MAXEX];
 } obs_t;
+
+/* What a family of models shares: the extra columns, where rows go, the BH family. */
+typedef struct spec {
+    int nex;
+    const char *exname[MAXEX];
+    const char *analysis; /* "mixed_model" or "genus_model" */
+    int table;            /* OUT_MIXED or OUT_GENUS */
+    const char *family;   /* BH family over all models' terms, or NULL: one per response */
+} spec_t;
 
 typedef struct obs_list {
     obs_t *v;
     size_t n, cap;
 } obs_list_t;
 
-static int obs_add(obs_list_t *l, size_t subj, int week, double y)
+static int obs_add(obs_list_t *l, size_t subj, int week, double y, const double *ex, int nex)
 {
     if (isnan(y)) return 0;
+    for (int k = 0; k < nex; k++)
+        if (isnan(ex[k])) return 0;
     if (l->n == l->cap) {
         size_t cap = l->cap ? 2 * l->cap : 256;
         obs_t *v = realloc(l->v, cap * sizeof(*v));
@@ -35,7 +49,9 @@ static int obs_add(obs_list_t *l, size_t subj, int week, double y)
         l->v = v;
         l->cap = cap;
     }
-    l->v[l->n++] = (obs_t){subj, week, y};
+    obs_t *o = &l->v[l->n++];
+    *o = (obs_t){subj, week, y, {0}};
+    for (int k = 0; k < nex; k++) o->ex[k] = ex[k];
     return 0;
 }
 
@@ -68,7 +84,8 @@ static int cmp_int(const void *a, const void *b)
 
 /* The design of one model over the observations whose subject has an arm and every
  * covariate. Returns 0, LM_ENOMEM, or 1 when nothing is left (why in *why). */
-static int build(const run_ctx_t *c, const obs_list_t *ol, design_t *d, const char **why)
+static int build(const run_ctx_t *c, const spec_t *sp, const obs_list_t *ol, design_t *d,
+                 const char **why)
 {
     const lm_cohort_t *co = c->co;
     const covars_t *cv = &c->cov;
@@ -113,7 +130,7 @@ static int build(const run_ctx_t *c, const obs_list_t *ol, design_t *d, const ch
     }
     int numeric = c->opt->week_numeric;
     int nwc = numeric ? 1 : (int)nw - 1, narmc = nal - 1;
-    int p = 1 + narmc + nwc + cv->ncols + narmc * nwc;
+    int p = 1 + narmc + nwc + cv->ncols + sp->nex + narmc * nwc;
     if (!rc && p > LM_LMM_MAXP) {
         *why = "more than 64 fixed-effect columns";
         rc = 1;
@@ -139,6 +156,7 @@ static int build(const run_ctx_t *c, const obs_list_t *ol, design_t *d, const ch
         else
             for (size_t w = 1; w < nw; w++) snprintf(d->name[j++], NAME, "week%d", weeks[w]);
         for (int k = 0; k < cv->ncols; k++) covars_name(cv, k, d->name[j++], NAME);
+        for (int k = 0; k < sp->nex; k++) snprintf(d->name[j++], NAME, "%s", sp->exname[k]);
         for (int w = 0; w < nwc; w++)
             for (int a = 1; a < nal; a++)
                 snprintf(d->name[j++], NAME, "%s:%s", d->name[a], d->name[1 + narmc + w]);
@@ -156,7 +174,8 @@ static int build(const run_ctx_t *c, const obs_list_t *ol, design_t *d, const ch
             else if (wi > 0)
                 wcol[wi - 1] = 1;
             covars_row(co, cv, keep[i].subj, xi + 1 + narmc + nwc);
-            double *ix = xi + 1 + narmc + nwc + cv->ncols;
+            for (int k = 0; k < sp->nex; k++) xi[1 + narmc + nwc + cv->ncols + k] = keep[i].ex[k];
+            double *ix = xi + 1 + narmc + nwc + cv->ncols + sp->nex;
             for (int w = 0; w < nwc; w++)
                 for (int a = 1; a < nal; a++) ix[w * narmc + a - 1] = xi[a] * wcol[w];
             d->y[i] = keep[i].y;
@@ -172,28 +191,31 @@ static int build(const run_ctx_t *c, const obs_list_t *ol, design_t *d, const ch
     return rc;
 }
 
-static void formula(const run_ctx_t *c, const char *resp, char *buf, size_t len)
+static void formula(const run_ctx_t *c, const spec_t *sp, const char *resp, char *buf, size_t len)
 {
     int o =
         snprintf(buf, len, "%s ~ arm * %s", resp, c->opt->week_numeric ? "week" : "factor(week)");
     for (size_t k = 0; k < c->cov.n && o > 0 && (size_t)o < len; k++)
         o += snprintf(buf + o, len - (size_t)o, " + %s", c->cov.v[k].name);
+    for (int k = 0; k < sp->nex && o > 0 && (size_t)o < len; k++)
+        o += snprintf(buf + o, len - (size_t)o, " + %s", sp->exname[k]);
     if (o > 0 && (size_t)o < len)
         snprintf(buf + o, len - (size_t)o, " + (%s | subject)",
                  c->opt->random_slope ? "1 + week" : "1");
 }
 
-static int fit_one(run_ctx_t *c, const char *resp, const obs_list_t *ol, lm_err_t *err)
+static int fit_one(run_ctx_t *c, const spec_t *sp, const char *resp, const obs_list_t *ol,
+                   lm_err_t *err)
 {
-    tidy_t *out = &c->out[OUT_MIXED], *skip = &c->out[OUT_MSKIP];
-    char form[512];
-    formula(c, resp, form, sizeof(form));
+    tidy_t *out = &c->out[sp->table], *skip = &c->out[OUT_MSKIP];
+    char form[1024];
+    formula(c, sp, resp, form, sizeof(form));
     design_t d;
     const char *why = NULL;
-    int rc = build(c, ol, &d, &why);
+    int rc = build(c, sp, ol, &d, &why);
     if (rc == 1) {
         design_free(&d);
-        return tidy_skip(skip, "mixed_model", form, resp, NULL, WEEK_NA, why) ? LM_ENOMEM : 0;
+        return tidy_skip(skip, sp->analysis, form, resp, NULL, WEEK_NA, why) ? LM_ENOMEM : 0;
     }
     if (rc) {
         design_free(&d);
@@ -211,7 +233,7 @@ static int fit_one(run_ctx_t *c, const char *resp, const obs_list_t *ol, lm_err_
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     }
     if (rc) {
-        rc = tidy_skip(skip, "mixed_model", form, resp, NULL, WEEK_NA, fe.msg) ? LM_ENOMEM : 0;
+        rc = tidy_skip(skip, sp->analysis, form, resp, NULL, WEEK_NA, fe.msg) ? LM_ENOMEM : 0;
         free(m);
         design_free(&d);
         return rc ? lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory") : 0;
@@ -220,10 +242,13 @@ static int fit_one(run_ctx_t *c, const char *resp, const obs_list_t *ol, lm_err_
     snprintf(model, sizeof(model), "lmer REML, Satterthwaite df%s; %zu subjects",
              m->singular ? "; singular fit" : "", m->groups);
     char fam[160];
-    snprintf(fam, sizeof(fam), "mixed:%s", resp);
+    if (sp->family)
+        snprintf(fam, sizeof(fam), "%s", sp->family);
+    else
+        snprintf(fam, sizeof(fam), "mixed:%s", resp);
     for (int j = 0; !rc && j < d.p; j++) {
         double hw = isnan(m->df[j]) ? NAN : gsl_cdf_tdist_Pinv(0.975, m->df[j]) * m->se[j];
-        rc = tidy_add(out, "mixed_model", d.name[j], resp, NULL, WEEK_NA, (long)d.n, m->beta[j],
+        rc = tidy_add(out, sp->analysis, d.name[j], resp, NULL, WEEK_NA, (long)d.n, m->beta[j],
                       m->beta[j] - hw, m->beta[j] + hw, m->t[j], m->p_t[j], j ? fam : NULL);
         if (!rc) rc = tidy_set_model(out, model, form, m->df[j]);
     }
@@ -232,8 +257,10 @@ static int fit_one(run_ctx_t *c, const char *resp, const obs_list_t *ol, lm_err_
     double vv[4] = {m->var_int, m->var_slope, m->cov_int_slope + 0.0, m->sigma * m->sigma};
     for (int k = 0; !rc && k < 4; k++) {
         if (m->q == 1 && (k == 1 || k == 2)) continue;
-        rc = tidy_add(out, "mixed_model_variance", vn[k], resp, NULL, WEEK_NA, (long)d.n, vv[k],
-                      NAN, NAN, NAN, NAN, NULL);
+        char van[64];
+        snprintf(van, sizeof(van), "%s_variance", sp->analysis);
+        rc = tidy_add(out, van, vn[k], resp, NULL, WEEK_NA, (long)d.n, vv[k], NAN, NAN, NAN, NAN,
+                      NULL);
         if (!rc) rc = tidy_set_model(out, model, form, NAN);
     }
     free(m);
@@ -247,6 +274,58 @@ static double lg(double v)
     return v > 0 ? log10(v) : NAN;
 }
 
+/* Per-genus models as MaAsLin2 fits them: genera in at least --min-prevalence of the
+ * samples, CLR (0.5 pseudocount, over all genera of the table, as correlations.tsv) or
+ * MaAsLin2's LOG (log2 relative abundance, zeros as half the genus's smallest non-zero),
+ * genus ~ arm * week + covariates + log10_hbsag + th1_th2_ratio (the visit of the sample's
+ * week) + (1 | subject); BH over every genus x term test (intercepts aside). */
+static int genus_models(run_ctx_t *c, obs_list_t *ol, lm_err_t *err)
+{
+    const lm_matrix_t *t = c->taxa;
+    if (!t || !t->nrow || !t->ncol) return 0;
+    const spec_t sp = {
+        2, {"log10_hbsag", "th1_th2_ratio"}, "genus_model", OUT_GENUS, "genus_models"};
+    double *val = malloc(t->nrow * t->ncol * sizeof(double) + 1);
+    long *samp = malloc((t->ncol + 1) * sizeof(long));
+    int rc = val && samp ? 0 : LM_ENOMEM;
+    if (!rc && c->opt->genus_log) {
+        /* relative abundance per sample, then log2 with zeros as half the genus minimum */
+        for (size_t j = 0; j < t->ncol; j++) {
+            double tot = 0;
+            for (size_t i = 0; i < t->nrow; i++) tot += t->v[i * t->ncol + j];
+            for (size_t i = 0; i < t->nrow; i++)
+                val[i * t->ncol + j] = tot > 0 ? t->v[i * t->ncol + j] / tot : 0;
+        }
+        for (size_t i = 0; i < t->nrow; i++) {
+            double mn = HUGE_VAL, *r = val + i * t->ncol;
+            for (size_t j = 0; j < t->ncol; j++)
+                if (r[j] > 0 && r[j] < mn) mn = r[j];
+            for (size_t j = 0; j < t->ncol; j++) r[j] = log2(r[j] > 0 ? r[j] : mn / 2);
+        }
+    } else if (!rc) {
+        clr_table(t, val);
+    }
+    for (size_t j = 0; !rc && j < t->ncol; j++)
+        samp[j] = lm_cohort_find_sample(c->co, t->col_id[j]);
+    for (size_t g = 0; !rc && g < t->nrow; g++) {
+        size_t present = 0;
+        for (size_t j = 0; j < t->ncol; j++) present += t->v[g * t->ncol + j] > 0;
+        if (present == 0 || (double)present < c->opt->min_prevalence * (double)t->ncol) continue;
+        ol->n = 0;
+        for (size_t j = 0; !rc && j < t->ncol; j++) {
+            if (samp[j] < 0) continue;
+            const lm_sample_t *sm = lm_cohort_sample(c->co, (size_t)samp[j]);
+            const lm_visit_t *v = lm_cohort_visit_at(c->co, sm->subject, sm->week);
+            double ex[2] = {v ? v->log10_hbsag : NAN, v ? v->th1_th2 : NAN};
+            if (obs_add(ol, sm->subject, sm->week, val[g * t->ncol + j], ex, 2)) rc = LM_ENOMEM;
+        }
+        if (!rc) rc = fit_one(c, &sp, t->row_id[g], ol, err);
+    }
+    free(val);
+    free(samp);
+    return rc;
+}
+
 int run_mixed_models(run_ctx_t *c, lm_err_t *err)
 {
     const lm_cohort_t *co = c->co;
@@ -254,6 +333,7 @@ int run_mixed_models(run_ctx_t *c, lm_err_t *err)
                               LM_VIS_IL10, LM_VIS_TNFA, LM_VIS_IFNG};
     enum { NRESP = 3 + 6 };
     obs_list_t ol = {0};
+    const spec_t plain = {0, {NULL, NULL}, "mixed_model", OUT_MIXED, NULL};
     int rc = 0;
     for (int r = 0; !rc && r < NRESP; r++) {
         char name[64];
@@ -273,20 +353,22 @@ int run_mixed_models(run_ctx_t *c, lm_err_t *err)
                        : r == 1 ? v->th1_th2
                        : r == 2 ? v->ifng_il4
                                 : lg(v->v[cyt[r - 3]]);
-            if (obs_add(&ol, v->subject, v->week, y)) rc = LM_ENOMEM;
+            if (obs_add(&ol, v->subject, v->week, y, NULL, 0)) rc = LM_ENOMEM;
         }
         if (rc) break;
-        rc = fit_one(c, name, &ol, err);
+        rc = fit_one(c, &plain, name, &ol, err);
     }
     for (size_t m = 0; !rc && m < c->alpha->ncol; m++) {
         ol.n = 0;
         for (size_t i = 0; !rc && i < c->alpha->nrow; i++) {
             const lm_sample_t *s = alpha_sample(c, i);
-            if (s && obs_add(&ol, s->subject, s->week, c->alpha->v[i * c->alpha->ncol + m]))
+            if (s &&
+                obs_add(&ol, s->subject, s->week, c->alpha->v[i * c->alpha->ncol + m], NULL, 0))
                 rc = LM_ENOMEM;
         }
-        if (!rc) rc = fit_one(c, c->alpha->col_id[m], &ol, err);
+        if (!rc) rc = fit_one(c, &plain, c->alpha->col_id[m], &ol, err);
     }
+    if (!rc) rc = genus_models(c, &ol, err);
     free(ol.v);
     if (rc == LM_ENOMEM) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     return rc;

@@ -2,7 +2,7 @@
 # SPDX-License-Identifier: MIT
 # The models of `lumen stats` (issue #14) against the R packages a statistician would use,
 # run here on the same cohort files: lme4::lmer + lmerTest (Satterthwaite) for
-# mixed_models.tsv; survival::coxph (Efron; weights and robust = TRUE) and glm(binomial)
+# mixed_models.tsv and genus_models.tsv (per-genus models, MaAsLin2-style); survival::coxph (Efron; weights and robust = TRUE) and glm(binomial)
 # for survival_adjusted.tsv and iptw_balance.tsv. The cohort comes from tests/oracle/make_models_fixture.R (fixed seed):
 # unbalanced arms, missing visits, a subject with one visit, a singular fit, a constant
 # column. Tolerance 1e-6 (relative, absolute below 1; p also within 1e-4 on the log scale)
@@ -23,13 +23,13 @@ fi
 export LC_ALL=C # R's factor() levels in byte order, as lumen sorts them
 cd "$WORK" || exit 1
 Rscript "$ORACLE/make_models_fixture.R" fx || { not_ok "fixture" "R failed"; finish; exit; }
-C="-d fx/diversity -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv -q"
+C="-d fx/diversity -T fx/taxa -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv -q"
 
 # mixed models: week as a factor, four covariates (two categorical with three levels)
 run "$LUMEN" stats $C -o o1 --covariates age,sex,cnlc_stage,na_drug
 expect_rc "stats --covariates" 0
 Rscript "$ORACLE/models_oracle.R" fx r1.tsv age,sex,cnlc_stage,na_drug 0 0 2>/dev/null
-if "$PY" "$ORACLE/compare_models.py" o1/mixed_models.tsv r1.tsv 1e-6 >cmp1 2>&1; then
+if "$PY" "$ORACLE/compare_models.py" o1/mixed_models.tsv,o1/genus_models.tsv r1.tsv 1e-6 >cmp1 2>&1; then
   ok "lmer + lmerTest, factor weeks, covariates: $(tail -1 cmp1)"
 else not_ok "lmer + lmerTest, factor weeks, covariates" "$(tail -8 cmp1)"; fi
 
@@ -49,7 +49,7 @@ else not_ok "adjusted survival" "$(tail -8 cmps)"; fi
 run "$LUMEN" stats $C -o o2 --covariates age,sex --random-slope
 expect_rc "stats --random-slope" 0
 Rscript "$ORACLE/models_oracle.R" fx r2.tsv age,sex 1 0 2>/dev/null
-if "$PY" "$ORACLE/compare_models.py" o2/mixed_models.tsv r2.tsv 1e-6 --theta-tol 1e-5 >cmp2 2>&1; then
+if "$PY" "$ORACLE/compare_models.py" o2/mixed_models.tsv,o2/genus_models.tsv r2.tsv 1e-6 --theta-tol 1e-5 >cmp2 2>&1; then
   ok "lmer + lmerTest, (1 + week | subject): $(tail -1 cmp2)"
 else not_ok "lmer + lmerTest, (1 + week | subject)" "$(tail -8 cmp2)"; fi
 
@@ -57,9 +57,20 @@ else not_ok "lmer + lmerTest, (1 + week | subject)" "$(tail -8 cmp2)"; fi
 run "$LUMEN" stats $C -o o3 --week-numeric
 expect_rc "stats --week-numeric" 0
 Rscript "$ORACLE/models_oracle.R" fx r3.tsv "" 0 1 2>/dev/null
-if "$PY" "$ORACLE/compare_models.py" o3/mixed_models.tsv r3.tsv 1e-6 >cmp3 2>&1; then
+if "$PY" "$ORACLE/compare_models.py" o3/mixed_models.tsv,o3/genus_models.tsv r3.tsv 1e-6 >cmp3 2>&1; then
   ok "lmer + lmerTest, numeric week: $(tail -1 cmp3)"
 else not_ok "lmer + lmerTest, numeric week" "$(tail -8 cmp3)"; fi
+
+# per-genus models with MaAsLin2's LOG transform; the rare genus is filtered out
+run "$LUMEN" stats $C -o o7 --covariates age,sex --genus-transform log
+expect_rc "stats --genus-transform log" 0
+Rscript "$ORACLE/models_oracle.R" fx r7.tsv age,sex 0 0 log 2>/dev/null
+if "$PY" "$ORACLE/compare_models.py" o7/mixed_models.tsv,o7/genus_models.tsv r7.tsv 1e-6 >cmp7 2>&1; then
+  ok "genus models, LOG transform: $(tail -1 cmp7)"
+else not_ok "genus models, LOG transform" "$(tail -8 cmp7)"; fi
+if ! grep -q Rarella o1/genus_models.tsv && grep -q Akkermansia o1/genus_models.tsv; then
+  ok "prevalence filter"
+else not_ok "prevalence filter"; fi
 
 # the singular fit is said so, its subject variance is exactly 0 (as lme4's bound)
 if awk -F'\t' '$3 == "evenness_flat" && $2 == "var(subject)" && $7 == 0 && $13 ~ /singular fit/ \
@@ -85,7 +96,7 @@ expect_err "unknown covariate" "no column 'nosuch'"
 expect_no_files "unknown covariate" o5
 
 # without the new options the tables of issue #7 are unchanged (byte for byte)
-run "$LUMEN" stats $C -o o6
+run "$LUMEN" stats -d fx/diversity -T fx/taxa -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv -q -o o6
 changed=""
 for f in correlations arm_comparisons survival_cox survival_km logrank endpoints skipped; do
   cmp -s o6/$f.tsv o1/$f.tsv || changed="$changed $f.tsv"

@@ -4,7 +4,7 @@
 # lumen's (same response and term) within TOL relative (absolute below 1; p also within
 # 1e-4 on the log scale). Prints
 # the rows that differ and exits 1 if any does.
-#   compare_models.py LUMEN.tsv R.tsv TOL [--theta-tol TOL]
+#   compare_models.py LUMEN.tsv[,LUMEN2.tsv] R.tsv TOL [--theta-tol TOL]
 # --theta-tol: the tolerance of the quantities that hang on the variance parameters alone
 # (df, variance components), for random-slope fits where R's own optimum moves that much
 # between lme4's optimisers.
@@ -15,10 +15,12 @@ import sys
 lm_path, r_path, tol = sys.argv[1], sys.argv[2], float(sys.argv[3])
 theta_tol = float(sys.argv[5]) if len(sys.argv) > 5 and sys.argv[4] == "--theta-tol" else tol
 lm = {}
-with open(lm_path) as f:
-    for row in csv.DictReader(f, delimiter="\t"):
-        if row["analysis"] in ("mixed_model", "mixed_model_variance"):
-            lm[(row["y"], row["x"])] = row
+for path in lm_path.split(","):  # LUMEN.tsv may list several tables: a.tsv,b.tsv
+    with open(path) as f:
+        for row in csv.DictReader(f, delimiter="\t"):
+            if row["analysis"] in ("mixed_model", "mixed_model_variance", "genus_model",
+                                   "genus_model_variance"):
+                lm[(row["y"], row["x"])] = row
 bad = n = 0
 with open(r_path) as f:
     for r in csv.DictReader(f, delimiter="\t"):

@@ -65,3 +65,21 @@ alpha <- data.frame(`sample-id` = m$sample,
 write.table(meta, file.path(out, "metadata.tsv"), sep = "\t", quote = FALSE, row.names = FALSE)
 write.table(alpha, file.path(out, "diversity", "alpha.tsv"), sep = "\t", quote = FALSE,
             row.names = FALSE)
+# a genus table (counts; zeros; one genus too rare for the 10% prevalence filter), one
+# genus tied to the subject's HBsAg level
+dir.create(file.path(out, "taxa"), showWarnings = FALSE)
+gen <- c("Blautia", "Bacteroides", "Faecalibacterium", "Prevotella", "Akkermansia",
+         "Roseburia", "Rarella")
+mu <- c(200, 300, 150, 60, 20, 40, 0.02)
+cnt <- sapply(seq_len(nrow(m)), function(i) {
+  lam <- mu * exp(rnorm(length(mu), 0, 0.6))
+  lam[5] <- lam[5] * exp(0.8 * u[m$s[i]])
+  rnbinom(length(mu), size = 2, mu = lam)
+})
+cnt[7, ] <- 0
+cnt[7, 1:3] <- c(1, 2, 1)
+tab <- data.frame(`#OTU ID` = paste0("k__Bacteria;p__P;c__C;o__O;f__F;g__", gen), cnt,
+                  check.names = FALSE)
+names(tab)[-1] <- m$sample
+write.table(tab, file.path(out, "taxa", "level-6.tsv"), sep = "\t", quote = FALSE,
+            row.names = FALSE)

@@ -1,7 +1,10 @@
 # SPDX-License-Identifier: MIT
 # The R side of tests/e2e/test_models_oracle.sh: the mixed models lumen stats fits, fitted
 # with lme4::lmer + lmerTest on the same cohort files.
-#   Rscript models_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list or "") SLOPE(0/1) NUMWEEK(0/1)
+#   Rscript models_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list or "") SLOPE(0/1) NUMWEEK(0/1) [clr|log]
+# With COHORT_DIR/taxa/level-6.tsv also the per-genus models (MaAsLin2-style: prevalence
+# >= 10%, CLR with 0.5 pseudocount over all genera, or log2 relative abundance with zeros
+# as half the genus minimum; + log10_hbsag + th1_th2_ratio at the sample's visit).
 # Writes: response term estimate se df t p (variance rows: term var(...), df t p NA).
 # The optimiser's tolerances are tightened (lme4's defaults stop ~1e-4 short in theta) so
 # that both sides report the optimum itself.
@@ -10,6 +13,7 @@ a <- commandArgs(trailingOnly = TRUE)
 dir <- a[1]; out <- a[2]
 covs <- if (nchar(a[3])) strsplit(a[3], ",")[[1]] else character(0)
 slope <- a[4] == "1"; numweek <- a[5] == "1"
+transform <- if (length(a) > 5) a[6] else "clr"
 rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
                              na.strings = c("", "NA"))
 subj <- rd("subjects.tsv"); vis <- rd("visits.tsv"); meta <- rd("metadata.tsv")
@@ -35,16 +39,16 @@ ctl <- lmerControl(optimizer = "nloptwrap",
                    optCtrl = list(xtol_abs = 1e-12, ftol_abs = 1e-15, xtol_rel = 0, ftol_rel = 0,
                                   maxeval = 1e5))
 res <- list()
-fit <- function(d, resp) {
+fit <- function(d, resp, extra = character(0)) {
   d <- merge(d, subj[, c("subject-id", "arm", covs), drop = FALSE], by = "subject-id")
   d$y <- d[[resp]]
-  d <- d[complete.cases(d[, c("y", "arm", covs), drop = FALSE]), ]
+  d <- d[complete.cases(d[, c("y", "arm", covs, extra), drop = FALSE]), ]
   d$subject <- d$`subject-id`
   d$wk <- d$week
   d$arm <- factor(d$arm)
   if (!numweek) d$week <- factor(d$week)
   for (cv in covs) if (is.character(d[[cv]])) d[[cv]] <- factor(d[[cv]])
-  rhs <- paste(c("arm * week", covs), collapse = " + ")
+  rhs <- paste(c("arm * week", covs, extra), collapse = " + ")
   re <- if (slope) "(1 + wk | subject)" else "(1 | subject)"
   f <- as.formula(paste("y ~", rhs, "+", re))
   m <- suppressMessages(suppressWarnings(lmer(f, d, REML = TRUE, control = ctl)))
@@ -62,4 +66,25 @@ fit <- function(d, resp) {
 for (r in c("log10_hbsag", "th1_th2_ratio", "ifng_il4_ratio", paste0("log10_", c("il2", "il4", "il6", "il10", "tnfa", "ifng"))))
   fit(vis[, c("subject-id", "week", r)], r)
 for (r in names(alpha)[-1]) fit(am[, c("subject-id", "week", r)], r)
+tf <- file.path(dir, "taxa", "level-6.tsv")
+if (file.exists(tf)) {
+  tx <- read.delim(tf, check.names = FALSE, stringsAsFactors = FALSE)
+  cnt <- as.matrix(tx[, -1]); rownames(cnt) <- tx[[1]]
+  if (transform == "clr") {
+    val <- log(cnt + 0.5)
+    val <- sweep(val, 2, colMeans(val))
+  } else {
+    ra <- sweep(cnt, 2, colSums(cnt), "/")
+    val <- t(apply(ra, 1, function(r) log2(ifelse(r > 0, r, min(r[r > 0]) / 2))))
+  }
+  keep <- rowSums(cnt > 0) >= 0.1 * ncol(cnt) & rowSums(cnt > 0) > 0
+  sm <- meta[match(colnames(cnt), meta$`sample-id`), c("subject-id", "week")]
+  cl <- vis[, c("subject-id", "week", "log10_hbsag", "th1_th2_ratio")]
+  for (g in rownames(cnt)[keep]) {
+    d <- data.frame(sm, val = val[g, ], check.names = FALSE)
+    names(d)[3] <- g
+    d <- merge(d, cl, by = c("subject-id", "week"))
+    fit(d, g, c("log10_hbsag", "th1_th2_ratio"))
+  }
+}
 write.table(do.call(rbind, res), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
