@@ -51,14 +51,18 @@ static const char stats_usage2[] =
     "  survival_adjusted.tsv coxph (Efron) of RFS/OS on arm + baseline alpha per SD +\n"
     "                       covariates (cox_*_adjusted; estimate = HR, statistic = Wald z),\n"
     "                       and the arm's HR weighted by stabilised IPTW with robust SE\n"
-    "                       (cox_*_iptw; coxph(weights = w, robust = TRUE))\n"
+    "                       (cox_*_iptw; coxph(weights = w, robust = TRUE));\n"
+    "                       landmark at week 24 (cox_*_landmark24): subjects event-free\n"
+    "                       and followed after week 24 (5.5195 months), time from it, on\n"
+    "                       arm + alpha at week 0 per SD + its change to week 24 per SD +\n"
+    "                       HBsAg decline to week 24 + covariates; and\n"
+    "                       time to HBsAg loss (first week < 0.05 IU/mL, censored at the\n"
+    "                       last known HBsAg) by arm: hbsag_loss_km (survfit at weeks 24,\n"
+    "                       48, 96), hbsag_loss_logrank (survdiff), hbsag_loss_cox (coxph)\n"
     "  iptw_balance.tsv     the propensity model glm(arm ~ covariates, binomial), the\n"
     "                       weights per arm (min, quartiles, max, mean) and each covariate's\n"
     "                       standardised mean difference unweighted and weighted\n"
     "                       (denominator: the unweighted pooled SD); needs --covariates\n"
-    "                       time to HBsAg loss (first week < 0.05 IU/mL, censored at the\n"
-    "                       last known HBsAg) by arm: hbsag_loss_km (survfit at weeks 24,\n"
-    "                       48, 96), hbsag_loss_logrank (survdiff), hbsag_loss_cox (coxph)\n"
     "  genus_models.tsv     with --taxa, per genus in >= 10% of samples (MaAsLin2-style):\n"
     "                       CLR (0.5 pseudocount) ~ arm * factor(week) + covariates +\n"
     "                       log10_hbsag + th1_th2_ratio (same visit) + (1 | subject);\n"
@@ -70,7 +74,9 @@ static const char stats_usage2[] =
     "                       log10 HBsAg change from week 0, and the variables written '<x'\n"
     "                       (below the detection limit x: used as x/2, never 0 or missing)\n"
     "  hbsag_loss_time.tsv  weeks to HBsAg loss and the event (1) or censoring (0)\n"
-    "\n"
+    "\n";
+
+static const char stats_usage3[] =
     "Options:\n"
     "  -d, --diversity DIR    alpha.tsv and braycurtis/jaccard/aitchison.tsv (those present)\n"
     "  -m, --metadata FILE    sample-id, subject-id, week[, arm]\n"
@@ -115,6 +121,7 @@ int cmd_stats(int argc, char **argv)
     if (argc < 2) {
         fputs(stats_usage, stderr);
         fputs(stats_usage2, stderr);
+        fputs(stats_usage3, stderr);
         return 64;
     }
     lm_stats_opt_t opt;
@@ -177,6 +184,7 @@ int cmd_stats(int argc, char **argv)
     if (help) {
         fputs(stats_usage, stdout);
         fputs(stats_usage2, stdout);
+        fputs(stats_usage3, stdout);
         return 0;
     }
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);

@@ -185,6 +185,144 @@ static double var(const double *x, const int *grp, int g, size_t n, size_t strid
     return k > 1 ? s / (double)(k - 1) : NAN;
 }
 
+/* Alpha metric j at week 24 per subject (the first such sample in alpha.tsv), NaN when
+ * none. */
+static void week24_alpha(const run_ctx_t *c, size_t j, double *v)
+{
+    size_t ns = lm_cohort_n_subjects(c->co);
+    for (size_t s = 0; s < ns; s++) v[s] = NAN;
+    for (size_t i = c->alpha->nrow; i-- > 0;) { /* backwards: the first sample wins */
+        const lm_sample_t *sm = alpha_sample(c, i);
+        if (sm && sm->week == 24) v[sm->subject] = c->alpha->v[i * c->alpha->ncol + j];
+    }
+}
+
+/* Week 24 in months, as the landmark: 24 * 7 days / (365.25 / 12). */
+#define LANDMARK_MONTHS (24.0 * 7.0 * 12.0 / 365.25)
+
+/* Landmark analysis at week 24: subjects still event-free and followed after week 24,
+ * time counted from it, coxph(Surv(t - L, event) ~ arm + metric at week 0 per SD + its
+ * change to week 24 per SD + HBsAg decline to week 24 (log10) + covariates). */
+static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, size_t *who)
+{
+    const lm_cohort_t *co = c->co;
+    const covars_t *cv = &c->cov;
+    size_t ns = lm_cohort_n_subjects(co), na = lm_cohort_n_arms(co);
+    tidy_t *out = &c->out[OUT_SURVADJ], *skip = &c->out[OUT_MSKIP];
+    double *v24 = malloc((ns + 1) * sizeof(double)), *dec = malloc((ns + 1) * sizeof(double));
+    if (!v24 || !dec) {
+        free(v24);
+        free(dec);
+        return LM_ENOMEM;
+    }
+    for (size_t s = 0; s < ns; s++) {
+        const lm_visit_t *v = lm_cohort_visit_at(co, s, 24);
+        dec[s] = v ? v->hbsag_decline : NAN;
+    }
+    char covs[512];
+    cov_formula(cv, covs, sizeof(covs));
+    int rc = 0;
+    for (int os = 0; os < 2 && !rc; os++)
+        for (size_t j = 0; j < c->alpha->ncol && !rc; j++) {
+            const char *metric = c->alpha->col_id[j];
+            char analysis[64], form[1024];
+            snprintf(analysis, sizeof(analysis), "cox_%s_landmark24", ep_name[os]);
+            snprintf(form, sizeof(form),
+                     "Surv(%s_months - %.6g, %s_event) ~ arm + %s_w0_per_sd + "
+                     "%s_change_w24_per_sd + hbsag_decline_w24%s, subset %s_months > %.6g",
+                     ep_name[os], LANDMARK_MONTHS, ep_name[os], metric, metric, covs, ep_name[os],
+                     LANDMARK_MONTHS);
+            baseline_alpha(c, j, bv);
+            week24_alpha(c, j, v24);
+            size_t n = 0;
+            int used[64] = {0};
+            for (size_t s = 0; s < ns; s++) {
+                double t;
+                int e, a = arm_of(co, s);
+                surv_of(lm_cohort_subject(co, s), os, &t, &e);
+                if (isnan(t) || e < 0 || !(t > LANDMARK_MONTHS) || a < 0 || a >= 64 ||
+                    isnan(bv[s]) || isnan(v24[s]) || isnan(dec[s]) || covars_row(co, cv, s, x))
+                    continue;
+                used[a] = 1;
+                who[n++] = s;
+            }
+            int alev[64], nal = 0;
+            for (size_t a = 0; a < na && a < 64; a++)
+                if (used[a]) alev[nal++] = (int)a;
+            int p = nal - 1 + 3 + cv->ncols;
+            if (nal < 2 || p > LM_COX_MAXP) {
+                rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA,
+                               nal < 2 ? "fewer than two arms with data"
+                                       : "more than 16 covariates for the Cox model");
+                continue;
+            }
+            double m0 = 0, m1 = 0, s0 = 0, s1 = 0;
+            for (size_t i = 0; i < n; i++) {
+                m0 += bv[who[i]] / (double)n;
+                m1 += (v24[who[i]] - bv[who[i]]) / (double)n;
+            }
+            for (size_t i = 0; i < n; i++) {
+                double d0 = bv[who[i]] - m0, d1 = v24[who[i]] - bv[who[i]] - m1;
+                s0 += d0 * d0;
+                s1 += d1 * d1;
+            }
+            s0 = n > 1 ? sqrt(s0 / (double)(n - 1)) : 0;
+            s1 = n > 1 ? sqrt(s1 / (double)(n - 1)) : 0;
+            char name[LM_COX_MAXP + 1][NAME];
+            snprintf(name[0], NAME, "(Intercept)");
+            for (int a = 1; a < nal; a++)
+                snprintf(name[a], NAME, "arm%s", lm_cohort_arm(co, (size_t)alev[a]));
+            snprintf(name[nal], NAME, "%s_w0_per_sd", metric);
+            snprintf(name[nal + 1], NAME, "%s_change_w24_per_sd", metric);
+            snprintf(name[nal + 2], NAME, "hbsag_decline_w24");
+            for (int k = 0; k < cv->ncols; k++) covars_name(cv, k, name[nal + 3 + k], NAME);
+            for (size_t i = 0; i < n; i++) {
+                size_t s = who[i];
+                double *xi = x + i * (size_t)(p + 1);
+                int a = arm_of(co, s);
+                xi[0] = 1;
+                for (int k = 1; k < nal; k++) xi[k] = a == alev[k];
+                xi[nal] = s0 > 0 ? bv[s] / s0 : 0;
+                xi[nal + 1] = s1 > 0 ? (v24[s] - bv[s]) / s1 : 0;
+                xi[nal + 2] = dec[s];
+                covars_row(co, cv, s, xi + nal + 3);
+                surv_of(lm_cohort_subject(co, s), os, &tm[i], &ev[i]);
+                tm[i] -= LANDMARK_MONTHS;
+            }
+            int bad;
+            if (stat_aliased_column(x, n, p + 1, &bad)) {
+                rc = LM_ENOMEM;
+                break;
+            }
+            if (bad >= 0) {
+                char why[256];
+                snprintf(why, sizeof(why), "rank-deficient design: column '%s' is %s", name[bad],
+                         "constant or a linear combination of the columns before it");
+                rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA, why);
+                continue;
+            }
+            for (size_t i = 0; i < n; i++)
+                memmove(x + i * (size_t)p, x + i * (size_t)(p + 1) + 1, (size_t)p * sizeof(double));
+            lm_cox_t r;
+            lm_err_t e;
+            lm_err_clear(&e);
+            int st = lm_stat_cox(tm, ev, x, n, p, &r, &e);
+            if (st == LM_EFORMAT) {
+                rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA, e.msg);
+                continue;
+            }
+            if (st) {
+                rc = st;
+                break;
+            }
+            rc = add_cox_rows(out, analysis, metric, &r, name + 1, p,
+                              "coxph Efron, landmark at week 24", form);
+        }
+    free(v24);
+    free(dec);
+    return rc;
+}
+
 /* Propensity model, stabilised weights, balance, and the weighted Cox models. */
 static int iptw(run_ctx_t *c, double *x, double *tm, int *ev, size_t *who)
 {
@@ -339,6 +477,7 @@ int run_adjusted_survival(run_ctx_t *c, lm_err_t *err)
     size_t *who = malloc((ns + 1) * sizeof(size_t));
     int rc = x && tm && bv && ev && who ? 0 : LM_ENOMEM;
     if (!rc) rc = adjusted_cox(c, x, tm, ev, bv, who);
+    if (!rc) rc = landmark(c, x, tm, ev, bv, who);
     if (!rc) rc = iptw(c, x, tm, ev, who);
     free(x);
     free(tm);

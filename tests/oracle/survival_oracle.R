@@ -25,16 +25,59 @@ add <- function(analysis, x, y, group, n, est, lo, hi, st, p)
   rows[[length(rows) + 1]] <<- data.frame(analysis, x, y, group, n, estimate = est, ci_low = lo,
                                           ci_high = hi, statistic = st, p)
 covf <- paste(c("", covs), collapse = " + ")
+# a Cox fit, or NULL when coxph warns (no convergence, an infinite coefficient): lumen
+# skips such models (models_skipped.tsv), so no rows are expected from them
+cox_or_null <- function(expr) {
+  warned <- FALSE
+  fit <- withCallingHandlers(expr, warning = function(w) {
+    warned <<- TRUE
+    invokeRestart("muffleWarning")
+  })
+  if (warned) NULL else fit
+}
 for (ep in c("rfs", "os")) for (m in names(alpha)[-1]) {
   d <- merge(subj, base[, c("subject-id", m)], by = "subject-id")
   d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
   d <- d[complete.cases(d[, c("time", "ev", "arm", m, covs)]), ]
   d[[paste0(m, "_per_sd")]] <- d[[m]] / sd(d[[m]])
   f <- as.formula(paste0("Surv(time, ev) ~ arm + ", m, "_per_sd", covf))
-  s <- summary(coxph(f, data = d, ties = "efron"))
+  fit <- cox_or_null(coxph(f, data = d, ties = "efron"))
+  if (is.null(fit)) next
+  s <- summary(fit)
   for (k in rownames(s$coefficients))
     add(paste0("cox_", ep, "_adjusted"), k, m, "NA", nrow(d), s$conf.int[k, 1], s$conf.int[k, 3],
         s$conf.int[k, 4], s$coefficients[k, 4], s$coefficients[k, 5])
+}
+# landmark at week 24 (5.5195 months): subjects with time > L, time from L; arm + metric at
+# week 0 per SD + its change to week 24 per SD + HBsAg decline to week 24 + covariates
+L <- 24 * 7 * 12 / 365.25
+w24 <- am[am$week == 24, ]
+w24 <- w24[!duplicated(w24$`subject-id`), ]
+v0 <- rd("visits.tsv")
+hb <- function(v) { if (is.character(v)) { b <- grepl("^<", v); x <- suppressWarnings(as.numeric(sub("^<", "", v))); x[b] <- x[b] / 2; x } else v }
+v0$h <- log10(hb(v0$hbsag_iu_ml))
+dec <- merge(v0[v0$week == 0, c("subject-id", "h")], v0[v0$week == 24, c("subject-id", "h")],
+             by = "subject-id")
+dec$hbsag_decline_w24 <- dec$h.x - dec$h.y
+for (ep in c("rfs", "os")) for (m in names(alpha)[-1]) {
+  d <- merge(subj, base[, c("subject-id", m)], by = "subject-id")
+  d <- merge(d, setNames(w24[, c("subject-id", m)], c("subject-id", "m24")), by = "subject-id")
+  d <- merge(d, dec[, c("subject-id", "hbsag_decline_w24")], by = "subject-id")
+  d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
+  d <- d[complete.cases(d[, c("time", "ev", "arm", m, "m24", "hbsag_decline_w24", covs)]), ]
+  d <- d[d$time > L, ]
+  d[[paste0(m, "_w0_per_sd")]] <- d[[m]] / sd(d[[m]])
+  ch <- d$m24 - d[[m]]
+  d[[paste0(m, "_change_w24_per_sd")]] <- ch / sd(ch)
+  d$t2 <- d$time - L
+  f <- as.formula(paste0("Surv(t2, ev) ~ arm + ", m, "_w0_per_sd + ", m, "_change_w24_per_sd",
+                         " + hbsag_decline_w24", covf))
+  fit <- cox_or_null(coxph(f, data = d, ties = "efron"))
+  if (is.null(fit)) next
+  s <- summary(fit)
+  for (k in rownames(s$coefficients))
+    add(paste0("cox_", ep, "_landmark24"), k, m, "NA", nrow(d), s$conf.int[k, 1],
+        s$conf.int[k, 3], s$conf.int[k, 4], s$coefficients[k, 4], s$coefficients[k, 5])
 }
 S <- subj[complete.cases(subj[, c("arm", covs)]), ]
 S$arm <- droplevels(S$arm)
@@ -96,12 +139,8 @@ for (lv in levels(droplevels(lt$arm))) {
 sd <- survdiff(Surv(t, e) ~ arm, data = lt)
 add("hbsag_loss_logrank", "arm", "NA", paste(levels(droplevels(lt$arm)), collapse = " vs "),
     nrow(lt), NA, NA, NA, sd$chisq, pchisq(sd$chisq, length(sd$n) - 1, lower.tail = FALSE))
-# coxph warns when a coefficient may be infinite (an arm without losses): lumen skips that
-# model (models_skipped.tsv), so no row is expected then
-warned <- FALSE
-fit <- withCallingHandlers(coxph(Surv(t, e) ~ arm, data = lt, ties = "efron"),
-                           warning = function(w) { warned <<- TRUE; invokeRestart("muffleWarning") })
-if (!warned) {
+fit <- cox_or_null(coxph(Surv(t, e) ~ arm, data = lt, ties = "efron"))
+if (!is.null(fit)) {
   s <- summary(fit)
   k <- rownames(s$coefficients)[1]
   add("hbsag_loss_cox", k, "arm", "NA", nrow(lt), s$conf.int[k, 1], s$conf.int[k, 3],
