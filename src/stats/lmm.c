@@ -24,7 +24,7 @@ int lmm_eval(lmm_data_t *d, const double *th, lmm_pieces_t *pc)
     int p = d->p, q = d->q;
     memcpy(d->xvx, d->xtx, (size_t)p * p * sizeof(double));
     memcpy(d->xvy, d->xty, (size_t)p * sizeof(double));
-    double yvy = d->yty, ldL2 = 0;
+    double ldL2 = 0;
     double *b = d->b, *w = d->w; /* b: Lambda'Z'X (q x p); w: A^-1 b */
     for (size_t g = 0; g < d->ng; g++) {
         const double *zz = d->ztz + g * q * q, *zx = d->ztx + g * (size_t)q * p,
@@ -73,7 +73,6 @@ int lmm_eval(lmm_data_t *d, const double *th, lmm_pieces_t *pc)
                     for (int k = 0; k <= j; k++) d->xvx[j * p + k] -= bj * wr[k];
                 d->xvy[j] -= br[j] * wc[r];
             }
-            yvy -= c[r] * wc[r];
         }
     }
     for (int j = 0; j < p; j++)
@@ -95,7 +94,6 @@ int lmm_eval(lmm_data_t *d, const double *th, lmm_pieces_t *pc)
     /* r2 = e'V^-1e = e'e - sum_g (Lambda'Z_g'e)' A_g^-1 (Lambda'Z_g'e) with e = y - X beta,
      * from the residuals themselves: y'V^-1y - beta'X'V^-1y loses digits to cancellation,
      * and the Satterthwaite df differentiate this twice. */
-    (void)yvy;
     double r2 = 0;
     memset(d->ze, 0, d->ng * (size_t)q * sizeof(double));
     for (size_t i = 0; i < d->n; i++) {
@@ -188,7 +186,6 @@ static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n,
             for (int k = 0; k < p; k++) d->xtx[j * pp + k] += xi[j] * xi[k];
             d->xty[j] += xi[j] * y[i];
         }
-        d->yty += y[i] * y[i];
         for (int r = 0; r < q; r++) {
             for (int s = 0; s < q; s++) d->ztz[g * q * q + r * q + s] += z[r] * z[s];
             for (int j = 0; j < p; j++) d->ztx[(g * q + r) * pp + j] += z[r] * xi[j];
@@ -443,7 +440,6 @@ int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *gr
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                           "mixed model: REML did not converge after %d evaluations", o.nevals);
     }
-    int nt = lmm_ntheta(q);
     double nmp = (double)n - p;
     memcpy(res->theta, theta, sizeof(theta));
     res->reml = pc.ldL2 + pc.ldRX2 + nmp * (1 + log(LMM_2PI * pc.r2 / nmp));
@@ -469,7 +465,6 @@ int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *gr
     gsl_matrix_view vm = gsl_matrix_view_array(vcov, (size_t)p, (size_t)p);
     gsl_linalg_cholesky_invert(&vm.matrix);
     for (int j = 0; j < p * p; j++) vcov[j] *= s2;
-    (void)nt;
     rc = lmm_satterthwaite(&d, theta, res->sigma, vcov, res->df);
     for (int j = 0; j < p; j++) {
         res->se[j] = sqrt(vcov[j * p + j]);

@@ -9,7 +9,7 @@
 typedef struct lmm_data {
     size_t n, ng;
     int p, q;
-    double *xtx, *xty, yty;  /* X'X (p x p), X'y */
+    double *xtx, *xty;       /* X'X (p x p), X'y */
     double *ztz, *ztx, *zty; /* per group: Z'Z (q x q), Z'X (q x p), Z'y (q) */
     const double *y, *x, *z; /* the data (borrowed; z: the slope or NULL) */
     int *g;                  /* group index 0..ng-1 of each observation (owned) */

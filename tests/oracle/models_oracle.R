@@ -68,7 +68,9 @@ for (r in c("log10_hbsag", "th1_th2_ratio", "ifng_il4_ratio", paste0("log10_", c
 for (r in names(alpha)[-1]) fit(am[, c("subject-id", "week", r)], r)
 tf <- file.path(dir, "taxa", "level-6.tsv")
 if (file.exists(tf)) {
-  tx <- read.delim(tf, check.names = FALSE, stringsAsFactors = FALSE)
+  ln <- readLines(tf)
+  ln <- ln[!grepl("^# ", ln)] # biom's "# Constructed by ..." line
+  tx <- read.delim(text = ln, check.names = FALSE, stringsAsFactors = FALSE, comment.char = "")
   cnt <- as.matrix(tx[, -1]); rownames(cnt) <- tx[[1]]
   if (transform == "clr") {
     val <- log(cnt + 0.5)
