@@ -44,8 +44,8 @@ cpu() { awk '{print $2 + $3}' "$1.time"; }
 C="-q -d fx/diversity -T fx/taxa -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv --covariates $COV"
 measure lumen_ri "$LUMEN" stats $C -t 2 -o out_ri
 measure lumen_rs "$LUMEN" stats $C -t 2 --random-slope -o out_rs
-measure r_ri Rscript "$ORACLE/models_oracle.R" fx r_ri.tsv "$COV" 0 0
-measure r_rs Rscript "$ORACLE/models_oracle.R" fx r_rs.tsv "$COV" 1 0
+measure r_ri Rscript "$ORACLE/models_oracle.R" fx r_ri.tsv "$COV" 0 0 clr
+measure r_rs Rscript "$ORACLE/models_oracle.R" fx r_rs.tsv "$COV" 1 0 clr
 measure r_surv Rscript "$ORACLE/survival_oracle.R" fx r_surv.tsv "$COV"
 nmod=$(awk -F'\t' '$1 == "mixed_model" { m[$3] = 1 } END { print length(m) }' out_ri/mixed_models.tsv)
 ngen=$(awk -F'\t' '$1 == "genus_model" { m[$3] = 1 } END { print length(m) }' out_ri/genus_models.tsv)

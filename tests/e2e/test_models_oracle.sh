@@ -24,11 +24,15 @@ export LC_ALL=C # R's factor() levels in byte order, as lumen sorts them
 cd "$WORK" || exit 1
 Rscript "$ORACLE/make_models_fixture.R" fx || { not_ok "fixture" "R failed"; finish; exit; }
 C="-d fx/diversity -T fx/taxa -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv -q"
+# R's answers, each oracle run once for every variant below (R and lme4 load once):
+# r1 four covariates; r2 random slope; r3 numeric week; r7 genus LOG; rs, rs8 survival
+Rscript "$ORACLE/models_oracle.R" fx r1.tsv age,sex,cnlc_stage,na_drug 0 0 clr \
+  r2.tsv age,sex 1 0 clr r3.tsv "" 0 1 clr r7.tsv age,sex 0 0 log 2>/dev/null
+Rscript "$ORACLE/survival_oracle.R" fx rs.tsv age,sex,cnlc_stage,na_drug rs8.tsv age 2>/dev/null
 
 # mixed models: week as a factor, four covariates (two categorical with three levels)
 run "$LUMEN" stats $C -o o1 --covariates age,sex,cnlc_stage,na_drug
 expect_rc "stats --covariates" 0
-Rscript "$ORACLE/models_oracle.R" fx r1.tsv age,sex,cnlc_stage,na_drug 0 0 2>/dev/null
 if "$PY" "$ORACLE/compare_models.py" o1/mixed_models.tsv,o1/genus_models.tsv r1.tsv 1e-6 >cmp1 2>&1; then
   ok "lmer + lmerTest, factor weeks, covariates: $(tail -1 cmp1)"
 else not_ok "lmer + lmerTest, factor weeks, covariates" "$(tail -8 cmp1)"; fi
@@ -39,7 +43,6 @@ else not_ok "lmer + lmerTest, factor weeks, covariates" "$(tail -8 cmp1)"; fi
 if [ "$(awk -F'\t' 'NR > 1 && $8 == 1 { print $7 }' fx/subjects.tsv | sort | uniq -d | wc -l)" -gt 3 ]; then
   ok "fixture has tied RFS event times"
 else not_ok "fixture has tied RFS event times"; fi
-Rscript "$ORACLE/survival_oracle.R" fx rs.tsv age,sex,cnlc_stage,na_drug 2>/dev/null
 if "$PY" "$ORACLE/compare_tidy.py" rs.tsv 1e-6 o1/survival_adjusted.tsv o1/iptw_balance.tsv \
     >cmps 2>&1; then
   ok "coxph, glm binomial, IPTW, weighted robust coxph: $(tail -1 cmps)"
@@ -48,7 +51,6 @@ else not_ok "adjusted survival" "$(tail -8 cmps)"; fi
 # with one covariate the landmark models at week 24 fit on this small cohort too (with
 # four they are degenerate on both sides: coxph warns, lumen skips them, saying why)
 run "$LUMEN" stats $C -o o8 --covariates age
-Rscript "$ORACLE/survival_oracle.R" fx rs8.tsv age 2>/dev/null
 if [ "$(grep -c landmark24 rs8.tsv)" -ge 16 ] &&
    "$PY" "$ORACLE/compare_tidy.py" rs8.tsv 1e-6 o8/survival_adjusted.tsv o8/iptw_balance.tsv \
     >cmp8 2>&1; then
@@ -61,7 +63,6 @@ else not_ok "degenerate landmark models reported as skipped"; fi
 # random slope for week
 run "$LUMEN" stats $C -o o2 --covariates age,sex --random-slope
 expect_rc "stats --random-slope" 0
-Rscript "$ORACLE/models_oracle.R" fx r2.tsv age,sex 1 0 2>/dev/null
 if "$PY" "$ORACLE/compare_models.py" o2/mixed_models.tsv,o2/genus_models.tsv r2.tsv 1e-6 --theta-tol 1e-5 >cmp2 2>&1; then
   ok "lmer + lmerTest, (1 + week | subject): $(tail -1 cmp2)"
 else not_ok "lmer + lmerTest, (1 + week | subject)" "$(tail -8 cmp2)"; fi
@@ -69,7 +70,6 @@ else not_ok "lmer + lmerTest, (1 + week | subject)" "$(tail -8 cmp2)"; fi
 # week as a number, no covariates
 run "$LUMEN" stats $C -o o3 --week-numeric
 expect_rc "stats --week-numeric" 0
-Rscript "$ORACLE/models_oracle.R" fx r3.tsv "" 0 1 2>/dev/null
 if "$PY" "$ORACLE/compare_models.py" o3/mixed_models.tsv,o3/genus_models.tsv r3.tsv 1e-6 >cmp3 2>&1; then
   ok "lmer + lmerTest, numeric week: $(tail -1 cmp3)"
 else not_ok "lmer + lmerTest, numeric week" "$(tail -8 cmp3)"; fi
@@ -77,7 +77,6 @@ else not_ok "lmer + lmerTest, numeric week" "$(tail -8 cmp3)"; fi
 # per-genus models with MaAsLin2's LOG transform; the rare genus is filtered out
 run "$LUMEN" stats $C -o o7 --covariates age,sex --genus-transform log
 expect_rc "stats --genus-transform log" 0
-Rscript "$ORACLE/models_oracle.R" fx r7.tsv age,sex 0 0 log 2>/dev/null
 if "$PY" "$ORACLE/compare_models.py" o7/mixed_models.tsv,o7/genus_models.tsv r7.tsv 1e-6 >cmp7 2>&1; then
   ok "genus models, LOG transform: $(tail -1 cmp7)"
 else not_ok "genus models, LOG transform" "$(tail -8 cmp7)"; fi

@@ -1,7 +1,9 @@
 # SPDX-License-Identifier: MIT
 # The R side of tests/e2e/test_models_oracle.sh: the mixed models lumen stats fits, fitted
 # with lme4::lmer + lmerTest on the same cohort files.
-#   Rscript models_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list or "") SLOPE(0/1) NUMWEEK(0/1) [clr|log]
+#   Rscript models_oracle.R COHORT_DIR OUT.tsv COVARIATES SLOPE NUMWEEK TRANSFORM [OUT.tsv ...]
+# COVARIATES: comma list or ""; SLOPE, NUMWEEK: 0/1; TRANSFORM: clr or log. Several
+# groups of five make several tables in one run (R and lme4 load once).
 # With COHORT_DIR/taxa/level-6.tsv also the per-genus models (MaAsLin2-style: prevalence
 # >= 10%, CLR with 0.5 pseudocount over all genera, or log2 relative abundance with zeros
 # as half the genus minimum; + log10_hbsag + th1_th2_ratio at the sample's visit).
@@ -10,10 +12,7 @@
 # that both sides report the optimum itself.
 suppressMessages({ library(lme4); library(lmerTest) })
 a <- commandArgs(trailingOnly = TRUE)
-dir <- a[1]; out <- a[2]
-covs <- if (nchar(a[3])) strsplit(a[3], ",")[[1]] else character(0)
-slope <- a[4] == "1"; numweek <- a[5] == "1"
-transform <- if (length(a) > 5) a[6] else "clr"
+dir <- a[1]
 rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
                              na.strings = c("", "NA"))
 subj <- rd("subjects.tsv"); vis <- rd("visits.tsv"); meta <- rd("metadata.tsv")
@@ -63,6 +62,7 @@ fit <- function(d, resp, extra = character(0)) {
                                t = NA, p = NA))
   res[[length(res) + 1]] <<- tab
 }
+run_job <- function() {
 for (r in c("log10_hbsag", "th1_th2_ratio", "ifng_il4_ratio", paste0("log10_", c("il2", "il4", "il6", "il10", "tnfa", "ifng"))))
   fit(vis[, c("subject-id", "week", r)], r)
 for (r in names(alpha)[-1]) fit(am[, c("subject-id", "week", r)], r)
@@ -90,3 +90,11 @@ if (file.exists(tf)) {
   }
 }
 write.table(do.call(rbind, res), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
+}
+for (j in seq(2, length(a) - 4, by = 5)) {
+  out <- a[j]
+  covs <- if (nchar(a[j + 1])) strsplit(a[j + 1], ",")[[1]] else character(0)
+  slope <- a[j + 2] == "1"; numweek <- a[j + 3] == "1"; transform <- a[j + 4]
+  res <- list()
+  run_job()
+}

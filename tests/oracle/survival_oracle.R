@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # The R side of the adjusted-survival checks of tests/e2e/test_models_oracle.sh:
-#   Rscript survival_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list)
+#   Rscript survival_oracle.R COHORT_DIR OUT.tsv COVARIATES(comma list) [OUT.tsv COVARIATES ...]
 # Writes rows keyed like lumen's survival_adjusted.tsv and iptw_balance.tsv (analysis x y
 # group) with n estimate ci_low ci_high statistic p: coxph (Efron) of RFS/OS on arm +
 # baseline alpha per SD + covariates; glm(arm ~ covariates, binomial); stabilised IPTW
@@ -9,7 +9,7 @@
 # by arm: survfit at weeks 24, 48, 96, survdiff, coxph.
 suppressMessages(library(survival))
 a <- commandArgs(trailingOnly = TRUE)
-dir <- a[1]; out <- a[2]; covs <- strsplit(a[3], ",")[[1]]
+dir <- a[1]
 rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
                              na.strings = c("", "NA"))
 subj <- rd("subjects.tsv"); meta <- rd("metadata.tsv"); alpha <- rd("diversity/alpha.tsv")
@@ -18,6 +18,9 @@ am <- merge(alpha, meta[, c("sample-id", "subject-id", "week")], by = "sample-id
 am <- am[match(alpha$`sample-id`, am$`sample-id`), ]
 base <- am[am$week == 0, ] # the first week-0 sample of each subject, in alpha.tsv order
 base <- base[!duplicated(base$`subject-id`), ]
+subj0 <- subj
+run_job <- function() {
+subj <- subj0
 subj$arm <- factor(subj$arm)
 for (cv in covs) if (is.character(subj[[cv]])) subj[[cv]] <- factor(subj[[cv]])
 rows <- list()
@@ -147,3 +150,9 @@ if (!is.null(fit)) {
       s$conf.int[k, 4], s$coefficients[k, "z"], s$coefficients[k, "Pr(>|z|)"])
 }
 write.table(do.call(rbind, rows), out, sep = "\t", quote = FALSE, row.names = FALSE, na = "NA")
+}
+for (j in seq(2, length(a) - 1, by = 2)) {
+  out <- a[j]; covs <- strsplit(a[j + 1], ",")[[1]]
+  rows <- list()
+  run_job()
+}
