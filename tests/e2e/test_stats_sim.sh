@@ -51,8 +51,9 @@ PY
 
 # issue 14: the mixed model of log10 HBsAg (arm * factor(week) + covariates + (1 | subject))
 # recovers the faster decline of the interferon arm: the arm x week-48 interaction is
-# negative (NAs is the reference arm, week 0 the reference week) with q < 0.05.
-/usr/bin/python3 - "$C/truth/effects.json" "$R/stats" <<'PY' && ok "arm x week HBsAg effect recovered by the mixed model" || not_ok "mixed model effect not recovered"
+# negative (NAs is the reference arm, week 0 the reference week) with q < 0.05; and the
+# adjusted hazard ratios cover the built-in one.
+/usr/bin/python3 - "$C/truth/effects.json" "$R/stats" <<'PY' && ok "arm x week HBsAg effect and adjusted hazard ratios recovered" || not_ok "issue 14 effects not recovered"
 import csv, json, sys
 h = json.load(open(sys.argv[1]))["hbsag"]
 want = -(h["decline_48w_mean_ifn"] - h["decline_48w_mean_nas"])
@@ -65,5 +66,15 @@ print(f"  log10 HBsAg, PegIFN+NAs x week 48: {e:.3f} (95% CI {float(r[0]['ci_low
       f"{float(r[0]['ci_high']):.3f}, df {float(r[0]['df']):.1f}, q={q:.2g}); built in: "
       f"{want:.3f} (difference of mean 48-week declines)")
 assert e < 0 and q < 0.05
+# the adjusted hazard ratios of the interferon arm for RFS (multivariable Cox with baseline
+# Shannon and the covariates; IPTW-weighted Cox with robust SE) cover the built-in one
+hr = json.load(open(sys.argv[1]))["survival"]["hr_arm"]
+rows = list(csv.DictReader(open(sys.argv[2] + "/survival_adjusted.tsv"), delimiter="\t"))
+for an, y in (("cox_rfs_adjusted", "shannon"), ("cox_rfs_iptw", "arm (IPTW)")):
+    r = [r for r in rows if r["analysis"] == an and r["y"] == y and r["x"] == "armPegIFN+NAs"]
+    assert len(r) == 1, r
+    lo, est, hi = float(r[0]["ci_low"]), float(r[0]["estimate"]), float(r[0]["ci_high"])
+    print(f"  {an}: HR {est:.3f} (95% CI {lo:.3f}-{hi:.3f}); built in: {hr}")
+    assert lo <= hr <= hi
 PY
 finish
