@@ -87,4 +87,15 @@ size_t lm_cls_format_taxon(const lm_kidx_t *idx, const lm_cls_result_t *res, cha
  *  domain when unassigned. */
 double lm_cls_confidence(const lm_cls_result_t *res);
 
+/**
+ * The classify stage as files: classify every record of IN (FASTA/FASTQ, may be gzipped)
+ * against the index at INDEX and write OUT ("Feature ID<TAB>Taxon<TAB>Confidence", QIIME 2's
+ * form) and, if DETAILS is not NULL, the per-rank names and confidences; both atomically.
+ * Rows keep the input order; the output does not depend on threads. *n_done (if not NULL)
+ * gets the number of sequences.
+ */
+int lm_cls_classify_file(const char *index, const char *in, const char *out, const char *details,
+                         const lm_cls_opt_t *opt, int threads, size_t *n_done,
+                         lm_err_t *err) LM_MUST_CHECK;
+
 #endif /* LUMEN_CLASSIFY_H */

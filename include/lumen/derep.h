@@ -70,6 +70,11 @@ typedef struct lm_sample_out {
     const char *unmerged1, *unmerged2; /**< FASTQ(.gz) of pairs that did not merge, or NULL */
 } lm_sample_out_t;
 
+/** Read positions whose qualities are profiled (later positions are not counted). */
+#define LM_QPOS_MAX 512
+/** Merged lengths histogrammed one by one; longer reads count in the last bin. */
+#define LM_MLEN_MAX 1024
+
 /** Counts for one sample (integers only, so they never depend on the thread count). */
 typedef struct lm_sample_stats {
     uint64_t reads_in;      /**< pairs (or reads) read */
@@ -81,6 +86,12 @@ typedef struct lm_sample_stats {
     uint64_t singletons;    /**< uniques seen once */
     uint64_t fate[LM_FATE_N];
     uint64_t merge_status[LM_MERGE_NSTATUS];
+    /** Quality profile of the input reads as read (before trimming): per read (0 = R1,
+     *  1 = R2) and position, the sum of Phred scores and the number of reads that long. */
+    uint64_t qual_sum[2][LM_QPOS_MAX], qual_n[2][LM_QPOS_MAX];
+    /** Lengths of the reads that passed every filter: mlen_hist[L] reads of length L (the
+     *  last bin holds LM_MLEN_MAX and longer). */
+    uint64_t mlen_hist[LM_MLEN_MAX + 1];
 } lm_sample_stats_t;
 
 /**
@@ -94,5 +105,15 @@ typedef struct lm_sample_stats {
  */
 int lm_sample_run(const lm_trim_t *t, const char *r1, const char *r2, const lm_sample_out_t *out,
                   int threads, lm_sample_stats_t *stats, lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * Write the QC record of one sample (DIR/qc/<id>.json of lumen reads) to path, atomically:
+ * counts, read fates, merge outcomes, the quality profile ("quality_by_position": mean Phred
+ * per position of R1 and R2, as read) and the length histogram of the reads that passed
+ * ("merged_length_histogram": [[length, reads], ...], non-zero bins), and the parameters.
+ */
+int lm_sample_write_json(const char *path, const char *id, const char *r1, const char *r2,
+                         const lm_trim_opt_t *opt, const lm_sample_stats_t *s,
+                         lm_err_t *err) LM_MUST_CHECK;
 
 #endif /* LUMEN_DEREP_H */

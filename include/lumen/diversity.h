@@ -161,4 +161,39 @@ int lm_div_write_matrix(const char *path, size_t n, const char *const *ids, cons
 int lm_div_write_pcoa(const char *coords_path, const char *axes_path, const char *const *ids,
                       const lm_div_pcoa_t *p, size_t axes, lm_err_t *err) LM_MUST_CHECK;
 
+/* ---------------------------------------------------------------------------------- */
+/* The stage as files (lumen diversity, lumen run)                                    */
+/* ---------------------------------------------------------------------------------- */
+
+/** lm_div_run_opt_t.depth: choose the depth from the sample totals (lm_div_auto_depth). */
+#define LM_DIV_DEPTH_AUTO (-2L)
+
+/** Options of lm_div_run(); defaults from lm_div_run_opt_init(). */
+typedef struct lm_div_run_opt {
+    long depth;       /**< > 0 this depth; 0 the smallest non-zero total; LM_DIV_DEPTH_AUTO */
+    double auto_keep; /**< LM_DIV_DEPTH_AUTO keeps at least this share of samples (0.9) */
+    int no_rarefy;    /**< use the counts as they are */
+    int no_pcoa;
+    uint64_t seed;      /**< rarefaction streams (LM_DEFAULT_SEED) */
+    double base;        /**< Shannon's log base (2) */
+    double pseudocount; /**< before Aitchison's CLR (1) */
+    int want[LM_DIV_NMETRICS];
+    long axes; /**< PCoA columns written (10; 0 all) */
+} lm_div_run_opt_t;
+
+void lm_div_run_opt_init(lm_div_run_opt_t *o);
+
+/** The largest depth that keeps at least ceil(keep * n) of the n samples of t: the k-th
+ *  largest sample total (at least 1). */
+uint64_t lm_div_auto_depth(const lm_table_t *t, double keep);
+
+/**
+ * The diversity stage: read TABLE (biom TSV), rarefy, and write OUT_DIR/alpha.tsv,
+ * METRIC.tsv, pcoa_METRIC.tsv, pcoa_METRIC_axes.tsv, rarefied_table.tsv and
+ * dropped_samples.tsv (see lumen diversity --help). *depth_used (if not NULL) gets the depth
+ * (0 with no_rarefy).
+ */
+int lm_div_run(const lm_div_run_opt_t *opt, const char *table, const char *out_dir, int threads,
+               uint64_t *depth_used, lm_err_t *err) LM_MUST_CHECK;
+
 #endif /* LUMEN_DIVERSITY_H */

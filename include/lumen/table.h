@@ -111,6 +111,36 @@ lm_table_t *lm_table_pool(size_t n_samples, const char *const *paths, const char
                           const lm_table_pool_opt_t *opt, char ***seqs,
                           lm_err_t *err) LM_MUST_CHECK;
 
+/* ---------------------------------------------------------------------------------- */
+/* The stages as files (lumen table, lumen taxa, lumen run)                           */
+/* ---------------------------------------------------------------------------------- */
+
+/**
+ * The uniques files of lumen reads in READS_DIR/uniques (<sample-id>.fasta.gz or .fasta),
+ * sorted by sample ID (byte order). *ids and *paths are malloc'd arrays of malloc'd strings
+ * (free each and the arrays). Errors: no such folder or no files (66), one ID twice (65).
+ */
+int lm_table_list_uniques(const char *reads_dir, char ***ids, char ***paths, size_t *n,
+                          lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * Pool the samples (lm_table_pool) and write OUT_DIR/features.fasta ('>MD5' and the
+ * sequence, in table order), OUT_DIR/table.tsv and, if biom, OUT_DIR/table.biom, each
+ * atomically; OUT_DIR is created if missing. *n_features (if not NULL) gets the count.
+ */
+int lm_table_build(size_t ns, const char *const *paths, const char *const *ids,
+                   const lm_table_pool_opt_t *po, const char *out_dir, int biom, size_t *n_features,
+                   lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * The taxa stage: collapse the table at TABLE by the taxonomy at TAXONOMY to every rank
+ * from 2 (phylum) to 6 (genus; 7 when the taxonomy has species) and write
+ * OUT_DIR/level-N.tsv. Nothing is written unless every level collapses. *top_level (if not
+ * NULL) gets the deepest level written.
+ */
+int lm_table_taxa_write(const char *table, const char *taxonomy, const char *out_dir,
+                        int *top_level, lm_err_t *err) LM_MUST_CHECK;
+
 /** A table of the features of t kept by keep[i] != 0, in their order (sample columns
  *  unchanged). Free with lm_table_destroy(). */
 lm_table_t *lm_table_subset_features(const lm_table_t *t, const unsigned char *keep,

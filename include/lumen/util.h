@@ -240,4 +240,65 @@ void lm_json_bool(lm_json_t *j, const char *key, int value);
 /** Ends the document with a newline. */
 void lm_json_finish(lm_json_t *j);
 
+/* ---------------------------------------------------------------------------------- */
+/* Tab-separated tables                                                               */
+/* ---------------------------------------------------------------------------------- */
+
+typedef struct lm_tsv_row {
+    char **f; /**< cells, pointing into the file buffer */
+    size_t n;
+    uint64_t line; /**< 1-based */
+} lm_tsv_row_t;
+
+typedef struct lm_tsv {
+    const char *path; /**< borrowed */
+    char *buf;
+    lm_tsv_row_t header;
+    lm_tsv_row_t *rows;
+    size_t nrows;
+} lm_tsv_t;
+
+/** Read path whole. The header is the first non-empty line that does not start with "# "
+ *  (biom's "# Constructed from biom file"); later lines starting with '#' (QIIME 2's
+ *  "#q2:types") and empty lines are skipped. CR before LF is dropped. Every row must have as
+ *  many cells as the header. Returns 0, LM_ENOINPUT, LM_EFORMAT or LM_ENOMEM. */
+int lm_tsv_read(const char *path, lm_tsv_t *t, lm_err_t *err) LM_MUST_CHECK;
+void lm_tsv_free(lm_tsv_t *t);
+/** Index of the header cell named name, or -1. */
+long lm_tsv_col(const lm_tsv_t *t, const char *name);
+/** Like lm_tsv_col, but a missing column is an LM_EFORMAT error naming the header line. */
+int lm_tsv_need(const lm_tsv_t *t, const char *name, long *col, lm_err_t *err) LM_MUST_CHECK;
+
+/* ---------------------------------------------------------------------------------- */
+/* JSON input (provenance.json for --params, QC records)                              */
+/* ---------------------------------------------------------------------------------- */
+
+typedef enum { LM_JNULL, LM_JBOOL, LM_JNUM, LM_JSTR, LM_JARR, LM_JOBJ } lm_jtype_t;
+
+/** A parsed JSON value. Arrays keep their items in order; objects keep their members in
+ *  file order (keys[i] names items[i]; a repeated key keeps every copy, lm_json_get finds
+ *  the first). */
+typedef struct lm_jval {
+    lm_jtype_t type;
+    int boolean;
+    double num;
+    char *str; /**< LM_JSTR: the decoded text (UTF-8, NUL-terminated; an embedded \u0000 is
+                    refused) */
+    size_t n;
+    struct lm_jval *items;
+    char **keys; /**< LM_JOBJ only */
+} lm_jval_t;
+
+/**
+ * Parse RFC 8259 JSON from text[0..len) (nesting at most 256 deep). Errors name `path` and
+ * the line. Returns the value (free with lm_json_free) or NULL with err filled (65).
+ */
+lm_jval_t *lm_json_parse(const char *text, size_t len, const char *path,
+                         lm_err_t *err) LM_MUST_CHECK;
+/** Read and parse a file (66 if it cannot be read). */
+lm_jval_t *lm_json_read_file(const char *path, lm_err_t *err) LM_MUST_CHECK;
+/** The member `key` of an object, or NULL (also when obj is not an object). */
+const lm_jval_t *lm_json_get(const lm_jval_t *obj, const char *key);
+void lm_json_free(lm_jval_t *v);
+
 #endif /* LUMEN_UTIL_H */

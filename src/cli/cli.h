@@ -7,6 +7,7 @@
 
 #include <getopt.h>
 
+#include "lumen/trim.h"
 #include "lumen/util.h"
 
 /** A subcommand: parses its own argv (argv[0] is the command name) and returns an exit
@@ -70,6 +71,61 @@ int cli_bad_option(int c, char **argv, int optind_now, int optopt_now);
 /** Print err as DESIGN.md shows it and return its sysexits code. */
 int cli_fail(const lm_err_t *err);
 
+/** Parse a finite number; prints a usage error and returns -1 if bad. */
+int cli_parse_double(const char *opt, const char *arg, double *out);
+
+/* Stage options shared by a stage command and lumen run (which accepts every stage option
+ * under the same name). Each table lists a stage's own options, not its input and output
+ * paths; the vals are unique across stages. cli_<stage>_option() returns 1 if it took c,
+ * 0 if c is not its option, 64 after printing a usage error. */
+enum {
+    CLI_DIV_DEPTH = 500,
+    CLI_DIV_SEED,
+    CLI_DIV_NORAREFY,
+    CLI_DIV_BASE,
+    CLI_DIV_PSEUDO,
+    CLI_DIV_METRICS,
+    CLI_DIV_AXES,
+    CLI_DIV_NOPCOA,
+};
+enum {
+    CLI_READS_PRIMERS = 200,
+    CLI_READS_FWD,
+    CLI_READS_REV,
+    CLI_READS_PMM,
+    CLI_READS_KEEPUNP,
+    CLI_READS_TRUNCQ,
+    CLI_READS_TLF,
+    CLI_READS_TLR,
+    CLI_READS_MAXEE,
+    CLI_READS_MAXN,
+    CLI_READS_MINLEN,
+    CLI_READS_MAXLEN,
+    CLI_READS_MINOV,
+    CLI_READS_MAXDIFFS,
+    CLI_READS_MAXDIFFPCT,
+    CLI_READS_STAGGER,
+    CLI_READS_MINML,
+    CLI_READS_MAXML,
+    CLI_READS_QMAXOUT,
+};
+/** The read stage's options as given (the preset and primers resolve in cli_reads_finish). */
+typedef struct cli_reads {
+    lm_trim_opt_t t;
+    const char *preset, *fwd, *rev;
+    int write_merged, write_filtered, write_unmerged;
+} cli_reads_t;
+extern const struct option cli_reads_options[];
+void cli_reads_init(cli_reads_t *r);
+int cli_reads_option(cli_reads_t *r, int c, const char *arg);
+/** Apply --primers/--fwd-primer/--rev-primer and check; 64 after a usage error. */
+int cli_reads_finish(cli_reads_t *r);
+
+struct lm_div_run_opt;
+extern const struct option cli_div_options[];
+int cli_div_option(struct lm_div_run_opt *o, int c, const char *arg);
+int cli_div_check(const struct lm_div_run_opt *o);
+
 /** Parse a positive integer option value; prints a usage error and returns -1 if bad. */
 int cli_parse_int(const char *opt, const char *arg, long min, long max, long *out);
 
@@ -79,11 +135,14 @@ int cmd_version(int argc, char **argv);
 int cmd_qc(int argc, char **argv);
 int cmd_reads(int argc, char **argv);
 int cmd_stats(int argc, char **argv);
+int cmd_report(int argc, char **argv);
 int cmd_simulate(int argc, char **argv);
 int cmd_table(int argc, char **argv);
 int cmd_taxa(int argc, char **argv);
 int cmd_diversity(int argc, char **argv);
 int cmd_index(int argc, char **argv);
 int cmd_classify(int argc, char **argv);
+int cmd_run(int argc, char **argv);
+int cmd_summary(int argc, char **argv);
 
 #endif

@@ -52,7 +52,10 @@ static const char div_usage[] =
     "Options:\n"
     "  -i, --table FILE        feature table in biom's TSV form (lumen table's table.tsv)\n"
     "  -o, --out DIR           output folder (created if missing)\n"
-    "  -d, --depth N           rarefaction depth\n"
+    "  -d, --depth N|auto[:F]|min  rarefaction depth; 'auto' takes the largest depth that\n"
+    "                          keeps at least 90% of the samples (F of them with auto:F;\n"
+    "                          lumen run's default), 'min' the smallest non-zero total\n"
+    "                          (the default here); the depth used is logged\n"
     "      --no-rarefy         use the counts as they are\n"
     "  -s, --seed S            seed of the rarefaction streams (default 11)\n"
     "      --shannon-base B    2 (default), e, 10 or any number > 1\n"
@@ -62,16 +65,9 @@ static const char div_usage[] =
     "      --no-pcoa           skip the PCoA (its eigen decomposition grows as samples^3)\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_NORAREFY = 1, OPT_BASE, OPT_PSEUDO, OPT_METRICS, OPT_AXES, OPT_NOPCOA };
-
 typedef struct div_args {
     const char *table, *out;
-    long depth; /* -1: smallest non-zero total */
-    int no_rarefy, no_pcoa;
-    unsigned long long seed;
-    double base, pseudocount;
-    int want[LM_DIV_NMETRICS];
-    long axes;
+    lm_div_run_opt_t o;
 } div_args_t;
 
 static int parse_metrics(const char *arg, int *want)
@@ -90,256 +86,113 @@ static int parse_metrics(const char *arg, int *want)
     return any ? 0 : cli_usage_error("--metrics names no metric");
 }
 
-static int parse_double(const char *opt, const char *arg, double *out)
+const struct option cli_div_options[] = {
+    {"depth", required_argument, NULL, CLI_DIV_DEPTH},
+    {"seed", required_argument, NULL, CLI_DIV_SEED},
+    {"no-rarefy", no_argument, NULL, CLI_DIV_NORAREFY},
+    {"shannon-base", required_argument, NULL, CLI_DIV_BASE},
+    {"pseudocount", required_argument, NULL, CLI_DIV_PSEUDO},
+    {"metrics", required_argument, NULL, CLI_DIV_METRICS},
+    {"pcoa-axes", required_argument, NULL, CLI_DIV_AXES},
+    {"no-pcoa", no_argument, NULL, CLI_DIV_NOPCOA},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_div_option(lm_div_run_opt_t *o, int c, const char *arg)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !isfinite(v))
-        return cli_usage_error("%s needs a number, not '%s'", opt, arg);
-    *out = v;
+    long v;
+    switch (c) {
+    case CLI_DIV_DEPTH:
+        if (strcmp(arg, "min") == 0) {
+            o->depth = 0;
+            return 1;
+        }
+        if (strncmp(arg, "auto", 4) == 0) {
+            o->depth = LM_DIV_DEPTH_AUTO;
+            o->auto_keep = 0.9;
+            if (arg[4] == ':') {
+                if (cli_parse_double("--depth auto:FRACTION", arg + 5, &o->auto_keep)) return 64;
+                if (!(o->auto_keep > 0 && o->auto_keep <= 1))
+                    return cli_usage_error("--depth auto:FRACTION needs 0 < FRACTION <= 1");
+            } else if (arg[4]) {
+                return cli_usage_error("--depth needs a number, 'auto' or 'auto:FRACTION'");
+            }
+            return 1;
+        }
+        if (cli_parse_int("--depth", arg, 1, 4000000000L, &o->depth)) return 64;
+        return 1;
+    case CLI_DIV_SEED:
+        if (cli_parse_int("--seed", arg, 0, 4000000000L, &v)) return 64;
+        o->seed = (uint64_t)v;
+        return 1;
+    case CLI_DIV_NORAREFY:
+        o->no_rarefy = 1;
+        return 1;
+    case CLI_DIV_NOPCOA:
+        o->no_pcoa = 1;
+        return 1;
+    case CLI_DIV_BASE:
+        if (strcmp(arg, "e") == 0)
+            o->base = exp(1.0);
+        else if (cli_parse_double("--shannon-base", arg, &o->base))
+            return 64;
+        if (!(o->base > 1)) return cli_usage_error("--shannon-base must be above 1");
+        return 1;
+    case CLI_DIV_PSEUDO:
+        if (cli_parse_double("--pseudocount", arg, &o->pseudocount)) return 64;
+        if (!(o->pseudocount > 0)) return cli_usage_error("--pseudocount must be above 0");
+        return 1;
+    case CLI_DIV_METRICS:
+        return parse_metrics(arg, o->want) ? 64 : 1;
+    case CLI_DIV_AXES:
+        if (cli_parse_int("--pcoa-axes", arg, 0, 1000000000L, &o->axes)) return 64;
+        return 1;
+    }
+    return 0;
+}
+
+int cli_div_check(const lm_div_run_opt_t *o)
+{
+    if (o->no_rarefy && o->depth != 0)
+        return cli_usage_error("--depth and --no-rarefy exclude each other");
     return 0;
 }
 
 static int parse_args(int argc, char **argv, cli_common_t *co, div_args_t *a, int *help)
 {
-    static const struct option longopts[] = {
+    struct option longopts[32] = {
         {"table", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},
-        {"depth", required_argument, NULL, 'd'},
-        {"seed", required_argument, NULL, 's'},
-        {"no-rarefy", no_argument, NULL, OPT_NORAREFY},
-        {"shannon-base", required_argument, NULL, OPT_BASE},
-        {"pseudocount", required_argument, NULL, OPT_PSEUDO},
-        {"metrics", required_argument, NULL, OPT_METRICS},
-        {"pcoa-axes", required_argument, NULL, OPT_AXES},
-        {"no-pcoa", no_argument, NULL, OPT_NOPCOA},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
     };
+    size_t n = 2;
+    for (const struct option *o = cli_div_options; o->name; o++) longopts[n++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[n++] = *o;
     int c;
-    long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":i:o:d:s:t:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(co, c, optarg, help);
         if (h < 0) return 64;
         if (h) continue;
-        switch (c) {
-        case 'i':
+        if (c == 'i') {
             a->table = optarg;
-            break;
-        case 'o':
-            a->out = optarg;
-            break;
-        case 'd':
-            if (cli_parse_int("--depth", optarg, 1, 4000000000L, &a->depth)) return 64;
-            break;
-        case 's':
-            if (cli_parse_int("--seed", optarg, 0, 4000000000L, &v)) return 64;
-            a->seed = (unsigned long long)v;
-            break;
-        case OPT_NORAREFY:
-            a->no_rarefy = 1;
-            break;
-        case OPT_NOPCOA:
-            a->no_pcoa = 1;
-            break;
-        case OPT_BASE:
-            if (strcmp(optarg, "e") == 0)
-                a->base = exp(1.0);
-            else if (parse_double("--shannon-base", optarg, &a->base))
-                return 64;
-            if (!(a->base > 1)) return cli_usage_error("--shannon-base must be above 1");
-            break;
-        case OPT_PSEUDO:
-            if (parse_double("--pseudocount", optarg, &a->pseudocount)) return 64;
-            if (!(a->pseudocount > 0)) return cli_usage_error("--pseudocount must be above 0");
-            break;
-        case OPT_METRICS:
-            if (parse_metrics(optarg, a->want)) return 64;
-            break;
-        case OPT_AXES:
-            if (cli_parse_int("--pcoa-axes", optarg, 0, 1000000000L, &a->axes)) return 64;
-            break;
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
+            continue;
         }
+        if (c == 'o') {
+            a->out = optarg;
+            continue;
+        }
+        if (c == 'd') c = CLI_DIV_DEPTH;
+        if (c == 's') c = CLI_DIV_SEED;
+        int r = cli_div_option(&a->o, c, optarg);
+        if (r == 64) return 64;
+        if (!r) return cli_bad_option(c, argv, optind, optopt);
     }
     if (*help) return 0;
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!a->table) return cli_usage_error("--table is required");
     if (!a->out) return cli_usage_error("--out is required");
-    if (a->no_rarefy && a->depth > 0)
-        return cli_usage_error("--depth and --no-rarefy exclude each other");
-    return 0;
-}
-
-static int make_dir(const char *dir, lm_err_t *err)
-{
-    if (mkdir(dir, 0777) == 0 || errno == EEXIST) return 0;
-    return lm_err_set(err, LM_ECREATE, dir, 0, 0, "cannot create the folder: %s", strerror(errno));
-}
-
-static int write_dropped(const char *path, const lm_table_t *t, const unsigned char *dropped,
-                         const char *reason, lm_err_t *err)
-{
-    lm_afile_t *f = lm_afile_open(path, err);
-    if (!f) return err->code;
-    FILE *o = lm_afile_stream(f);
-    fputs("sample-id\ttotal\treason\n", o);
-    for (size_t j = 0; j < lm_table_n_samples(t); j++)
-        if (dropped[j])
-            fprintf(o, "%s\t%llu\t%s\n", lm_table_sample_id(t, j),
-                    (unsigned long long)lm_table_sample_total(t, j),
-                    lm_table_sample_total(t, j) ? reason : "empty");
-    return lm_afile_commit(f, err);
-}
-
-static char *join(const char *dir, const char *name, const char *suffix)
-{
-    size_t n = strlen(dir) + strlen(name) + strlen(suffix) + 2;
-    char *p = malloc(n);
-    if (p) snprintf(p, n, "%s/%s%s", dir, name, suffix);
-    return p;
-}
-
-/* Everything after the table is read: rarefy, measure, write. */
-static int run(const div_args_t *a, const lm_table_t *in, int threads, lm_err_t *err)
-{
-    size_t ns = lm_table_n_samples(in);
-    unsigned char *dropped = calloc(ns ? ns : 1, 1);
-    lm_table_t *t = NULL;
-    double *D[LM_DIV_NMETRICS] = {0};
-    lm_div_alpha_t *alpha = NULL;
-    const char **ids = NULL;
-    char *path = NULL, *path2 = NULL;
-    char reason[64];
-    int rc = dropped ? 0 : lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-    if (rc) goto done;
-    uint64_t depth = (uint64_t)(a->depth > 0 ? a->depth : 0);
-    if (!a->no_rarefy && !depth) {
-        for (size_t j = 0; j < ns; j++) {
-            uint64_t tot = lm_table_sample_total(in, j);
-            if (tot && (!depth || tot < depth)) depth = tot;
-        }
-        if (!depth) depth = 1;
-        lm_log_info("rarefying to %llu, the smallest non-zero sample total",
-                    (unsigned long long)depth);
-    }
-    snprintf(reason, sizeof(reason), "below depth %llu", (unsigned long long)depth);
-    if (a->no_rarefy) {
-        unsigned char *keep = malloc(ns ? ns : 1);
-        if (!keep) {
-            rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-            goto done;
-        }
-        for (size_t j = 0; j < ns; j++) keep[j] = !(dropped[j] = !lm_table_sample_total(in, j));
-        t = lm_table_subset_samples(in, keep, err);
-        free(keep);
-    } else {
-        t = lm_div_rarefy(in, depth, a->seed, threads, dropped, err);
-    }
-    if (!t) {
-        rc = err->code;
-        goto done;
-    }
-    size_t n = lm_table_n_samples(t), nf = lm_table_n_features(t);
-    for (size_t j = 0; j < ns; j++)
-        if (dropped[j])
-            lm_log_warn("sample '%s' dropped (%llu counts: %s)", lm_table_sample_id(in, j),
-                        (unsigned long long)lm_table_sample_total(in, j),
-                        lm_table_sample_total(in, j) ? reason : "empty");
-    if (n == 0) {
-        rc = a->depth > 0 ? lm_err_set(err, LM_EUSAGE, NULL, 0, 0,
-                                       "--depth %llu is above every sample's total",
-                                       (unsigned long long)depth)
-                          : lm_err_set(err, LM_EFORMAT, a->table, 0, 0, "every sample is empty");
-        goto done;
-    }
-    ids = malloc((n ? n : 1) * sizeof(*ids));
-    alpha = malloc((n ? n : 1) * sizeof(*alpha));
-    if (!ids || !alpha) {
-        rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-        goto done;
-    }
-    lm_csr_t s;
-    lm_table_by_sample(t, &s);
-    for (size_t j = 0; j < n; j++) {
-        ids[j] = lm_table_sample_id(t, j);
-        /* Alpha metrics only see non-zero counts, so the sparse row is enough. */
-        lm_div_alpha(s.val + s.ptr[j], s.ptr[j + 1] - s.ptr[j], a->base, &alpha[j]);
-    }
-    for (int m = 0; m < LM_DIV_NMETRICS; m++)
-        if (a->want[m] && !(D[m] = malloc((n ? n * n : 1) * sizeof(double)))) {
-            rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory (%zu samples)", n);
-            goto done;
-        }
-    lm_div_beta_opt_t bo;
-    lm_div_beta_opt_init(&bo);
-    bo.pseudocount = a->pseudocount;
-    bo.threads = threads;
-    double t0 = omp_get_wtime();
-    if ((rc = lm_div_beta_opt_check(&bo, err)) || (rc = lm_div_beta(&s, &bo, D, err))) goto done;
-    lm_log_debug("beta diversity: %.3f s", omp_get_wtime() - t0);
-
-    if ((rc = make_dir(a->out, err))) goto done;
-    if (!(path = join(a->out, "alpha", ".tsv"))) goto oom;
-    if ((rc = lm_div_write_alpha(path, n, ids, alpha, err))) goto done;
-    for (int m = 0; m < LM_DIV_NMETRICS; m++) {
-        if (!D[m]) continue;
-        free(path);
-        if (!(path = join(a->out, lm_div_metric_name(m), ".tsv"))) goto oom;
-        t0 = omp_get_wtime();
-        if ((rc = lm_div_write_matrix(path, n, ids, D[m], threads, err))) goto done;
-        lm_log_debug("%s written: %.3f s", path, omp_get_wtime() - t0);
-        if (a->no_pcoa || n < 2) continue;
-        if (n > 3000)
-            lm_log_warn(
-                "the PCoA of %zu samples grows as n^3 and may take long; --no-pcoa skips it", n);
-        lm_div_pcoa_t p;
-        t0 = omp_get_wtime();
-        if ((rc = lm_div_pcoa(D[m], n, &p, err))) goto done;
-        lm_log_debug("PCoA of %s: %.3f s", lm_div_metric_name(m), omp_get_wtime() - t0);
-        size_t neg = 0;
-        for (size_t k = 0; k < n; k++) neg += p.raw_eigvals[k] < -1e-8;
-        if (neg) /* as skbio warns: their axes are zero; compare them with the largest */
-            lm_log_info("PCoA of %s: %zu negative eigenvalues (smallest %g, largest %g), "
-                        "listed as raw_eigenvalue",
-                        lm_div_metric_name(m), neg, p.raw_eigvals[n - 1], p.raw_eigvals[0]);
-        free(path);
-        free(path2);
-        path2 = NULL;
-        char name[64];
-        snprintf(name, sizeof(name), "pcoa_%s", lm_div_metric_name(m));
-        if (!(path = join(a->out, name, ".tsv")) || !(path2 = join(a->out, name, "_axes.tsv"))) {
-            lm_div_pcoa_free(&p);
-            goto oom;
-        }
-        rc = lm_div_write_pcoa(path, path2, ids, &p, (size_t)a->axes, err);
-        lm_div_pcoa_free(&p);
-        if (rc) goto done;
-    }
-    if (!a->no_rarefy) {
-        free(path);
-        if (!(path = join(a->out, "rarefied_table", ".tsv"))) goto oom;
-        if ((rc = lm_table_write_tsv(t, path, err))) goto done;
-    }
-    free(path);
-    if (!(path = join(a->out, "dropped_samples", ".tsv"))) goto oom;
-    rc = write_dropped(path, in, dropped, reason, err);
-    lm_log_info("%zu samples, %zu features: results in %s", n, nf, a->out);
-    goto done;
-oom:
-    rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-done:
-    for (int m = 0; m < LM_DIV_NMETRICS; m++) free(D[m]);
-    free(path);
-    free(path2);
-    free(ids);
-    free(alpha);
-    free(dropped);
-    lm_table_destroy(t);
-    return rc;
+    return cli_div_check(&a->o) ? 64 : 0;
 }
 
 int cmd_diversity(int argc, char **argv)
@@ -350,27 +203,16 @@ int cmd_diversity(int argc, char **argv)
         fputs(div_usage, stderr);
         return 64;
     }
-    div_args_t a = {.depth = -1,
-                    .seed = LM_DEFAULT_SEED,
-                    .base = 2.0,
-                    .pseudocount = 1.0,
-                    .want = {1, 1, 1},
-                    .axes = 10};
+    div_args_t a = {0};
+    lm_div_run_opt_init(&a.o);
     int help = 0, rc = parse_args(argc, argv, &co, &a, &help);
     if (rc) return rc;
     if (help) {
         fputs(div_usage, stdout);
         return 0;
     }
-    /* GSL's default handler aborts; lumen checks every return code instead. */
-    gsl_set_error_handler_off();
     lm_err_t err;
     lm_err_clear(&err);
-    double t0 = omp_get_wtime();
-    lm_table_t *t = lm_table_read_tsv(a.table, &err);
-    lm_log_debug("%s read: %.3f s", a.table, omp_get_wtime() - t0);
-    if (!t) return cli_fail(&err);
-    rc = run(&a, t, co.threads, &err);
-    lm_table_destroy(t);
+    rc = lm_div_run(&a.o, a.table, a.out, co.threads, NULL, &err);
     return rc ? cli_fail(&err) : 0;
 }

@@ -16,9 +16,9 @@
 
 #include "cli.h"
 #include "lumen/derep.h"
+#include "lumen/run.h"
 #include "lumen/seqio.h"
 #include "lumen/trim.h"
-#include "lumen/version.h"
 
 static const char reads_usage[] =
     "Usage: lumen reads --manifest manifest.tsv --out DIR [options]\n"
@@ -77,42 +77,24 @@ static const char reads_usage_opts[] =
     "      --write-filtered      also write DIR/filtered/<id>.fastq.gz (reads that passed)\n"
     "      --write-unmerged      also write DIR/unmerged/<id>_R1/_R2.fastq.gz\n"
     "  -k, --keep-going          a failing sample does not stop the run: it is recorded in\n"
-    "                            qc/summary.tsv (status 'failed') and the others finish;\n"
-    "                            the exit code is still that of the first failure\n"
+    "                            qc/summary.tsv (status 'failed') and qc/failed.tsv, and\n"
+    "                            the others finish; the exit code is still that of the\n"
+    "                            first failure\n"
+    "      --sample ID           process only this manifest sample (repeatable): writes its\n"
+    "                            uniques and QC record only, not qc/summary.tsv (for one\n"
+    "                            cluster job per sample; 'lumen summary' pools them)\n"
     "\n"
     "Samples run in parallel; one sample's batches are processed in parallel too. Output\n"
     "is byte-identical for any --threads. A corrupt input stops the run with an error\n"
     "naming the sample and file, and no output is left behind.\n"
     "\n" CLI_COMMON_HELP;
 
-enum {
-    OPT_FWD = 1,
-    OPT_REV,
-    OPT_PMM,
-    OPT_KEEPUNP,
-    OPT_TRUNCQ,
-    OPT_TLF,
-    OPT_TLR,
-    OPT_MAXEE,
-    OPT_MAXN,
-    OPT_MINLEN,
-    OPT_MAXLEN,
-    OPT_MINOV,
-    OPT_MAXDIFFS,
-    OPT_MAXDIFFPCT,
-    OPT_STAGGER,
-    OPT_MINML,
-    OPT_MAXML,
-    OPT_QMAXOUT,
-    OPT_WMERGED,
-    OPT_WFILT,
-    OPT_WUNM,
-};
-
 typedef struct reads_args {
     const char *manifest, *out;
-    int write_merged, write_filtered, write_unmerged, keep_going;
-    lm_trim_opt_t topt;
+    char **only; /* --sample IDs, or NULL for every sample */
+    size_t nonly;
+    int keep_going;
+    cli_reads_t r;
 } reads_args_t;
 
 /* Per-sample outcome, filled by whichever thread ran the sample. */
@@ -126,167 +108,196 @@ typedef struct sample_job {
     int nfiles;
 } sample_job_t;
 
-static int parse_double(const char *opt, const char *arg, double *out)
+const struct option cli_reads_options[] = {
+    {"primers", required_argument, NULL, CLI_READS_PRIMERS},
+    {"fwd-primer", required_argument, NULL, CLI_READS_FWD},
+    {"rev-primer", required_argument, NULL, CLI_READS_REV},
+    {"primer-mismatches", required_argument, NULL, CLI_READS_PMM},
+    {"keep-unprimed", no_argument, NULL, CLI_READS_KEEPUNP},
+    {"truncq", required_argument, NULL, CLI_READS_TRUNCQ},
+    {"trunc-len-f", required_argument, NULL, CLI_READS_TLF},
+    {"trunc-len-r", required_argument, NULL, CLI_READS_TLR},
+    {"maxee", required_argument, NULL, CLI_READS_MAXEE},
+    {"max-n", required_argument, NULL, CLI_READS_MAXN},
+    {"min-len", required_argument, NULL, CLI_READS_MINLEN},
+    {"max-len", required_argument, NULL, CLI_READS_MAXLEN},
+    {"min-overlap", required_argument, NULL, CLI_READS_MINOV},
+    {"max-diffs", required_argument, NULL, CLI_READS_MAXDIFFS},
+    {"max-diff-pct", required_argument, NULL, CLI_READS_MAXDIFFPCT},
+    {"allow-stagger", no_argument, NULL, CLI_READS_STAGGER},
+    {"min-merged-len", required_argument, NULL, CLI_READS_MINML},
+    {"max-merged-len", required_argument, NULL, CLI_READS_MAXML},
+    {"qmax-out", required_argument, NULL, CLI_READS_QMAXOUT},
+    {NULL, 0, NULL, 0},
+};
+
+void cli_reads_init(cli_reads_t *r)
 {
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || v != v) {
-        cli_usage_error("%s needs a number, not '%s'", opt, arg);
-        return -1;
+    memset(r, 0, sizeof(*r));
+    lm_trim_opt_init(&r->t);
+}
+
+int cli_reads_option(cli_reads_t *r, int c, const char *arg)
+{
+    lm_trim_opt_t *t = &r->t;
+    long v;
+    int bad = 0;
+    switch (c) {
+    case CLI_READS_PRIMERS:
+        r->preset = arg;
+        break;
+    case CLI_READS_FWD:
+        r->fwd = arg;
+        break;
+    case CLI_READS_REV:
+        r->rev = arg;
+        break;
+    case CLI_READS_PMM:
+        bad = cli_parse_int("--primer-mismatches", arg, 0, 20, &v);
+        t->primer_mismatches = (int)v;
+        break;
+    case CLI_READS_KEEPUNP:
+        t->keep_unprimed = 1;
+        break;
+    case CLI_READS_TRUNCQ:
+        if (strcmp(arg, "off") == 0)
+            t->truncq = -1;
+        else
+            bad = cli_parse_int("--truncq", arg, 0, 93, &v), t->truncq = (int)v;
+        break;
+    case CLI_READS_TLF:
+    case CLI_READS_TLR:
+        bad = cli_parse_int(c == CLI_READS_TLF ? "--trunc-len-f" : "--trunc-len-r", arg, 0, 1000000,
+                            &v);
+        *(c == CLI_READS_TLF ? &t->trunc_len_f : &t->trunc_len_r) = (int)v;
+        break;
+    case CLI_READS_MAXEE:
+        if (strcmp(arg, "off") == 0)
+            t->maxee = -1.0;
+        else if (!(bad = cli_parse_double("--maxee", arg, &t->maxee)) && t->maxee < 0)
+            bad = cli_usage_error("--maxee must be >= 0 (or 'off')");
+        break;
+    case CLI_READS_MAXN:
+        bad = cli_parse_int("--max-n", arg, -1, 1000000, &v);
+        t->max_n = (int)v;
+        break;
+    case CLI_READS_MINLEN:
+    case CLI_READS_MAXLEN:
+        bad = cli_parse_int(c == CLI_READS_MINLEN ? "--min-len" : "--max-len", arg,
+                            c == CLI_READS_MINLEN ? 1 : 0, 1000000000, &v);
+        *(c == CLI_READS_MINLEN ? &t->min_len : &t->max_len) = (int)v;
+        break;
+    case CLI_READS_MINOV:
+        bad = cli_parse_int("--min-overlap", arg, 5, 1000000, &v);
+        t->merge.min_overlap = (int)v;
+        break;
+    case CLI_READS_MAXDIFFS:
+        bad = cli_parse_int("--max-diffs", arg, 0, 1000000, &v);
+        t->merge.max_diffs = (int)v;
+        break;
+    case CLI_READS_MAXDIFFPCT:
+        bad = cli_parse_double("--max-diff-pct", arg, &t->merge.max_diff_pct);
+        break;
+    case CLI_READS_STAGGER:
+        t->merge.allow_stagger = 1;
+        break;
+    case CLI_READS_MINML:
+    case CLI_READS_MAXML:
+        bad = cli_parse_int(c == CLI_READS_MINML ? "--min-merged-len" : "--max-merged-len", arg, 1,
+                            1000000000, &v);
+        *(c == CLI_READS_MINML ? &t->merge.min_merged_len : &t->merge.max_merged_len) = (int)v;
+        break;
+    case CLI_READS_QMAXOUT:
+        bad = cli_parse_int("--qmax-out", arg, 0, 93, &v);
+        t->merge.qmax_out = (int)v;
+        break;
+    default:
+        return 0;
     }
-    *out = v;
+    return bad ? 64 : 1;
+}
+
+int cli_reads_finish(cli_reads_t *r)
+{
+    lm_trim_opt_t *t = &r->t;
+    if (r->preset && strcmp(r->preset, "none") != 0) {
+        const lm_primer_pair_t *pp = lm_primer_preset(r->preset);
+        if (!pp)
+            return cli_usage_error("unknown primer preset '%s' (v4, v3v4, v1v2 or none)",
+                                   r->preset);
+        t->fwd_primer = pp->fwd;
+        t->rev_primer = pp->rev;
+    }
+    if (r->fwd) t->fwd_primer = *r->fwd ? r->fwd : NULL;
+    if (r->rev) t->rev_primer = *r->rev ? r->rev : NULL;
+    lm_err_t err;
+    lm_err_clear(&err);
+    if (lm_trim_opt_check(t, &err)) return cli_usage_error("%s", err.msg);
     return 0;
 }
 
+enum { OPT_WMERGED = 1, OPT_WFILT, OPT_WUNM, OPT_SAMPLE };
+
 static int parse_args(int argc, char **argv, cli_common_t *co, reads_args_t *a, int *help)
 {
-    static const struct option longopts[] = {
+    struct option longopts[64] = {
         {"manifest", required_argument, NULL, 'm'},
         {"out", required_argument, NULL, 'o'},
-        {"primers", required_argument, NULL, 'p'},
-        {"fwd-primer", required_argument, NULL, OPT_FWD},
-        {"rev-primer", required_argument, NULL, OPT_REV},
-        {"primer-mismatches", required_argument, NULL, OPT_PMM},
-        {"keep-unprimed", no_argument, NULL, OPT_KEEPUNP},
-        {"truncq", required_argument, NULL, OPT_TRUNCQ},
-        {"trunc-len-f", required_argument, NULL, OPT_TLF},
-        {"trunc-len-r", required_argument, NULL, OPT_TLR},
-        {"maxee", required_argument, NULL, OPT_MAXEE},
-        {"max-n", required_argument, NULL, OPT_MAXN},
-        {"min-len", required_argument, NULL, OPT_MINLEN},
-        {"max-len", required_argument, NULL, OPT_MAXLEN},
-        {"min-overlap", required_argument, NULL, OPT_MINOV},
-        {"max-diffs", required_argument, NULL, OPT_MAXDIFFS},
-        {"max-diff-pct", required_argument, NULL, OPT_MAXDIFFPCT},
-        {"allow-stagger", no_argument, NULL, OPT_STAGGER},
-        {"min-merged-len", required_argument, NULL, OPT_MINML},
-        {"max-merged-len", required_argument, NULL, OPT_MAXML},
-        {"qmax-out", required_argument, NULL, OPT_QMAXOUT},
         {"write-merged", no_argument, NULL, OPT_WMERGED},
         {"write-filtered", no_argument, NULL, OPT_WFILT},
         {"write-unmerged", no_argument, NULL, OPT_WUNM},
         {"keep-going", no_argument, NULL, 'k'},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
+        {"sample", required_argument, NULL, OPT_SAMPLE},
     };
-    lm_trim_opt_t *t = &a->topt;
-    const char *preset = NULL, *fwd = NULL, *rev = NULL;
+    size_t n = 7;
+    for (const struct option *o = cli_reads_options; o->name; o++) longopts[n++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[n++] = *o;
     int c;
-    long v;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":m:o:p:kt:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(co, c, optarg, help);
         if (h < 0) return 64;
         if (h) continue;
-        int bad = 0;
         switch (c) {
         case 'm':
             a->manifest = optarg;
-            break;
+            continue;
         case 'o':
             a->out = optarg;
-            break;
-        case 'p':
-            preset = optarg;
-            break;
-        case OPT_FWD:
-            fwd = optarg;
-            break;
-        case OPT_REV:
-            rev = optarg;
-            break;
-        case OPT_PMM:
-            bad = cli_parse_int("--primer-mismatches", optarg, 0, 20, &v);
-            t->primer_mismatches = (int)v;
-            break;
-        case OPT_KEEPUNP:
-            t->keep_unprimed = 1;
-            break;
-        case OPT_TRUNCQ:
-            bad = cli_parse_int("--truncq", optarg, 0, 93, &v);
-            t->truncq = (int)v;
-            break;
-        case OPT_TLF:
-        case OPT_TLR:
-            bad = cli_parse_int(c == OPT_TLF ? "--trunc-len-f" : "--trunc-len-r", optarg, 0,
-                                1000000, &v);
-            *(c == OPT_TLF ? &t->trunc_len_f : &t->trunc_len_r) = (int)v;
-            break;
-        case OPT_MAXEE:
-            if (strcmp(optarg, "off") == 0)
-                t->maxee = -1.0;
-            else if (!(bad = parse_double("--maxee", optarg, &t->maxee)) && t->maxee < 0)
-                bad = cli_usage_error("--maxee must be >= 0 (or 'off')");
-            break;
-        case OPT_MAXN:
-            bad = cli_parse_int("--max-n", optarg, -1, 1000000, &v);
-            t->max_n = (int)v;
-            break;
-        case OPT_MINLEN:
-        case OPT_MAXLEN:
-            bad = cli_parse_int(c == OPT_MINLEN ? "--min-len" : "--max-len", optarg,
-                                c == OPT_MINLEN ? 1 : 0, 1000000000, &v);
-            *(c == OPT_MINLEN ? &t->min_len : &t->max_len) = (int)v;
-            break;
-        case OPT_MINOV:
-            bad = cli_parse_int("--min-overlap", optarg, 5, 1000000, &v);
-            t->merge.min_overlap = (int)v;
-            break;
-        case OPT_MAXDIFFS:
-            bad = cli_parse_int("--max-diffs", optarg, 0, 1000000, &v);
-            t->merge.max_diffs = (int)v;
-            break;
-        case OPT_MAXDIFFPCT:
-            bad = parse_double("--max-diff-pct", optarg, &t->merge.max_diff_pct);
-            break;
-        case OPT_STAGGER:
-            t->merge.allow_stagger = 1;
-            break;
-        case OPT_MINML:
-        case OPT_MAXML:
-            bad = cli_parse_int(c == OPT_MINML ? "--min-merged-len" : "--max-merged-len", optarg, 1,
-                                1000000000, &v);
-            *(c == OPT_MINML ? &t->merge.min_merged_len : &t->merge.max_merged_len) = (int)v;
-            break;
-        case OPT_QMAXOUT:
-            bad = cli_parse_int("--qmax-out", optarg, 0, 93, &v);
-            t->merge.qmax_out = (int)v;
-            break;
+            continue;
         case OPT_WMERGED:
-            a->write_merged = 1;
-            break;
+            a->r.write_merged = 1;
+            continue;
         case OPT_WFILT:
-            a->write_filtered = 1;
-            break;
+            a->r.write_filtered = 1;
+            continue;
         case OPT_WUNM:
-            a->write_unmerged = 1;
-            break;
+            a->r.write_unmerged = 1;
+            continue;
         case 'k':
             a->keep_going = 1;
-            break;
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
+            continue;
+        case OPT_SAMPLE: {
+            char **o = realloc(a->only, (a->nonly + 1) * sizeof(*o));
+            if (!o) return cli_usage_error("out of memory");
+            a->only = o;
+            a->only[a->nonly++] = optarg;
+            continue;
         }
-        if (bad) return 64;
+        case 'p':
+            c = CLI_READS_PRIMERS;
+            break;
+        }
+        int r = cli_reads_option(&a->r, c, optarg);
+        if (r == 64) return 64;
+        if (!r) return cli_bad_option(c, argv, optind, optopt);
     }
     if (*help) return 0;
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!a->manifest) return cli_usage_error("--manifest is required");
     if (!a->out) return cli_usage_error("--out is required");
-    if (preset && strcmp(preset, "none") != 0) {
-        const lm_primer_pair_t *pp = lm_primer_preset(preset);
-        if (!pp)
-            return cli_usage_error("unknown primer preset '%s' (v4, v3v4, v1v2 or none)", preset);
-        t->fwd_primer = pp->fwd;
-        t->rev_primer = pp->rev;
-    }
-    if (fwd) t->fwd_primer = fwd;
-    if (rev) t->rev_primer = rev;
-    lm_err_t err;
-    lm_err_clear(&err);
-    if (lm_trim_opt_check(t, &err)) return cli_usage_error("%s", err.msg);
-    return 0;
+    return cli_reads_finish(&a->r) ? 64 : 0;
 }
 
 /* ---------------------------------------------------------------------------------- */
@@ -414,97 +425,6 @@ static void job_unlink(sample_job_t *j)
 /* QC records                                                                         */
 /* ---------------------------------------------------------------------------------- */
 
-static double mean_len(const lm_sample_stats_t *s)
-{
-    return s->merged ? (double)s->merged_bases / (double)s->merged : 0.0;
-}
-
-static void write_sample_json(FILE *fp, const sample_job_t *j, const reads_args_t *a)
-{
-    const lm_sample_stats_t *s = &j->st;
-    const lm_trim_opt_t *t = &a->topt;
-    lm_json_t js;
-    lm_json_init(&js, fp);
-    lm_json_object_begin(&js, NULL);
-    lm_json_string(&js, "program", "lumen reads");
-    lm_json_string(&js, "version", LM_VERSION);
-    lm_json_string(&js, "sample_id", j->ms->id);
-    lm_json_string(&js, "forward", j->ms->r1);
-    lm_json_string(&js, "reverse", j->ms->r2);
-    lm_json_uint(&js, "reads_in", s->reads_in);
-    lm_json_uint(&js, "primers_found", s->primers_found);
-    lm_json_uint(&js, "merged", s->merged);
-    lm_json_uint(&js, "passed_filter", s->passed);
-    lm_json_uint(&js, "uniques", s->uniques);
-    lm_json_uint(&js, "singletons", s->singletons);
-    lm_json_double(&js, "mean_merged_length", mean_len(s));
-    lm_json_object_begin(&js, "fates");
-    for (int f = 0; f < LM_FATE_N; f++)
-        lm_json_uint(&js, lm_trim_fate_name((lm_trim_fate_t)f), s->fate[f]);
-    lm_json_object_end(&js);
-    if (j->ms->r2) {
-        lm_json_object_begin(&js, "merge_status");
-        for (int m = 0; m < LM_MERGE_NSTATUS; m++)
-            lm_json_uint(&js, lm_merge_status_name((lm_merge_status_t)m), s->merge_status[m]);
-        lm_json_object_end(&js);
-    }
-    lm_json_object_begin(&js, "parameters");
-    lm_json_string(&js, "fwd_primer", t->fwd_primer);
-    lm_json_string(&js, "rev_primer", t->rev_primer);
-    lm_json_int(&js, "primer_mismatches", t->primer_mismatches);
-    lm_json_bool(&js, "keep_unprimed", t->keep_unprimed);
-    lm_json_int(&js, "truncq", t->truncq);
-    lm_json_int(&js, "trunc_len_f", t->trunc_len_f);
-    lm_json_int(&js, "trunc_len_r", t->trunc_len_r);
-    lm_json_double(&js, "maxee", t->maxee);
-    lm_json_int(&js, "max_n", t->max_n);
-    lm_json_int(&js, "min_len", t->min_len);
-    lm_json_int(&js, "max_len", t->max_len);
-    lm_json_int(&js, "min_overlap", t->merge.min_overlap);
-    lm_json_int(&js, "max_diffs", t->merge.max_diffs);
-    lm_json_double(&js, "max_diff_pct", t->merge.max_diff_pct);
-    lm_json_bool(&js, "allow_stagger", t->merge.allow_stagger);
-    lm_json_int(&js, "min_merged_len", t->merge.min_merged_len);
-    lm_json_int(&js, "max_merged_len", t->merge.max_merged_len);
-    lm_json_int(&js, "qmax_out", t->merge.qmax_out);
-    lm_json_object_end(&js);
-    lm_json_object_end(&js);
-    lm_json_finish(&js);
-}
-
-/* The message of a failed sample, on one line (tabs and newlines would break the TSV). */
-static void one_line(char *s)
-{
-    for (; *s; s++)
-        if (*s == '\t' || *s == '\n' || *s == '\r') *s = ' ';
-}
-
-static int write_summary(const char *path, const sample_job_t *jobs, size_t n, lm_err_t *err)
-{
-    lm_afile_t *f = lm_afile_open(path, err);
-    if (!f) return err->code;
-    FILE *fp = lm_afile_stream(f);
-    fputs("sample-id\tstatus\treads_in\tprimers_found\tmerged\tpassed_filter\tuniques\t"
-          "singletons\tmean_merged_length\tmessage\n",
-          fp);
-    for (size_t i = 0; i < n; i++) {
-        const sample_job_t *j = &jobs[i];
-        const lm_sample_stats_t *s = &j->st;
-        if (j->rc) {
-            char msg[2200];
-            lm_err_format(&j->err, msg, sizeof(msg));
-            one_line(msg);
-            fprintf(fp, "%s\tfailed\tNA\tNA\tNA\tNA\tNA\tNA\tNA\t%s\n", j->ms->id, msg);
-            continue;
-        }
-        fprintf(fp, "%s\tok\t%llu\t%llu\t%llu\t%llu\t%llu\t%llu\t%.2f\t\n", j->ms->id,
-                (unsigned long long)s->reads_in, (unsigned long long)s->primers_found,
-                (unsigned long long)s->merged, (unsigned long long)s->passed,
-                (unsigned long long)s->uniques, (unsigned long long)s->singletons, mean_len(s));
-    }
-    return lm_afile_commit(f, err);
-}
-
 /* ---------------------------------------------------------------------------------- */
 /* Running                                                                            */
 /* ---------------------------------------------------------------------------------- */
@@ -517,22 +437,19 @@ static int run_sample(sample_job_t *j, const outdirs_t *d, const reads_args_t *a
     int paired = ms->r2 != NULL;
     o.uniques = job_file(j, d, 0, ".fasta.gz");
     const char *json = job_file(j, d, 1, ".json");
-    if (a->write_merged) o.merged = job_file(j, d, 2, ".fastq.gz");
-    if (a->write_filtered) o.filtered = job_file(j, d, 3, ".fastq.gz");
-    if (a->write_unmerged && paired) {
+    if (a->r.write_merged) o.merged = job_file(j, d, 2, ".fastq.gz");
+    if (a->r.write_filtered) o.filtered = job_file(j, d, 3, ".fastq.gz");
+    if (a->r.write_unmerged && paired) {
         o.unmerged1 = job_file(j, d, 4, "_R1.fastq.gz");
         o.unmerged2 = job_file(j, d, 4, "_R2.fastq.gz");
     }
-    if (!o.uniques || !json || (a->write_merged && !o.merged) ||
-        (a->write_filtered && !o.filtered) ||
-        (a->write_unmerged && paired && (!o.unmerged1 || !o.unmerged2)))
+    if (!o.uniques || !json || (a->r.write_merged && !o.merged) ||
+        (a->r.write_filtered && !o.filtered) ||
+        (a->r.write_unmerged && paired && (!o.unmerged1 || !o.unmerged2)))
         return lm_err_set(&j->err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     int rc = lm_sample_run(t, ms->r1, ms->r2, &o, threads, &j->st, &j->err);
     if (rc) return rc;
-    lm_afile_t *f = lm_afile_open(json, &j->err);
-    if (!f) return j->err.code;
-    write_sample_json(lm_afile_stream(f), j, a);
-    return lm_afile_commit(f, &j->err);
+    return lm_sample_write_json(json, ms->id, ms->r1, ms->r2, &a->r.t, &j->st, &j->err);
 }
 
 /* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). */
@@ -576,7 +493,7 @@ static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const read
 /* Move the staged files of the samples that succeeded into place. */
 static int publish(sample_job_t *jobs, size_t n, outdirs_t *d, const reads_args_t *a, lm_err_t *err)
 {
-    int want[NSUB] = {1, 1, a->write_merged, a->write_filtered, a->write_unmerged};
+    int want[NSUB] = {1, 1, a->r.write_merged, a->r.write_filtered, a->r.write_unmerged};
     for (int i = 0; i < NSUB; i++) {
         if (!want[i]) continue;
         char *p = path_join(d->out, subdirs[i], "");
@@ -606,7 +523,7 @@ int cmd_reads(int argc, char **argv)
         return 64;
     }
     reads_args_t a = {0};
-    lm_trim_opt_init(&a.topt);
+    cli_reads_init(&a.r);
     int help = 0;
     int rc = parse_args(argc, argv, &co, &a, &help);
     if (help) {
@@ -619,59 +536,72 @@ int cmd_reads(int argc, char **argv)
     lm_err_t err;
     lm_err_clear(&err);
     lm_manifest_t *man = NULL;
-    if ((rc = lm_manifest_read(a.manifest, &man, &err))) return cli_fail(&err);
-    lm_trim_t *t = lm_trim_create(&a.topt);
+    if ((rc = lm_manifest_read(a.manifest, &man, &err))) {
+        free(a.only);
+        return cli_fail(&err);
+    }
+    lm_trim_t *t = lm_trim_create(&a.r.t);
     sample_job_t *jobs = calloc(man->n, sizeof(*jobs));
+    char **fids = calloc(man->n, sizeof(*fids));
+    lm_err_t *ferrs = calloc(man->n, sizeof(*ferrs));
     outdirs_t d = {.out = a.out};
-    if (!t || !jobs) {
+    size_t n = 0, failed = 0, first = 0;
+    if (!t || !jobs || !fids || !ferrs) {
         rc = lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
         goto done;
     }
-    for (size_t i = 0; i < man->n; i++) jobs[i].ms = &man->s[i];
+    /* --sample picks samples by ID, in manifest order */
+    for (size_t k = 0; k < a.nonly; k++) {
+        size_t i = 0;
+        while (i < man->n && strcmp(man->s[i].id, a.only[k]) != 0) i++;
+        if (i == man->n) {
+            rc = lm_err_set(&err, LM_EUSAGE, a.manifest, 0, 0, "--sample %s: no such sample",
+                            a.only[k]);
+            goto done;
+        }
+    }
+    for (size_t i = 0; i < man->n; i++) {
+        int want = !a.nonly;
+        for (size_t k = 0; k < a.nonly && !want; k++) want = !strcmp(man->s[i].id, a.only[k]);
+        if (want) jobs[n++].ms = &man->s[i];
+    }
     if ((rc = outdirs_open(&d, &err))) goto done;
-    lm_log_info("%zu %s samples, %d threads", man->n, man->paired ? "paired" : "single-end",
-                co.threads);
-    run_all(jobs, man->n, &d, &a, t, co.threads);
+    lm_log_info("%zu %s samples, %d threads", n, man->paired ? "paired" : "single-end", co.threads);
+    run_all(jobs, n, &d, &a, t, co.threads);
 
     /* the first failure in manifest order decides, whatever thread met it first */
-    size_t failed = 0, first = man->n;
-    for (size_t i = 0; i < man->n; i++)
+    for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) {
-            failed++;
-            if (first == man->n) first = i;
+            if (!failed) first = i;
+            fids[failed] = jobs[i].ms->id;
+            lm_err_copy(&ferrs[failed++], &jobs[i].err);
         }
     if (failed && !a.keep_going) {
         lm_err_copy(&err, &jobs[first].err);
         rc = jobs[first].rc;
-        for (size_t i = 0; i < man->n; i++) job_unlink(&jobs[i]);
         goto done;
     }
-    for (size_t i = 0; i < man->n; i++)
+    for (size_t i = 0; i < n; i++)
         if (jobs[i].rc) lm_log_err(&jobs[i].err);
-    if (!(rc = publish(jobs, man->n, &d, &a, &err))) {
-        char *sum = path_join(a.out, "qc/summary.tsv", "");
-        rc = sum ? write_summary(sum, jobs, man->n, &err)
-                 : lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-        free(sum);
-    }
+    rc = publish(jobs, n, &d, &a, &err);
+    /* one job per sample (--sample) leaves the pooled QC files to 'lumen summary' */
+    if (!rc && !a.nonly) rc = lm_run_write_failed(a.out, failed, fids, ferrs, &err);
+    if (!rc && !a.nonly) rc = lm_run_summary(a.out, man, 1, &err);
     if (!rc && failed) {
-        lm_log_warn("%zu of %zu samples failed; see %s/qc/summary.tsv", failed, man->n, a.out);
-        lm_err_copy(&err, &jobs[first].err);
-        rc = jobs[first].rc;
-        outdirs_cleanup(&d);
-        for (size_t i = 0; i < man->n; i++) job_free(&jobs[i]);
-        free(jobs);
-        lm_trim_destroy(t);
-        lm_manifest_destroy(man);
-        return lm_exit_code(rc);
+        lm_log_warn("%zu of %zu samples failed; see %s/qc/summary.tsv", failed, n, a.out);
+        rc = jobs[first].rc; /* already reported above */
+        lm_err_clear(&err);
     }
 done:
-    if (rc)
-        for (size_t i = 0; jobs && i < man->n; i++) job_unlink(&jobs[i]);
+    for (size_t i = 0; jobs && i < n; i++) job_unlink(&jobs[i]);
     outdirs_cleanup(&d);
-    for (size_t i = 0; jobs && i < man->n; i++) job_free(&jobs[i]);
+    for (size_t i = 0; jobs && i < n; i++) job_free(&jobs[i]);
     free(jobs);
+    free(fids);
+    free(ferrs);
+    free(a.only);
     lm_trim_destroy(t);
     lm_manifest_destroy(man);
+    if (rc && !err.code) return lm_exit_code(rc);
     return rc ? cli_fail(&err) : 0;
 }

@@ -68,19 +68,6 @@ enum {
     OPT_READTRUTH,
 };
 
-static int parse_double(const char *opt, const char *arg, double *out)
-{
-    char *end;
-    errno = 0;
-    double v = strtod(arg, &end);
-    if (errno || end == arg || *end || !isfinite(v)) {
-        cli_usage_error("%s needs a number, not '%s'", opt, arg);
-        return -1;
-    }
-    *out = v;
-    return 0;
-}
-
 static int parse_seed(const char *arg, uint64_t *out)
 {
     char *end;
@@ -132,9 +119,9 @@ static int sim_opt(lm_sim_opt_t *o, int c, const char *arg)
         o->read_length = (int)v;
         return 0;
     case OPT_CHIMERA:
-        return parse_double("--chimera-rate", arg, &o->chimera_rate);
+        return cli_parse_double("--chimera-rate", arg, &o->chimera_rate);
     case OPT_TAILS:
-        return parse_double("--poor-tails", arg, &o->poor_tail_rate);
+        return cli_parse_double("--poor-tails", arg, &o->poor_tail_rate);
     case OPT_TAXA:
         if (cli_parse_int("--taxa", arg, 2, 100000, &v)) return -1;
         o->taxa = (int)v;
@@ -146,16 +133,16 @@ static int sim_opt(lm_sim_opt_t *o, int c, const char *arg)
         }
         return 0;
     case OPT_HRARM:
-        return parse_double("--hr-arm", arg, &o->hr_arm);
+        return cli_parse_double("--hr-arm", arg, &o->hr_arm);
     case OPT_HRSHAN:
-        return parse_double("--hr-shannon", arg, &o->hr_shannon);
+        return cli_parse_double("--hr-shannon", arg, &o->hr_shannon);
     case OPT_HBGENUS:
         o->hbsag_genus = arg;
         return 0;
     case OPT_HBRHO:
-        return parse_double("--hbsag-rho", arg, &o->hbsag_rho);
+        return cli_parse_double("--hbsag-rho", arg, &o->hbsag_rho);
     case OPT_MISSING:
-        return parse_double("--missing", arg, &o->missing_rate);
+        return cli_parse_double("--missing", arg, &o->missing_rate);
     case OPT_READTRUTH:
         o->read_truth = 1;
         return 0;

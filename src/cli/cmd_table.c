@@ -1,14 +1,10 @@
 /* SPDX-License-Identifier: MIT */
 /* lumen table: pool the per-sample uniques of `lumen reads` into a feature table. */
-#include <dirent.h>
-#include <errno.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
-#include <sys/stat.h>
 
 #include "cli.h"
-#include "lumen/seqio.h"
 #include "lumen/table.h"
 
 static const char table_usage[] =
@@ -33,82 +29,6 @@ static const char table_usage[] =
     "\n" CLI_COMMON_HELP;
 
 enum { OPT_MINTOTAL = 1, OPT_MINSAMPLES, OPT_NOBIOM };
-
-typedef struct sample_file {
-    char *id, *path;
-} sample_file_t;
-
-static int cmp_sample(const void *a, const void *b)
-{
-    return strcmp(((const sample_file_t *)a)->id, ((const sample_file_t *)b)->id);
-}
-
-static int ends_with(const char *s, const char *suf)
-{
-    size_t n = strlen(s), m = strlen(suf);
-    return n > m && strcmp(s + n - m, suf) == 0;
-}
-
-/* The uniques files of DIR/uniques, sorted by sample ID. */
-static int list_samples(const char *dir, sample_file_t **out, size_t *n, lm_err_t *err)
-{
-    char path[4096];
-    snprintf(path, sizeof(path), "%s/uniques", dir);
-    DIR *d = opendir(path);
-    if (!d) return lm_err_set(err, LM_ENOINPUT, path, 0, 0, "cannot open: %s", strerror(errno));
-    sample_file_t *s = NULL;
-    size_t ns = 0, cap = 0;
-    int rc = 0;
-    struct dirent *e;
-    while (!rc && (e = readdir(d))) {
-        const char *suf = ends_with(e->d_name, ".fasta.gz") ? ".fasta.gz"
-                          : ends_with(e->d_name, ".fasta")  ? ".fasta"
-                                                            : NULL;
-        if (!suf || e->d_name[0] == '.') continue;
-        if (ns == cap) {
-            cap = cap ? 2 * cap : 64;
-            sample_file_t *t = realloc(s, cap * sizeof(*t));
-            if (!t) {
-                rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-                break;
-            }
-            s = t;
-        }
-        size_t len = strlen(e->d_name) - strlen(suf);
-        s[ns].id = strndup(e->d_name, len);
-        s[ns].path = malloc(strlen(path) + strlen(e->d_name) + 2);
-        if (!s[ns].id || !s[ns].path) {
-            free(s[ns].id);
-            free(s[ns].path);
-            rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-            break;
-        }
-        sprintf(s[ns].path, "%s/%s", path, e->d_name);
-        ns++;
-    }
-    closedir(d);
-    if (!rc && !ns) rc = lm_err_set(err, LM_ENOINPUT, path, 0, 0, "no <sample>.fasta.gz files");
-    if (ns) qsort(s, ns, sizeof(*s), cmp_sample);
-    for (size_t i = 1; !rc && i < ns; i++)
-        if (strcmp(s[i].id, s[i - 1].id) == 0)
-            rc = lm_err_set(err, LM_EFORMAT, s[i].path, 0, 0, "sample '%s' has two files", s[i].id);
-    *out = s;
-    *n = ns;
-    return rc;
-}
-
-static int write_fasta(const char *path, const lm_table_t *t, char **seqs, lm_err_t *err)
-{
-    lm_seq_writer_t *w = lm_seqw_open(path, LM_FMT_FASTA, 1, err);
-    if (!w) return err->code;
-    for (size_t i = 0; i < lm_table_n_features(t); i++)
-        if (lm_seqw_write(w, lm_table_feature_id(t, i), NULL, seqs[i], strlen(seqs[i]), NULL,
-                          err)) {
-            lm_seqw_abort(w);
-            return err->code;
-        }
-    return lm_seqw_commit(w, err);
-}
 
 int cmd_table(int argc, char **argv)
 {
@@ -170,37 +90,14 @@ int cmd_table(int argc, char **argv)
 
     lm_err_t err;
     lm_err_clear(&err);
-    sample_file_t *s = NULL;
+    char **ids = NULL, **paths = NULL;
     size_t ns = 0;
-    lm_table_t *t = NULL;
-    char **seqs = NULL, *path = NULL;
-    const char **ids = NULL, **paths = NULL;
-    int rc = list_samples(reads, &s, &ns, &err);
-    if (!rc) {
-        ids = malloc(ns * sizeof(*ids));
-        paths = malloc(ns * sizeof(*paths));
-        path = malloc(strlen(out) + 32);
-        if (!ids || !paths || !path) rc = lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-    }
-    for (size_t j = 0; !rc && j < ns; j++) ids[j] = s[j].id, paths[j] = s[j].path;
-    if (!rc && !(t = lm_table_pool(ns, paths, ids, &po, &seqs, &err))) rc = err.code;
-    if (!rc && mkdir(out, 0777) != 0 && errno != EEXIST)
-        rc = lm_err_set(&err, LM_ECREATE, out, 0, 0, "cannot create the folder: %s",
-                        strerror(errno));
-    if (!rc) sprintf(path, "%s/features.fasta", out), rc = write_fasta(path, t, seqs, &err);
-    if (!rc) sprintf(path, "%s/table.tsv", out), rc = lm_table_write_tsv(t, path, &err);
-    if (!rc && !no_biom)
-        sprintf(path, "%s/table.biom", out), rc = lm_table_write_biom(t, path, NULL, &err);
+    int rc = lm_table_list_uniques(reads, &ids, &paths, &ns, &err);
     if (!rc)
-        lm_log_info("%zu samples, %zu features, %zu non-zero counts", ns, lm_table_n_features(t),
-                    lm_table_nnz(t));
-    for (size_t i = 0; t && seqs && i < lm_table_n_features(t); i++) free(seqs[i]);
-    free(seqs);
-    lm_table_destroy(t);
-    for (size_t j = 0; j < ns; j++) free(s[j].id), free(s[j].path);
-    free(s);
+        rc = lm_table_build(ns, (const char *const *)paths, (const char *const *)ids, &po, out,
+                            !no_biom, NULL, &err);
+    for (size_t j = 0; j < ns; j++) free(ids[j]), free(paths[j]);
     free(ids);
     free(paths);
-    free(path);
     return rc ? cli_fail(&err) : 0;
 }

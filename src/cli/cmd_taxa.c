@@ -75,28 +75,6 @@ int cmd_taxa(int argc, char **argv)
 
     lm_err_t err;
     lm_err_clear(&err);
-    lm_table_t *t = lm_table_read_tsv(table, &err), *lv[8] = {0};
-    lm_table_taxonomy_t *tx = t ? lm_table_taxonomy_read(taxonomy, &err) : NULL;
-    int rc = tx ? 0 : err.code, depth = tx ? lm_table_taxonomy_depth(tx) : 0;
-    int top = depth >= 7 ? 7 : 6;
-    if (!rc && depth < 6)
-        lm_log_warn("%s has only %d ranks: writing levels 2 to %d", taxonomy, depth, depth);
-    if (!rc && depth < 6) top = depth;
-    /* Collapse every level before writing any, so bad input leaves no file behind. */
-    for (int l = 2; !rc && l <= top; l++)
-        if (!(lv[l] = lm_table_collapse(t, tx, l, taxonomy, &err))) rc = err.code;
-    if (!rc && mkdir(out, 0777) != 0 && errno != EEXIST)
-        rc = lm_err_set(&err, LM_ECREATE, out, 0, 0, "cannot create the folder: %s",
-                        strerror(errno));
-    char *path = malloc(strlen(out) + 32);
-    if (!rc && !path) rc = lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-    for (int l = 2; !rc && l <= top; l++) {
-        sprintf(path, "%s/level-%d.tsv", out, l);
-        rc = lm_table_write_tsv(lv[l], path, &err);
-    }
-    free(path);
-    for (int l = 0; l < 8; l++) lm_table_destroy(lv[l]);
-    lm_table_taxonomy_destroy(tx);
-    lm_table_destroy(t);
+    int rc = lm_table_taxa_write(table, taxonomy, out, NULL, &err);
     return rc ? cli_fail(&err) : 0;
 }

@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* What every subcommand shares: common options, usage errors, error reporting. */
 #include <errno.h>
+#include <math.h>
 #include <stdarg.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -96,4 +97,17 @@ int cli_fail(const lm_err_t *err)
 {
     lm_log_err(err);
     return lm_exit_code(err->code);
+}
+
+int cli_parse_double(const char *opt, const char *arg, double *out)
+{
+    char *end;
+    errno = 0;
+    double v = strtod(arg, &end);
+    if (errno || end == arg || *end || !isfinite(v)) {
+        cli_usage_error("%s needs a number, not '%s'", opt, arg);
+        return -1;
+    }
+    *out = v;
+    return 0;
 }

@@ -9,30 +9,13 @@
 #include "lumen/cohort.h"
 #include "lumen/util.h"
 
-typedef struct tsv_row {
-    char **f; /* cells, pointing into the file buffer */
-    size_t n;
-    uint64_t line; /* 1-based */
-} tsv_row_t;
-
-typedef struct tsv {
-    const char *path; /* borrowed */
-    char *buf;
-    tsv_row_t header;
-    tsv_row_t *rows;
-    size_t nrows;
-} tsv_t;
-
-/* Read path whole. The header is the first non-empty line that does not start with
- * "# " (biom's "# Constructed from biom file"); later lines starting with '#' (QIIME 2's
- * "#q2:types") and empty lines are skipped. CR before LF is dropped. Every row must have
- * as many cells as the header. Returns 0, LM_ENOINPUT, LM_EFORMAT or LM_ENOMEM. */
-int tsv_read(const char *path, tsv_t *t, lm_err_t *err);
-void tsv_free(tsv_t *t);
-/* Index of the header cell named name, or -1. */
-long tsv_col(const tsv_t *t, const char *name);
-/* Like tsv_col, but a missing column is an LM_EFORMAT error naming the header line. */
-int tsv_need(const tsv_t *t, const char *name, long *col, lm_err_t *err);
+/* The TSV reader is util's (lm_tsv_read); cohort code knows it by its old short names. */
+typedef lm_tsv_row_t tsv_row_t;
+typedef lm_tsv_t tsv_t;
+#define tsv_read lm_tsv_read
+#define tsv_free lm_tsv_free
+#define tsv_col lm_tsv_col
+#define tsv_need lm_tsv_need
 
 /* An empty cell, "NA", "NaN" or "nan" is missing. */
 int cell_missing(const char *s);

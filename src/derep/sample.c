@@ -19,6 +19,11 @@
 
 #define NSLOTS 2
 
+/* Quality sums per read and position, accumulated by one worker thread. */
+typedef struct qprof {
+    uint64_t sum[2][LM_QPOS_MAX], n[2][LM_QPOS_MAX];
+} qprof_t;
+
 /* A batch handed from the reader thread to the workers. */
 typedef struct slot {
     lm_seqbatch_t *batch;
@@ -37,6 +42,7 @@ typedef struct run {
     lm_seqbatch_t *batch;
     lm_trim_result_t *res;
     lm_merge_buf_t **bufs;
+    qprof_t *qprof; /* one per thread: integer sums, merged in any order to the same total */
     lm_derep_t *derep;
     lm_seq_writer_t *w_merged, *w_filtered, *w_un1, *w_un2;
     const char *path1, *path2;
@@ -56,6 +62,7 @@ static void run_free(run_t *r)
     for (int i = 0; i < NSLOTS; i++) lm_seqbatch_destroy(r->slots[i].batch);
     for (int i = 0; r->bufs && i < r->threads; i++) lm_merge_buf_destroy(r->bufs[i]);
     free(r->bufs);
+    free(r->qprof);
     lm_derep_destroy(r->derep);
     lm_seqw_abort(r->w_merged);
     lm_seqw_abort(r->w_filtered);
@@ -89,7 +96,8 @@ static int run_open(run_t *r, lm_err_t *err)
     r->res = calloc(r->batch->cap, sizeof(*r->res));
     r->bufs = calloc((size_t)r->threads, sizeof(*r->bufs));
     r->derep = lm_derep_create();
-    if (!r->res || !r->bufs || !r->derep)
+    r->qprof = calloc((size_t)r->threads, sizeof(*r->qprof));
+    if (!r->res || !r->bufs || !r->derep || !r->qprof)
         return lm_err_set(err, LM_ENOMEM, r->path1, 0, 0, "out of memory");
     for (int i = 0; i < r->threads; i++)
         if (!(r->bufs[i] = lm_merge_buf_create()))
@@ -117,6 +125,16 @@ static int check_fastq(run_t *r, lm_err_t *err)
     return 0;
 }
 
+static void profile(qprof_t *q, int which, const lm_seqrec_t *rec)
+{
+    size_t n = rec->qual.l < LM_QPOS_MAX ? rec->qual.l : LM_QPOS_MAX;
+    const unsigned char *s = (const unsigned char *)rec->qual.s;
+    for (size_t i = 0; i < n; i++) {
+        q->sum[which][i] += (uint64_t)(s[i] - 33);
+        q->n[which][i]++;
+    }
+}
+
 /* Process the batch in parallel. Each record writes only its own slot; the scratch buffer
  * is picked by thread number, which never decides where a result goes. */
 static int process_batch(run_t *r, lm_err_t *err)
@@ -130,6 +148,8 @@ static int process_batch(run_t *r, lm_err_t *err)
 #ifdef _OPENMP
         tid = omp_get_thread_num();
 #endif
+        profile(&r->qprof[tid], 0, &b->r1[i]);
+        if (r->paired) profile(&r->qprof[tid], 1, &b->r2[i]);
         int rc = r->paired ? lm_trim_pair(r->t, r->bufs[tid], &b->r1[i], &b->r2[i], &r->res[i])
                            : lm_trim_single(r->t, &b->r1[i], &r->res[i]);
         if (rc) {
@@ -174,6 +194,7 @@ static int fold_batch(run_t *r, lm_sample_stats_t *st, lm_err_t *err)
         }
         if (!rc && x->fate == LM_FATE_PASS) {
             st->passed++;
+            st->mlen_hist[x->seq.l < LM_MLEN_MAX ? x->seq.l : LM_MLEN_MAX]++;
             rc = write_fastq(r->w_filtered, r1, &x->seq, &x->qual, err);
             if (!rc && lm_derep_add(r->derep, x->seq.s, x->seq.l, 1))
                 rc = lm_err_set(err, LM_ENOMEM, r->path1, 0, 0, "out of memory");
@@ -293,6 +314,12 @@ int lm_sample_run(const lm_trim_t *t, const char *r1, const char *r2, const lm_s
                .path2 = r2};
     int rc = run_open(&r, err);
     if (!rc) rc = r.threads > 1 ? loop_prefetch(&r, stats, err) : loop_serial(&r, stats, err);
+    for (int k = 0; !rc && k < r.threads; k++)
+        for (int w = 0; w < 2; w++)
+            for (int i = 0; i < LM_QPOS_MAX; i++) {
+                stats->qual_sum[w][i] += r.qprof[k].sum[w][i];
+                stats->qual_n[w][i] += r.qprof[k].n[w][i];
+            }
     if (!rc) {
         stats->uniques = lm_derep_size(r.derep);
         stats->singletons = lm_derep_singletons(r.derep);

@@ -29,7 +29,7 @@ if [ -z "$(find "$WORK/o1" -name '.lumen-reads.*' -o -name '*.tmp.*')" ]; then
   ok "no staging or temporary files left"
 else not_ok "staging files left"; fi
 S=$WORK/o1/qc/summary.tsv
-if [ "$(head -1 "$S")" = "sample-id${TAB}status${TAB}reads_in${TAB}primers_found${TAB}merged${TAB}passed_filter${TAB}uniques${TAB}singletons${TAB}mean_merged_length${TAB}message" ] &&
+if [ "$(head -1 "$S")" = "sample-id${TAB}status${TAB}reads_in${TAB}primers_found${TAB}merged${TAB}passed_filter${TAB}uniques${TAB}singletons${TAB}mean_merged_length${TAB}message${TAB}feature_reads${TAB}unassigned${TAB}rarefied${TAB}note" ] &&
   [ "$(wc -l <"$S")" -eq 3 ] && [ "$(col "$S" A status)" = ok ] && [ "$(col "$S" A reads_in)" = 400 ] &&
   [ "$(col "$S" B reads_in)" = 300 ]; then
   ok "summary.tsv header and rows"
@@ -162,6 +162,36 @@ if diff <(zcat "$WORK/bad/kg/uniques/A.fasta.gz") <(zcat "$WORK/o1/uniques/A.fas
   [ "$(zcat "$WORK/bad/kg/uniques/A.fasta.gz" | wc -l)" -gt 0 ]; then
   ok "--keep-going: A's uniques are complete"
 else not_ok "A uniques"; fi
+F=$WORK/bad/kg/qc/failed.tsv
+if [ "$(head -1 "$F")" = "sample-id${TAB}file${TAB}line${TAB}message" ] && [ "$(wc -l <"$F")" -eq 2 ] &&
+  awk -F'\t' 'NR == 2 && $1 == "B" && $2 ~ /synth_B_R2.fastq.gz$/' "$F" | grep -q .; then
+  ok "--keep-going: qc/failed.tsv names the sample and file"
+else not_ok "qc/failed.tsv" "$(cat "$F" 2>&1)"; fi
+
+# the QC record's quality profile and length histogram (for the report)
+if /usr/bin/python3 - "$WORK/o1/qc/A.json" <<'PY'
+import json, sys
+j = json.load(open(sys.argv[1]))
+q = j["quality_by_position"]; h = j["merged_length_histogram"]
+assert len(q["r1"]) == 200 and len(q["r2"]) == 200, (len(q["r1"]), len(q["r2"]))
+assert all(0 <= x <= 45 for x in q["r1"] + q["r2"])
+assert sum(c for _, c in h) == j["passed_filter"], "histogram covers the reads that passed"
+assert abs(sum(l * c for l, c in h) / j["passed_filter"] - 252.2) < 1
+PY
+then ok "qc JSON: quality_by_position (200 + 200) and merged_length_histogram"
+else not_ok "qc JSON profile"; fi
+
+# --sample: one job per sample writes only that sample's files
+run "$LUMEN" reads -m "$WORK/m.tsv" -o "$WORK/one" -p v4 --sample B -q
+expect_rc "--sample B" 0
+if [ -s "$WORK/one/uniques/B.fasta.gz" ] && [ -s "$WORK/one/qc/B.json" ] &&
+  [ ! -e "$WORK/one/uniques/A.fasta.gz" ] && [ ! -e "$WORK/one/qc/summary.tsv" ] &&
+  cmp -s <(zcat "$WORK/one/uniques/B.fasta.gz") <(zcat "$WORK/o1/uniques/B.fasta.gz"); then
+  ok "--sample B: B's files only, the same uniques as the whole run"
+else not_ok "--sample B" "$(find "$WORK/one")"; fi
+run "$LUMEN" reads -m "$WORK/m.tsv" -o "$WORK/one" -p v4 --sample Z
+expect_rc "--sample of an unknown ID" 64
+expect_err "--sample names the unknown ID" "sample Z: no such sample"
 
 # FASTA where FASTQ is needed; a missing file
 printf '>r1\nACGT\n' >"$WORK/bad/x.fa"

@@ -215,6 +215,45 @@ static void test_threads_resolve(void **state)
     assert_true(lm_threads_resolve(0) >= 1);
 }
 
+static void test_json_parse(void **state)
+{
+    (void)state;
+    lm_err_t e;
+    const char *doc = "{\"a\": [1, -2.5e3, true, false, null],\n \"s\": \"x\\ty\\u00e9\\ud83d\\ude00\","
+                      " \"o\": {}, \"a\": 2}";
+    lm_jval_t *v = lm_json_parse(doc, strlen(doc), "t.json", &e);
+    assert_non_null(v);
+    assert_int_equal(v->type, LM_JOBJ);
+    const lm_jval_t *a = lm_json_get(v, "a"); /* the first of a repeated key */
+    assert_int_equal(a->type, LM_JARR);
+    assert_int_equal(a->n, 5);
+    assert_true(a->items[1].num == -2500.0);
+    assert_int_equal(a->items[2].boolean, 1);
+    assert_int_equal(a->items[4].type, LM_JNULL);
+    assert_string_equal(lm_json_get(v, "s")->str, "x\ty\xc3\xa9\xf0\x9f\x98\x80");
+    assert_int_equal(lm_json_get(v, "o")->n, 0);
+    assert_null(lm_json_get(v, "missing"));
+    lm_json_free(v);
+    /* what a strict parser refuses, each with the line */
+    const char *bad[] = {"{\"a\": 1,}", "[01]", "[1.]", "\"\\ud800\"", "{\"a\" 1}", "[1] 2",
+                         "\"tab\there\"", "", "[", "nul", "\"\\u0000\"", "{\n\n\"a\": x}"};
+    for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
+        lm_err_clear(&e);
+        v = lm_json_parse(bad[i], strlen(bad[i]), "t.json", &e);
+        if (v) fprintf(stderr, "accepted: %s\n", bad[i]);
+        assert_null(v);
+        assert_int_equal(e.code, LM_EFORMAT);
+        assert_string_equal(e.path, "t.json");
+    }
+    assert_int_equal(e.line, 3); /* the last one: the bad value is on line 3 */
+    /* nesting is bounded, not a stack overflow */
+    char deep[2001];
+    memset(deep, '[', 2000);
+    deep[2000] = 0;
+    assert_null(lm_json_parse(deep, 2000, "deep.json", &e));
+    assert_non_null(strstr(e.msg, "nested too deeply"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -223,6 +262,7 @@ int main(void)
         cmocka_unit_test(test_mix64),         cmocka_unit_test(test_json),
         cmocka_unit_test(test_afile),         cmocka_unit_test(test_tmp_registry),
         cmocka_unit_test(test_mkdir_parents), cmocka_unit_test(test_threads_resolve),
+        cmocka_unit_test(test_json_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,110 @@
+/* SPDX-License-Identifier: MIT */
+/* The classify stage as files: load the index, classify a FASTA/FASTQ in batches (in
+ * parallel, rows written in input order) and write QIIME 2's taxonomy TSV (and the per-rank
+ * details). lumen classify and lumen run call lm_cls_classify_file. */
+#include <stdio.h>
+#include <stdlib.h>
+#include <string.h>
+
+#include <omp.h>
+
+#include "lumen/classify.h"
+#include "lumen/seqio.h"
+
+static void write_row(FILE *out, FILE *det, const lm_kidx_t *idx, const char *id,
+                      const lm_cls_result_t *r, int max_rank, char *buf, size_t size)
+{
+    size_t need = lm_cls_format_taxon(idx, r, buf, size);
+    fprintf(out, "%s\t%s\t%.2f\n", id, need < size ? buf : "?", lm_cls_confidence(r));
+    if (!det) return;
+    fprintf(det, "%s\t%c", id, r->reverse ? '-' : '+');
+    for (int k = 0; k <= max_rank; k++) {
+        if (r->taxon[k] == UINT32_MAX)
+            fputs("\t\t", det);
+        else
+            fprintf(det, "\t%s\t%.2f", lm_kidx_taxon_name(idx, r->taxon[k]), r->conf[k]);
+    }
+    fputc('\n', det);
+}
+
+static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *det,
+               const lm_cls_opt_t *opt, int threads, size_t *n_done, lm_err_t *err)
+{
+    lm_kidx_t *idx = lm_kidx_load(index, err);
+    if (!idx) return err->code;
+    int max_rank = 0;
+    for (uint32_t t = 0; t < lm_kidx_n_taxa(idx); t++)
+        if ((int)lm_kidx_taxon(idx, t)->rank > max_rank)
+            max_rank = (int)lm_kidx_taxon(idx, t)->rank;
+    FILE *o = lm_afile_stream(out), *d = det ? lm_afile_stream(det) : NULL;
+    fputs("Feature ID\tTaxon\tConfidence\n", o);
+    if (d) {
+        fputs("Feature ID\tstrand", d);
+        for (int k = 0; k <= max_rank; k++)
+            fprintf(d, "\t%s\t%s_confidence", lm_rank_name(k), lm_rank_name(k));
+        fputc('\n', d);
+    }
+    lm_fq_reader_t *r = lm_fq_open(in, NULL, err);
+    lm_seqbatch_t *b = lm_seqbatch_create(LM_BATCH_RECORDS, 0);
+    lm_cls_result_t *res = malloc(LM_BATCH_RECORDS * sizeof(*res));
+    lm_cls_buf_t **bufs = calloc((size_t)threads, sizeof(*bufs));
+    int rc = r ? 0 : err->code;
+    if (!rc && (!b || !res || !bufs)) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (int t = 0; !rc && t < threads; t++)
+        if (!(bufs[t] = lm_cls_buf_create(idx)))
+            rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    lm_progress_t *prog = lm_progress_create(in, 0, "sequences");
+    char taxon[8192];
+    int got = 0;
+    while (!rc && (got = lm_fq_read_batch(r, b, err)) > 0) {
+        int fail = 0;
+#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
+        for (size_t i = 0; i < b->n; i++) {
+            lm_cls_buf_t *buf = bufs[omp_get_thread_num()]; /* scratch only, never a slot */
+            if (lm_cls_classify(idx, opt, buf, b->r1[i].seq.s, b->r1[i].seq.l, &res[i])) {
+#pragma omp atomic write
+                fail = 1;
+            }
+        }
+        if (fail) {
+            rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+            break;
+        }
+        for (size_t i = 0; i < b->n; i++)
+            write_row(o, d, idx, b->r1[i].name.s, &res[i], max_rank, taxon, sizeof(taxon));
+        lm_progress_update(prog, lm_fq_count(r));
+    }
+    if (!rc && got < LM_EOF) rc = got;
+    if (!rc && n_done) *n_done = (size_t)lm_fq_count(r);
+    lm_progress_destroy(prog);
+    for (int t = 0; bufs && t < threads; t++) lm_cls_buf_destroy(bufs[t]);
+    free(bufs);
+    free(res);
+    lm_seqbatch_destroy(b);
+    lm_fq_close(r);
+    lm_kidx_destroy(idx);
+    return rc;
+}
+
+int lm_cls_classify_file(const char *index, const char *in, const char *out, const char *details,
+                         const lm_cls_opt_t *opt, int threads, size_t *n_done, lm_err_t *err)
+{
+    if (lm_cls_opt_check(opt, err)) return err->code;
+    lm_afile_t *of = lm_afile_open(out, err), *df = NULL;
+    if (!of) return err->code;
+    if (details && !(df = lm_afile_open(details, err))) {
+        lm_afile_abort(of);
+        return err->code;
+    }
+    int rc = run(index, in, of, df, opt, threads > 0 ? threads : 1, n_done, err);
+    if (rc) {
+        lm_afile_abort(of);
+        lm_afile_abort(df);
+        return rc;
+    }
+    if ((rc = lm_afile_commit(of, err))) {
+        lm_afile_abort(df);
+        return rc;
+    }
+    return df ? lm_afile_commit(df, err) : 0;
+}
