@@ -22,23 +22,33 @@
 int lmm_eval(lmm_data_t *d, const double *th, lmm_pieces_t *pc)
 {
     int p = d->p, q = d->q;
-    memcpy(d->xvx, d->xtx, (size_t)p * p * sizeof(double));
-    memcpy(d->xvy, d->xty, (size_t)p * sizeof(double));
     double ldL2 = 0;
     double *b = d->b, *w = d->w; /* b: Lambda'Z'X (q x p); w: A^-1 b */
-    for (size_t g = 0; g < d->ng; g++) {
+    if (q == 1) {
+        /* X_g'V_g^-1X_g = W_g + s s' / (n_g (1 + theta^2 n_g)), s = X_g'1: no cancellation
+         * however large theta is */
+        memcpy(d->xvx, d->wxx, (size_t)p * p * sizeof(double));
+        memcpy(d->xvy, d->wxy, (size_t)p * sizeof(double));
+        for (size_t g = 0; g < d->ng; g++) {
+            const double *sx = d->ztx + g * (size_t)p;
+            double n_g = d->ztz[g], a = th[0] * th[0] * n_g + 1, cg = 1 / (n_g * a);
+            ldL2 += log(a);
+            for (int j = 0; j < p; j++) {
+                double sj = sx[j] * cg;
+                if (sj != 0)
+                    for (int k = 0; k <= j; k++) d->xvx[j * p + k] += sj * sx[k];
+                d->xvy[j] += sj * d->zty[g];
+            }
+        }
+    } else {
+        memcpy(d->xvx, d->xtx, (size_t)p * p * sizeof(double));
+        memcpy(d->xvy, d->xty, (size_t)p * sizeof(double));
+    }
+    for (size_t g = 0; q == 2 && g < d->ng; g++) {
         const double *zz = d->ztz + g * q * q, *zx = d->ztx + g * (size_t)q * p,
                      *zy = d->zty + g * q;
         double a[4], ai[4], c[2], wc[2];
-        if (q == 1) {
-            a[0] = th[0] * th[0] * zz[0] + 1;
-            ai[0] = 1 / a[0];
-            ldL2 += log(a[0]);
-            for (int j = 0; j < p; j++) b[j] = th[0] * zx[j];
-            c[0] = th[0] * zy[0];
-            for (int j = 0; j < p; j++) w[j] = ai[0] * b[j];
-            wc[0] = ai[0] * c[0];
-        } else {
+        {
             /* Lambda = [t0 0; t1 t2]; A = Lambda' Z'Z Lambda + I */
             double t0 = th[0], t1 = th[1], t2 = th[2];
             double m00 = zz[0] * t0 + zz[1] * t1, m01 = zz[1] * t2; /* Z'Z Lambda */
@@ -105,12 +115,25 @@ int lmm_eval(lmm_data_t *d, const double *th, lmm_pieces_t *pc)
         ze[0] += e;
         if (q == 2) ze[1] += d->z[i] * e;
     }
-    for (size_t g = 0; g < d->ng; g++) {
+    if (q == 1) {
+        /* e'V^-1e = within-group SS of e + sum_g n_g ebar_g^2 / (1 + theta^2 n_g) */
+        r2 = 0;
+        for (size_t i = 0; i < d->n; i++) {
+            size_t g = (size_t)d->g[i];
+            const double *xi = d->x + i * (size_t)p;
+            double e = d->y[i];
+            for (int j = 0; j < p; j++) e -= xi[j] * d->beta[j];
+            e -= d->ze[g] / d->ztz[g];
+            r2 += e * e;
+        }
+        for (size_t g = 0; g < d->ng; g++) {
+            double n_g = d->ztz[g], eb = d->ze[g] / n_g;
+            r2 += n_g * eb * eb / (th[0] * th[0] * n_g + 1);
+        }
+    }
+    for (size_t g = 0; q == 2 && g < d->ng; g++) {
         const double *zz = d->ztz + g * q * q, *ze = d->ze + g * q;
-        if (q == 1) {
-            double c0 = th[0] * ze[0];
-            r2 -= c0 * c0 / (th[0] * th[0] * zz[0] + 1);
-        } else {
+        {
             double t0 = th[0], t1 = th[1], t2 = th[2];
             double m00 = zz[0] * t0 + zz[1] * t1, m01 = zz[1] * t2;
             double m10 = zz[2] * t0 + zz[3] * t1, m11 = zz[3] * t2;
@@ -148,6 +171,8 @@ static void data_free(lmm_data_t *d)
     free(d->w);
     free(d->ze);
     free(d->g);
+    free(d->wxx);
+    free(d->wxy);
 }
 
 static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n, int p, int *gidx,
@@ -192,6 +217,26 @@ static int data_build(lmm_data_t *d, const double *y, const double *x, size_t n,
             d->zty[g * q + r] += z[r] * y[i];
         }
     }
+    if (q == 1) {
+        /* within-group centred cross-products (a second pass, from the group means) */
+        d->wxx = calloc(pp * pp, sizeof(double));
+        d->wxy = calloc(pp, sizeof(double));
+        double *dx = malloc(pp * sizeof(double));
+        if (!d->wxx || !d->wxy || !dx) {
+            free(dx);
+            return LM_ENOMEM;
+        }
+        for (size_t i = 0; i < n; i++) {
+            size_t g = (size_t)gidx[i];
+            double ng_ = d->ztz[g], dy = y[i] - d->zty[g] / ng_;
+            for (int j = 0; j < p; j++) dx[j] = x[i * pp + j] - d->ztx[g * pp + j] / ng_;
+            for (int j = 0; j < p; j++) {
+                for (int k = 0; k <= j; k++) d->wxx[j * pp + k] += dx[j] * dx[k];
+                d->wxy[j] += dx[j] * dy;
+            }
+        }
+        free(dx);
+    }
     return 0;
 }
 
@@ -228,16 +273,18 @@ enum { MAX_EVALS = 20000 };
  * precision comparing criterion values allows. */
 static int optimise1(opt_ctx_t *o, double *theta)
 {
-    static const double grid[] = {0, 0.01, 0.03, 0.1, 0.2, 0.35, 0.5, 0.75,
-                                  1, 1.5,  2,    3,   5,   10,   30,  100};
-    enum { NG = sizeof(grid) / sizeof(grid[0]) };
-    double fv[NG];
+    /* 0, then 0.01 to 1e6 about evenly in log: between-group SDs up to a million times
+     * the residual one */
+    enum { NG = 26 };
+    double grid[NG], fv[NG];
+    grid[0] = 0;
+    for (int k = 1; k < NG; k++) grid[k] = 0.01 * pow(10, (k - 1) * 8.0 / (NG - 2));
     int best = 0;
     for (int k = 0; k < NG; k++) {
         fv[k] = f1(grid[k], o);
         if (fv[k] < fv[best]) best = k;
     }
-    if (best == NG - 1) return -1; /* between-group variance huge beyond reason */
+    if (best == NG - 1) return -1; /* between-group variance beyond reason */
     double lo = best ? grid[best - 1] : -grid[1], hi = grid[best + 1], x0 = grid[best];
     if (!(fv[best] < HUGE_VAL)) return -1;
     double t = x0;
@@ -264,17 +311,19 @@ static int optimise1(opt_ctx_t *o, double *theta)
     }
     gsl_set_error_handler(old);
     gsl_min_fminimizer_free(m);
-    /* secant on f'(t) from central differences */
+    /* Newton on f'(t) from central differences: near the optimum the criterion is flat to
+     * rounding (a 1e-8 change in t moves it by 1e-15), so comparing values cannot place t
+     * better than that, but the derivative's zero can be placed to ~1e-10. A step is
+     * taken unless it makes f worse by more than rounding. */
     for (int it = 0; it < 30 && t > 0; it++) {
         double h = 1e-5 * (t > 1e-2 ? t : 1e-2);
-        double tp = t + h, tm = t - h;
-        double g0 = (f1(tp, o) - f1(tm, o)) / (2 * h);
-        double g2 = (f1(tp, o) - 2 * f1(t, o) + f1(tm, o)) / (h * h);
+        double tp = t + h, tm = t - h, fp = f1(tp, o), fm = f1(tm, o), f0 = f1(t, o);
+        double g0 = (fp - fm) / (2 * h), g2 = (fp - 2 * f0 + fm) / (h * h);
         if (!(g2 > 0)) break;
         double step = g0 / g2;
         double tn = t - step;
         if (tn < 0) tn = 0;
-        if (!(f1(tn, o) <= f1(t, o))) break;
+        if (!(f1(tn, o) <= f0 + 1e-13 * (1 + fabs(f0)))) break;
         t = tn;
         if (fabs(step) < 1e-12 * (t > 1 ? t : 1)) break;
     }

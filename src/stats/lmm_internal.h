@@ -14,6 +14,8 @@ typedef struct lmm_data {
     const double *y, *x, *z; /* the data (borrowed; z: the slope or NULL) */
     int *g;                  /* group index 0..ng-1 of each observation (owned) */
     double *ze;              /* per group: Z'e of the residuals e = y - X beta */
+    double *wxx, *wxy;       /* q = 1: within-group centred X'X and X'y (p x p, p): X'V^-1X
+                                then needs no subtraction of large numbers */
     /* scratch of one evaluation (so a data object serves one thread) */
     double *xvx, *xvy, *beta, *b, *w;
 } lmm_data_t;

@@ -282,7 +282,7 @@ static void test_logrank(void **state)
  * sigma_e^2 = MSW, sigma_b^2 = (MSB - MSW) / m when positive, else 0 and the pooled
  * variance; the intercept is the grand mean with variance MSB / N on k - 1 df
  * (Satterthwaite is exact here), or SST / (N - 1) / N on N - 1 df at the bound. */
-static void lmm_oneway(const double *y, int k, int m, int want_singular)
+static void lmm_oneway(const double *y, int k, int m, int want_singular, double tol)
 {
     int n = k * m, g[64];
     double x[64], grand = 0, ssb = 0, ssw = 0;
@@ -305,12 +305,14 @@ static void lmm_oneway(const double *y, int k, int m, int want_singular)
     assert_int_equal(lm_stat_lmm(y, x, (size_t)n, 1, g, NULL, name, &r, &err), 0);
     assert_int_equal(r.groups, (size_t)k);
     assert_int_equal(r.singular, want_singular);
-    assert_close(r.beta[0], grand, 1e-12);
+    assert_close(r.beta[0], grand, 1e-12 * (1 + fabs(grand)));
     if (!want_singular) {
-        assert_close(r.sigma * r.sigma, msw, 1e-9 * msw);
-        assert_close(r.var_int, (msb - msw) / m, 1e-7 * msw);
-        assert_close(r.se[0], sqrt(msb / n), 1e-8 * sqrt(msb / n));
-        assert_close(r.df[0], k - 1, 1e-6);
+        assert_close(r.sigma * r.sigma, msw, tol * 1e2 * msw);
+        assert_close(r.var_int, (msb - msw) / m, tol * 1e2 * (msb - msw) / m);
+        assert_close(r.se[0], sqrt(msb / n), tol * sqrt(msb / n));
+        /* lmerTest's df: k - 1; but at theta ~ 2e5 the Hessian's theta eigenvalue falls
+         * under lmerTest's 1e-8 and is dropped, leaving n - 1 (R does the same) */
+        if (tol < 1e-7) assert_close(r.df[0], k - 1, 1e-6);
     } else {
         double v = (ssb + ssw) / (n - 1);
         assert_true(r.var_int == 0 && r.theta[0] == 0);
@@ -326,11 +328,16 @@ static void test_lmm_closed_form(void **state)
     /* 5 subjects x 4 visits, clear subject effect */
     double y[20] = {3.1, 2.9, 3.4, 3.0, 1.2, 1.6, 1.1, 1.3, 2.2, 2.5,
                     2.0, 2.4, 4.0, 3.7, 4.2, 3.9, 2.8, 3.3, 2.6, 3.0};
-    lmm_oneway(y, 5, 4, 0);
+    lmm_oneway(y, 5, 4, 0, 1e-8);
     /* subject means nearly equal, spread within: the variance sits at its bound 0 */
     double z[20] = {1.0, 3.0,  2.0, 2.1, 2.9, 1.1,  2.05, 2.0, 1.5, 2.5,
                     2.6, 1.45, 3.1, 0.9, 2.0, 2.05, 2.2,  1.8, 1.0, 3.0};
-    lmm_oneway(z, 5, 4, 1);
+    lmm_oneway(z, 5, 4, 1, 1e-8);
+    /* subjects far apart, visits nearly equal: theta = SD ratio about 2e5 (the stable
+     * within/between form of X'V^-1X keeps beta exact; lme4 itself is off by 1e-5 here) */
+    double h[20];
+    for (int i = 0; i < 20; i++) h[i] = 1000.0 * (i / 4) * ((i / 4) % 2 ? -1 : 1) + 0.01 * (i % 4);
+    lmm_oneway(h, 5, 4, 0, 1e-6);
 }
 
 static void test_lmm_errors(void **state)
