@@ -63,7 +63,8 @@ static const char stats_usage2[] =
     "                       weights per arm (min, quartiles, max, mean) and each covariate's\n"
     "                       standardised mean difference unweighted and weighted\n"
     "                       (denominator: the unweighted pooled SD); needs --covariates\n"
-    "  genus_models.tsv     with --taxa, per genus in >= 10% of samples (MaAsLin2-style):\n"
+    "  genus_models.tsv     with --taxa, per genus in >= --min-prevalence of the samples\n"
+    "                       (MaAsLin2-style):\n"
     "                       CLR (0.5 pseudocount) ~ arm * factor(week) + covariates +\n"
     "                       log10_hbsag + th1_th2_ratio (same visit) + (1 | subject);\n"
     "                       q = BH over every genus x term (intercepts aside)\n"
@@ -94,9 +95,11 @@ static const char stats_usage3[] =
     "      --random-slope     mixed models with (1 + week | subject)\n"
     "      --week-numeric     mixed models with week as a number (linear time)\n"
     "      --genus-transform clr|log  genus models on CLR (default) or MaAsLin2's LOG\n"
+    "      --min-prevalence F genera in at least this fraction of samples enter the genus\n"
+    "                         correlations and models (default 0.1)\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_SLOPE = 2000, OPT_WEEKNUM, OPT_GTRANS };
+enum { OPT_SLOPE = 2000, OPT_WEEKNUM, OPT_GTRANS, OPT_MINPREV };
 
 int cmd_stats(int argc, char **argv)
 {
@@ -113,6 +116,7 @@ int cmd_stats(int argc, char **argv)
         {"random-slope", no_argument, NULL, OPT_SLOPE},
         {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
         {"genus-transform", required_argument, NULL, OPT_GTRANS},
+        {"min-prevalence", required_argument, NULL, OPT_MINPREV},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -160,6 +164,9 @@ int cmd_stats(int argc, char **argv)
             break;
         case OPT_WEEKNUM:
             opt.week_numeric = 1;
+            break;
+        case OPT_MINPREV:
+            if (cli_parse_double("--min-prevalence", optarg, &opt.min_prevalence)) return 64;
             break;
         case OPT_GTRANS:
             if (!strcmp(optarg, "clr"))
