@@ -109,4 +109,10 @@ awk -v l="$L" -v lc="$LC" -v r="$(wall rdp_run)" -v rc="$(cpu rdp_run)" -v s="$(
   -v sc="$(cpu sintax_run)" -v k="$(wall k2_run)" 'BEGIN{
   printf "Ratios (wall): rdp_classifier / lumen = %.1fx, vsearch --sintax / lumen = %.1fx, kraken2 / lumen = %.2fx\n", r/l, s/l, k/l
   printf "Ratios (CPU):  rdp_classifier / lumen = %.1fx, vsearch --sintax / lumen = %.1fx\n", rc/lc, sc/lc }'
+# lumen draws RDP's bootstrap words: how often its genus and genus confidence are RDP's.
+awk -F'\t' 'NR==FNR {for (i = 3; i <= NF; i++) if ($i == "genus") {g[$1] = $(i-1); c[$1] = $(i+1)}; next}
+  FNR > 1 {n++; if ($13 == g[$1]) sg++; if ($13 == g[$1] && sprintf("%.2f", $14) == sprintf("%.2f", c[$1])) sc++
+    a = $14 + 1e-9 >= 0.8 ? $13 : ""; b = c[$1] + 1e-9 >= 0.8 ? g[$1] : ""; if (a == b) ag++}
+  END {printf "lumen vs rdp_classifier: same best genus %.2f%%, same genus confidence %.2f%%, same genus call at 0.8 %.2f%% (of %d)\n",
+    100*sg/n, 100*sc/n, 100*ag/n, n}' rdp.txt lumen_details.tsv
 echo "Machine: $(nproc) cores, $(awk '/MemTotal/{printf "%.0f GB", $2/1048576}' /proc/meminfo), $(grep -m1 'model name' /proc/cpuinfo | cut -d: -f2 | sed 's/^ //'); load average at the end: $(cut -d' ' -f1-3 /proc/loadavg)"

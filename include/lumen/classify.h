@@ -16,8 +16,11 @@
  *   replacement and finding the best leaf of the draw; the confidence of a rank is the
  *   fraction of trials whose best leaf has the assigned taxon at that rank.
  * - The lineage is cut at the deepest rank whose confidence reaches the threshold.
- * The draws come from a generator seeded with a hash of the sequence (and opt.seed), so a
- * result depends on nothing but the sequence, the index and the options.
+ * The draws are RDP's own: java.util.Random (Java's specified 48-bit linear
+ * congruential generator and its nextInt(|W|)) set to opt.seed (1, RDP's) before every
+ * sequence, so a query draws the words RDP draws, and a result depends on nothing but the
+ * sequence, the index and the options (not on threads or input order). A trial tied
+ * between leaves credits each tied leaf equally (RDP picks one at random).
  *
  * Speed comes from the index: each k-mer lists only the leaves that hold it, with the
  * amount its word adds to that leaf's score over a word the leaf lacks. A query costs the
@@ -40,7 +43,7 @@ typedef struct lm_cls_opt {
     int both_strands;  /**< also try the reverse complement; keep the better strand */
     int exhaustive;    /**< score every leaf in every trial, as RDP does (slow; the fast
                             path must give identical results, which tests check) */
-    uint64_t seed;     /**< mixed with the sequence hash (LM_DEFAULT_SEED) */
+    uint64_t seed;     /**< the draws' generator seed, set before every sequence (1) */
 } lm_cls_opt_t;
 
 void lm_cls_opt_init(lm_cls_opt_t *opt);

@@ -7,7 +7,9 @@
  *        distance matrices, taxa/level-N.tsv) read for joining.
  *
  * Formats are DESIGN.md's. In every table an empty cell or "NA" is missing, and missing
- * stays missing (NaN, or -1 for a 0/1 code), never zero. Data errors that make a table
+ * stays missing (NaN, or -1 for a 0/1 code), never zero. A measurement of visits.tsv
+ * written "<x" is below the assay's detection limit x: it is stored as x/2 and flagged
+ * (lm_visit_t.below_lod, and a below_detection_limit check). Data errors that make a table
  * unusable (a non-numeric value, a week that is not a number, a negative time, an event
  * code other than 0/1, an unknown ID) fail with LM_EFORMAT naming the file and line;
  * problems a statistician should see but that do not stop the analysis (duplicates,
@@ -99,6 +101,14 @@ typedef struct lm_visit {
     int hbsag_loss;       /**< HBsAg < 0.05 IU/mL */
     int seroconversion;   /**< loss and anti-HBs >= 10 mIU/mL */
     uint64_t line;
+    /* issue #14 */
+    unsigned below_lod;  /**< bit k set: variable k was written "<x" (below the assay's
+                              detection limit x) and is stored as x/2, never 0 or missing */
+    double hbsag_change; /**< log10 HBsAg now - at week 0 (= -hbsag_decline) */
+    double th1, th2;     /**< Th1 score: mean log10 of IL-2, IFN-g, TNF-a; Th2: of IL-4,
+                              IL-6, IL-10; NaN unless all three are > 0 */
+    double th1_th2;      /**< th1 - th2: log10 of the ratio of the geometric means */
+    double ifng_il4;     /**< log10(IFN-g / IL-4), the classic single ratio */
 } lm_visit_t;
 
 typedef struct lm_sample {
@@ -142,6 +152,13 @@ const lm_sample_t *lm_cohort_sample(const lm_cohort_t *c, size_t i);
 size_t lm_cohort_n_visits(const lm_cohort_t *c);
 const lm_visit_t *lm_cohort_visit(const lm_cohort_t *c, size_t i);
 
+/** Index of the column of subjects.tsv named name (any column, also those the cohort does
+ *  not interpret, e.g. a covariate or a site), or -1. */
+long lm_cohort_subject_column(const lm_cohort_t *c, const char *name);
+/** Subject i's cell in that column as written (borrowed), NULL when missing (empty or
+ *  NA) or when col is out of range. */
+const char *lm_cohort_subject_cell(const lm_cohort_t *c, size_t i, long col);
+
 /** Index of the sample with this ID, or -1. */
 long lm_cohort_find_sample(const lm_cohort_t *c, const char *id);
 /** The visit of subject at week, or NULL (the first one when duplicated). */
@@ -156,6 +173,13 @@ int lm_cohort_add_check(lm_cohort_t *c, const char *kind, const char *file, uint
                         const char *id, const char *fmt, ...) LM_FORMAT(6, 7);
 size_t lm_cohort_n_checks(const lm_cohort_t *c);
 const lm_cohort_check_t *lm_cohort_check(const lm_cohort_t *c, size_t i);
+
+/**
+ * Time to HBsAg loss of subject s in weeks: the first visit week with HBsAg < 0.05 IU/mL
+ * (*event = 1), else the last visit week with a known HBsAg (*event = 0, censored there).
+ * Returns 0, or -1 when the subject has no HBsAg value.
+ */
+int lm_cohort_hbsag_loss_time(const lm_cohort_t *c, size_t s, double *weeks, int *event);
 
 /** Which derived binary endpoint. */
 enum lm_endpoint { LM_END_LOSS, LM_END_SEROCONV };

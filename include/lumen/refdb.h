@@ -225,6 +225,36 @@ uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx);
  *  lacks it. */
 float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b);
 
+/** Blocks per super-block in lm_kidx_word_smax(). */
+#define LM_KIDX_SUPER 4
+
+/** The block maxima of k-mer w as one dense row: entry b is the run maximum of block b
+ *  (lm_kidx_run_t.max), or lm_kidx_block_absent(b) where w has no run; entries from
+ *  lm_kidx_n_blocks() to lm_kidx_bmax_stride() (a multiple of 16) are 0. Built at load. */
+const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w);
+uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx);
+/** Where each block's entries start in k-mer w's list (lm_kidx_word()): block b holds
+ *  entries [s[b], s[b + 1]); lm_kidx_bmax_stride() + 1 values. Built at load. */
+const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w);
+/** The maxima of lm_kidx_word_bmax() over each super-block of LM_KIDX_SUPER blocks:
+ *  lm_kidx_n_supers() values, then 0 up to lm_kidx_smax_stride() (a multiple of 8). */
+const float *lm_kidx_word_smax(const lm_kidx_t *idx, uint32_t w);
+uint32_t lm_kidx_n_supers(const lm_kidx_t *idx);
+uint32_t lm_kidx_smax_stride(const lm_kidx_t *idx);
+
+/** The loaded tables as plain pointers, for the classifier's inner loops (the accessor
+ *  functions above read the same memory). Valid until lm_kidx_destroy(). */
+typedef struct lm_kidx_view {
+    const uint32_t *off;        /**< 4^k + 1 offsets into ent */
+    const lm_kidx_entry_t *ent; /**< all entries */
+    const uint32_t *row_of;     /**< per k-mer: its row in bmax, smax, bstart */
+    const float *bmax, *smax;   /**< rows of bmax_stride, smax_stride floats */
+    const uint32_t *bstart;     /**< rows of bmax_stride + 1 values, relative to off[w] */
+    const double *lognorm;      /**< per leaf */
+    uint32_t bmax_stride, smax_stride;
+} lm_kidx_view_t;
+void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v);
+
 /* ---------------------------------------------------------------------------------- */
 /* k-mers                                                                             */
 /* ---------------------------------------------------------------------------------- */

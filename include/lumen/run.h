@@ -20,6 +20,7 @@
 #include "lumen/derep.h"
 #include "lumen/diversity.h"
 #include "lumen/seqio.h"
+#include "lumen/stats.h"
 #include "lumen/table.h"
 #include "lumen/trim.h"
 #include "lumen/util.h"
@@ -68,14 +69,13 @@ typedef struct lm_run_cfg {
     lm_trim_opt_t trim;
     int write_merged, write_filtered, write_unmerged; /**< lumen reads' optional FASTQs */
     lm_table_pool_opt_t pool;
-    int biom; /**< write features/table.biom */
+    int biom;            /**< write features/table.biom */
     int denoise;         /**< UNOISE3 + UCHIME3 between table and classify (derep/ holds the
                               raw pooled uniques then) */
     lm_denoise_opt_t dn; /**< its options */
     lm_cls_opt_t cls;
     lm_div_run_opt_t div;
-    int permutations;             /**< stats: PERMANOVA permutations */
-    uint64_t stats_seed;          /**< stats: seed */
+    lm_stats_opt_t stats;         /**< stats options (the paths are the run's own) */
     const lm_run_param_t *params; /**< every effective parameter: what step keys and
                                        provenance.json record, and --params replays */
     size_t nparams;

@@ -117,12 +117,13 @@ int lm_stat_permanova(const double *dist, size_t n, const int *group, const int 
 /* ---------------------------------------------------------------------------------- */
 
 /** Most covariates a Cox model takes. */
-#define LM_COX_MAXP 8
+#define LM_COX_MAXP 16
 
 typedef struct lm_cox {
     size_t n, nevent;
     int p, iter;
     double coef[LM_COX_MAXP], se[LM_COX_MAXP], z[LM_COX_MAXP], p_wald[LM_COX_MAXP];
+    double se_naive[LM_COX_MAXP]; /**< from the inverse information (= se unless robust) */
     double hr[LM_COX_MAXP], hr_low[LM_COX_MAXP], hr_high[LM_COX_MAXP]; /**< 95% CI */
     double loglik0, loglik; /**< partial log-likelihood at beta = 0 and at the fit */
     double lr_chisq, lr_p;  /**< likelihood-ratio test on p df */
@@ -139,6 +140,38 @@ typedef struct lm_cox {
  */
 int lm_stat_cox(const double *time, const int *event, const double *x, size_t n, int p,
                 lm_cox_t *res, lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * lm_stat_cox with case weights w (NULL: all 1; else positive) and, with robust set, the
+ * robust sandwich variance, as coxph(Surv(time, event) ~ x, weights = w, robust = TRUE,
+ * ties = "efron"): Efron's approximation with the tied deaths' mean weight (coxfit6),
+ * se/z/p/CIs from the sandwich built on the weighted dfbeta residuals (se_naive keeps
+ * the inverse information's). The likelihood-ratio test is the weighted one coxph prints
+ * (not valid with weights; reported for completeness).
+ */
+int lm_stat_cox_weighted(const double *time, const int *event, const double *x, const double *w,
+                         size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err) LM_MUST_CHECK;
+
+/** Most columns a logistic model takes. */
+#define LM_LOGIT_MAXP 32
+
+typedef struct lm_logit {
+    size_t n;
+    int p, iter;
+    double coef[LM_LOGIT_MAXP], se[LM_LOGIT_MAXP], z[LM_LOGIT_MAXP], p_wald[LM_LOGIT_MAXP];
+    double deviance; /**< residual deviance */
+} lm_logit_t;
+
+/**
+ * Logistic regression of y (0/1) on the n x p row-major design x (with its intercept
+ * column, if wanted) by IRLS from glm's start, as glm(y ~ 0 + x, family = binomial):
+ * coefficients, SEs from the inverse information, Wald z and p. fitted (n slots, or NULL)
+ * gets the fitted probabilities. name[j] names column j in messages. Errors (LM_EFORMAT):
+ * p out of range, n <= p, y all 0 or all 1, a rank-deficient design (naming the column),
+ * fitted probabilities 0 or 1 (separation), no convergence in 50 iterations.
+ */
+int lm_stat_logit(const int *y, const double *x, size_t n, int p, const char *const *name,
+                  lm_logit_t *res, double *fitted, lm_err_t *err) LM_MUST_CHECK;
 
 /** One step of a Kaplan-Meier curve, or the curve read at a time. */
 typedef struct lm_km_point {
@@ -185,6 +218,51 @@ int lm_stat_logrank(const double *time, const int *event, const int *group, size
                     lm_logrank_t *res, lm_err_t *err) LM_MUST_CHECK;
 
 /* ---------------------------------------------------------------------------------- */
+/* Linear mixed models                                                                */
+/* ---------------------------------------------------------------------------------- */
+
+/** Most fixed-effect columns a mixed model takes. */
+#define LM_LMM_MAXP 64
+
+typedef struct lm_lmm {
+    size_t n;      /**< observations */
+    size_t groups; /**< subjects (levels of the grouping factor) */
+    int p;         /**< fixed-effect columns */
+    int q;         /**< random effects per group: 1 (intercept) or 2 (intercept, slope) */
+    int nevals;    /**< evaluations of the REML criterion the optimiser made */
+    int singular;  /**< 1 when a random-effect variance is at its bound 0 (lme4's
+                        isSingular(tol = 1e-4) on theta) */
+    double beta[LM_LMM_MAXP], se[LM_LMM_MAXP], t[LM_LMM_MAXP];
+    double df[LM_LMM_MAXP];  /**< Satterthwaite degrees of freedom (lmerTest) */
+    double p_t[LM_LMM_MAXP]; /**< 2 * pt(-|t|, df) */
+    double theta[3];         /**< lme4's theta: lower Cholesky factor of the relative
+                                  covariance, column-wise (l11[, l21, l22]) */
+    double sigma;            /**< residual standard deviation */
+    double var_int, var_slope, cov_int_slope; /**< random-effect (co)variances (NaN when
+                                                   q = 1) */
+    double reml; /**< REML criterion at the optimum (lme4's REMLcrit) */
+} lm_lmm_t;
+
+/**
+ * Linear mixed model by REML with a random intercept per group, and with slope not NULL
+ * a correlated random slope on slope[] as well: lme4::lmer(y ~ 0 + X + (1 | group)) or
+ * (1 + slope | group), with t-tests on each coefficient by Satterthwaite's degrees of
+ * freedom as lmerTest computes them (the numerical Hessian of the deviance in
+ * (theta, sigma) and the Jacobian of cov(beta), numDeriv's Richardson scheme). x is
+ * n x p row-major and holds the intercept column if one is wanted; name[j] names column
+ * j in messages. The REML criterion is profiled over sigma and minimised over theta
+ * (Brent for one parameter, Nelder-Mead then Newton for three), to a tolerance far
+ * below lme4's default so that both reach the same optimum.
+ * Errors (LM_EFORMAT): p out of range, a NaN, fewer than two groups, not more
+ * observations than random effects (lme4's checks), a rank-deficient design (the message
+ * names the first column that is a linear combination of the ones before it), or no
+ * convergence (the message gives the number of evaluations).
+ */
+int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *group,
+                const double *slope, const char *const *name, lm_lmm_t *res,
+                lm_err_t *err) LM_MUST_CHECK;
+
+/* ---------------------------------------------------------------------------------- */
 /* The stats stage: cohort + diversity -> tidy tables                                 */
 /* ---------------------------------------------------------------------------------- */
 
@@ -192,10 +270,15 @@ typedef struct lm_stats_opt {
     const char *diversity; /**< folder with alpha.tsv and <metric>.tsv matrices */
     const char *taxa;      /**< folder with level-6.tsv, or NULL */
     const char *metadata, *subjects, *visits;
-    const char *out;       /**< output folder (created if missing) */
-    int permutations;      /**< PERMANOVA permutations (default 999) */
-    uint64_t seed;         /**< default LM_DEFAULT_SEED */
-    double min_prevalence; /**< genera in at least this fraction of samples (0.1) */
+    const char *out;        /**< output folder (created if missing) */
+    int permutations;       /**< PERMANOVA permutations (default 999) */
+    uint64_t seed;          /**< default LM_DEFAULT_SEED */
+    double min_prevalence;  /**< genera in at least this fraction of samples (0.1) */
+    const char *covariates; /**< comma-separated subjects.tsv columns for the models, or
+                                 NULL */
+    int random_slope;       /**< mixed models: (1 + week | subject) instead of (1 | subject) */
+    int week_numeric;       /**< mixed models: week as a number (linear time), not a factor */
+    int genus_log;          /**< genus models: MaAsLin2's LOG transform instead of CLR */
 } lm_stats_opt_t;
 
 void lm_stats_opt_init(lm_stats_opt_t *opt);
@@ -209,6 +292,11 @@ int lm_stats_opt_check(const lm_stats_opt_t *opt, lm_err_t *err) LM_MUST_CHECK;
  * survival_cox.tsv, survival_km.tsv, logrank.tsv, endpoints.tsv, plus cohort_checks.tsv
  * (problems found in the inputs), skipped.tsv (tests that could not be run, and why) and
  * visits_derived.tsv (log10 HBsAg, decline, loss, seroconversion per subject and week).
+ * The models of issue #14 go to their own tables, with the columns above plus model,
+ * formula and df: mixed_models.tsv (lm_stat_lmm per response), survival_adjusted.tsv
+ * (multivariable and IPTW-weighted Cox), iptw_balance.tsv (propensity model, weights,
+ * standardised mean differences), and models_skipped.tsv (models not fitted, and why);
+ * the tables of issue #7 do not depend on the model options.
  * All inputs are read and every number computed before anything is written; files are
  * written under temporary names and renamed only when all are complete, so an error
  * leaves nothing behind. PERMANOVA runs on the current OpenMP threads; the output does not

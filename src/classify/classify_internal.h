@@ -13,23 +13,41 @@
 #define CLS_CBLK 2
 #define CLS_CAND (CLS_BLK * CLS_CBLK)
 
+/* The vector loops of the passes also get an AVX2 build, chosen at run time on x86-64
+ * Linux (the same IEEE additions in the same order, so the same results). */
+#if defined(__x86_64__) && defined(__linux__) && defined(__GNUC__) && !defined(__clang__)
+#define CLS_CLONES __attribute__((target_clones("avx2", "default")))
+#else
+#define CLS_CLONES
+#endif
+
 struct lm_cls_buf {
+    lm_kidx_view_t v;
     double *score; /* per leaf: summed word scores of the last pass */
-    float *lam;    /* per leaf: log(N_g + 1) */
-    float *absent; /* per block: the most a word a leaf lacks gives it, -min log(N_g + 1) */
-    uint32_t nleaves, nblk;
+    uint32_t nleaves, nblk, nsup, bstride, sstride, tstride;
     uint32_t *words;
     uint32_t *pick; /* a trial's draws: indices into words */
     char *rc;
-    size_t cap;       /* words the per-word tables below hold */
-    float *bmax;      /* per word and block: the most the word adds to a leaf of the block */
-    uint32_t *bstart; /* per word and block (+1): where the block starts in the word's list */
-    float *crow;      /* per word: its score for each candidate leaf (CLS_CAND) */
-    float *bound;     /* per block: a trial's bound */
-    uint32_t *evl;    /* leaves a trial summed outside the candidates */
+    size_t cap;                 /* words the per-word tables below hold */
+    const float **bm;           /* per word: its dense block maxima in the index */
+    const uint32_t **bs;        /* per word: where each block starts in its entries */
+    const lm_kidx_entry_t **we; /* per word: its entries */
+    float *trow;                /* per word: its score for each candidate leaf (CLS_CAND), then its
+                                   maxima over the non-candidate blocks of each super-block */
+    float *bound;               /* per block: the full pass's bound */
+    float *sbound;              /* per super-block: a trial's bound */
+    uint32_t *supl;             /* a trial's super-blocks to look into */
+    uint32_t *evl;              /* leaves a trial summed outside the candidates */
     uint32_t cblk[CLS_CBLK], ncblk;
     uint32_t cand[CLS_CAND], ncand;
-    gsl_rng *rng;
+    /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
+     * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
+     * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set
+     * once word i's row is filled. The pool holds dcap rows and grows as slots need. */
+    uint32_t *dslot, *dused, ndused;
+    float *dpool;
+    unsigned char *dmark;
+    size_t dcap;
 };
 
 /* Sum the scores of words w[0..n) (or w[pick[i]] if pick) into b->score and return the
@@ -37,13 +55,14 @@ struct lm_cls_buf {
 uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
-/* The full pass over b->words[0..n) that also fills the per-word block tables and picks
- * the candidate blocks; returns the best leaf as cls_best_leaf() does. */
+/* The full pass over b->words[0..n) that also sets up the per-word tables of the trials
+ * (candidate rows, super-block bounds, the blocks it summed as dense rows) and picks the
+ * candidate blocks; returns the best leaf as cls_best_leaf() does. */
 uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
 
-/* One trial over the draws b->pick[0..m): adds to hits[] exactly what the winner of a
- * full pass over all leaves would, a tie shared equally among the tied leaves. */
-void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, const uint32_t *taxon,
-                    double *hits);
+/* One trial over the draws b->pick[0..m) from the n words: adds to hits[] exactly what the winner
+ * of a full pass over all leaves would, a tie shared equally among the tied leaves. */
+void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
+                    const uint32_t *taxon, double *hits);
 
 #endif

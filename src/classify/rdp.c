@@ -22,7 +22,7 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->min_words = 5;
     opt->both_strands = 0;
     opt->exhaustive = 0;
-    opt->seed = LM_DEFAULT_SEED;
+    opt->seed = 1; /* RDP's */
 }
 
 int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
@@ -46,19 +46,26 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
 {
     lm_cls_buf_t *b = calloc(1, sizeof(*b));
     if (!b) return NULL;
-    const uint32_t G = lm_kidx_n_leaves(idx), NB = (G + CLS_BLK - 1) / CLS_BLK;
+    lm_kidx_view(idx, &b->v);
+    const uint32_t G = lm_kidx_n_leaves(idx);
     b->nleaves = G;
-    b->nblk = NB;
+    b->nblk = lm_kidx_n_blocks(idx);
+    b->nsup = lm_kidx_n_supers(idx);
+    b->bstride = lm_kidx_bmax_stride(idx);
+    b->sstride = lm_kidx_smax_stride(idx);
+    b->tstride = CLS_CAND + b->sstride;
     b->score = malloc(G * sizeof(double));
-    b->evl = malloc(G * sizeof(uint32_t));
-    b->absent = malloc(NB * sizeof(float));
-    b->bound = malloc(NB * sizeof(float));
-    b->rng = lm_rng_create(LM_DEFAULT_SEED, 0);
-    if (!b->score || !b->evl || !b->absent || !b->bound || !b->rng) {
+    b->evl = malloc((G > b->bstride ? G : b->bstride) * sizeof(uint32_t));
+    b->bound = malloc(b->bstride * sizeof(float));
+    b->sbound = malloc(b->sstride * sizeof(float));
+    b->supl = malloc(b->sstride * sizeof(uint32_t));
+    b->dslot = malloc(b->nblk * sizeof(uint32_t));
+    b->dused = malloc(b->nblk * sizeof(uint32_t));
+    if (!b->score || !b->evl || !b->bound || !b->sbound || !b->supl || !b->dslot || !b->dused) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
-    for (uint32_t k = 0; k < NB; k++) b->absent[k] = lm_kidx_block_absent(idx, k);
+    for (uint32_t k = 0; k < b->nblk; k++) b->dslot[k] = UINT32_MAX;
     return b;
 }
 
@@ -67,41 +74,42 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     if (!b) return;
     free(b->score);
     free(b->evl);
-    free(b->absent);
     free(b->bound);
-    free(b->bmax);
-    free(b->bstart);
-    free(b->crow);
+    free(b->sbound);
+    free(b->supl);
+    free(b->dslot);
+    free(b->dused);
+    free(b->dpool);
+    free(b->dmark);
+    free(b->bm);
+    free(b->bs);
+    free(b->we);
+    free(b->trow);
     free(b->words);
     free(b->rc);
     free(b->pick);
-    if (b->rng) gsl_rng_free(b->rng);
     free(b);
 }
+
+#define GROW(ptr, count)                                                                           \
+    do {                                                                                           \
+        void *np_ = realloc((void *)(ptr), (count) * sizeof(*(ptr)));                              \
+        if (!np_) return -1;                                                                       \
+        (ptr) = np_;                                                                               \
+    } while (0)
 
 static int reserve(lm_cls_buf_t *b, size_t len)
 {
     if (len + 1 <= b->cap) return 0;
     size_t cap = b->cap ? b->cap : 2048;
     while (cap < len + 1) cap *= 2;
-    uint32_t *w = realloc(b->words, cap * sizeof(uint32_t));
-    if (!w) return -1;
-    b->words = w;
-    char *rc = realloc(b->rc, cap);
-    if (!rc) return -1;
-    b->rc = rc;
-    uint32_t *p = realloc(b->pick, cap * sizeof(uint32_t));
-    if (!p) return -1;
-    b->pick = p;
-    float *bm = realloc(b->bmax, cap * b->nblk * sizeof(float));
-    if (!bm) return -1;
-    b->bmax = bm;
-    uint32_t *bs = realloc(b->bstart, cap * (b->nblk + 1) * sizeof(uint32_t));
-    if (!bs) return -1;
-    b->bstart = bs;
-    float *cr = realloc(b->crow, cap * CLS_CAND * sizeof(float));
-    if (!cr) return -1;
-    b->crow = cr;
+    GROW(b->words, cap);
+    GROW(b->rc, cap);
+    GROW(b->pick, cap);
+    GROW(b->bm, cap);
+    GROW(b->bs, cap);
+    GROW(b->we, cap);
+    GROW(b->trow, cap * b->tstride);
     b->cap = cap;
     return 0;
 }
@@ -147,12 +155,34 @@ static void exhaustive_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, co
     for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
 }
 
-/* FNV-1a over the sequence: the bootstrap seed depends on the bases alone. */
-static uint64_t seq_hash(const char *s, size_t len)
+/* RDP's draws: java.util.Random (a 48-bit linear congruential generator, Java's
+ * specified algorithm), set to the same seed before every sequence; nextInt(bound) as
+ * Java computes it, rejection step included. */
+#define JR_MUL  0x5DEECE66DULL
+#define JR_MASK ((1ULL << 48) - 1)
+
+static uint64_t jr_seed(uint64_t seed)
 {
-    uint64_t h = 0xcbf29ce484222325ull;
-    for (size_t i = 0; i < len; i++) h = (h ^ (unsigned char)s[i]) * 0x100000001b3ull;
-    return h;
+    return (seed ^ JR_MUL) & JR_MASK;
+}
+
+static int32_t jr_next31(uint64_t *s)
+{
+    *s = (*s * JR_MUL + 0xBULL) & JR_MASK;
+    return (int32_t)(*s >> 17);
+}
+
+static uint32_t jr_int(uint64_t *s, uint32_t bound)
+{
+    int32_t r = jr_next31(s);
+    const uint32_t m = bound - 1;
+    if ((bound & m) == 0) return (uint32_t)(((int64_t)bound * r) >> 31);
+    /* Java: for (u = r; u - (r = u % bound) + m < 0; u = next(31)), in wrapping int. */
+    for (int32_t u = r;; u = jr_next31(s)) {
+        r = u % (int32_t)bound;
+        if ((int32_t)((uint32_t)u - (uint32_t)r + m) >= 0) break;
+    }
+    return (uint32_t)r;
 }
 
 int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *b, const char *seq,
@@ -190,14 +220,14 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
 
     size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     uint32_t *pick = b->pick; /* m <= len + min_words, reserved above */
-    lm_rng_reseed(b->rng, opt->seed, seq_hash(seq, len));
+    uint64_t rs = jr_seed(opt->seed);
     double hits[LM_NRANKS] = {0};
     for (int t = 0; t < opt->bootstraps; t++) {
-        for (size_t i = 0; i < m; i++) pick[i] = (uint32_t)gsl_rng_uniform_int(b->rng, n);
+        for (size_t i = 0; i < m; i++) pick[i] = jr_int(&rs, (uint32_t)n);
         if (opt->exhaustive)
             exhaustive_trial(idx, b, m, res->taxon, hits);
         else
-            cls_boot_trial(idx, b, m, res->taxon, hits);
+            cls_boot_trial(idx, b, n, m, res->taxon, hits);
     }
     res->depth = 0;
     int cut = 0;

@@ -61,7 +61,8 @@ static const char run_usage_opts[] =
     "  -k, --keep-going      skip failing samples (listed in qc/failed.tsv) and finish\n"
     "      --params FILE     take every parameter from a provenance.json (options given on\n"
     "                        the command line still win): reproduces a run exactly\n"
-    "      --seed N          the seed of classify, diversity and stats (default 11)\n"
+    "      --seed N          the seed of rarefaction and the permutation tests (default 11;\n"
+    "                        classify draws as RDP does, from its generator's seed 1)\n"
     "      --json FILE       also write the run summary (provenance.json) to FILE\n"
     "\n"
     "Stage options, as the stage commands take them (see 'lumen <stage> --help'):\n"
@@ -74,7 +75,8 @@ static const char run_usage_opts[] =
     "  classify:  --confidence --both-strands --exhaustive\n"
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
-    "  stats:     --permutations\n"
+    "  stats:     --permutations --covariates age,sex,... --random-slope --week-numeric\n"
+    "             --genus-transform clr|log --min-prevalence\n"
     "\n"
     "Progress: on a terminal a progress line for the read stage; otherwise a log line per\n"
     "stage and per 10% of the samples (-v: per step). --quiet prints only errors.\n"
@@ -101,6 +103,11 @@ enum {
     OPT_MINSIZE,
     OPT_ALPHA,
     OPT_CHIM,
+    OPT_COVAR,
+    OPT_SLOPE,
+    OPT_WEEKNUM,
+    OPT_GTRANS,
+    OPT_MINPREV,
 };
 
 typedef struct run_args {
@@ -135,6 +142,11 @@ static const struct option run_own[] = {
     {"minsize", required_argument, NULL, OPT_MINSIZE},
     {"alpha", required_argument, NULL, OPT_ALPHA},
     {"chimeras", required_argument, NULL, OPT_CHIM},
+    {"covariates", required_argument, NULL, OPT_COVAR},
+    {"random-slope", no_argument, NULL, OPT_SLOPE},
+    {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
+    {"genus-transform", required_argument, NULL, OPT_GTRANS},
+    {"min-prevalence", required_argument, NULL, OPT_MINPREV},
     {NULL, 0, NULL, 0},
 };
 
@@ -190,7 +202,7 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_SEED:
         if (cli_parse_int("--seed", arg, 0, 2147483647L, &v)) return 64;
-        g->cls.seed = g->div.seed = g->stats_seed = (uint64_t)v;
+        g->div.seed = g->stats.seed = (uint64_t)v; /* classify keeps RDP's generator seed */
         return 1;
     case OPT_MINTOTAL:
     case OPT_MINSAMPLES:
@@ -212,6 +224,25 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_EXHAUSTIVE:
         g->cls.exhaustive = 1;
+        return 1;
+    case OPT_COVAR:
+        g->stats.covariates = *arg ? arg : NULL;
+        return 1;
+    case OPT_SLOPE:
+        g->stats.random_slope = 1;
+        return 1;
+    case OPT_WEEKNUM:
+        g->stats.week_numeric = 1;
+        return 1;
+    case OPT_GTRANS:
+        if (strcmp(arg, "clr") && strcmp(arg, "log"))
+            return cli_usage_error("--genus-transform must be clr or log, not '%s'", arg);
+        g->stats.genus_log = !strcmp(arg, "log");
+        return 1;
+    case OPT_MINPREV:
+        if (cli_parse_double("--min-prevalence", arg, &g->stats.min_prevalence)) return 64;
+        if (!(g->stats.min_prevalence >= 0 && g->stats.min_prevalence <= 1))
+            return cli_usage_error("--min-prevalence must be between 0 and 1");
         return 1;
     case OPT_NODENOISE:
         g->denoise = 0;
@@ -244,7 +275,7 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     case OPT_PERMS:
         if (cli_parse_int("--permutations", arg, 1, 1000000, &v)) return 64;
-        g->permutations = (int)v;
+        g->stats.permutations = (int)v;
         return 1;
     }
     int r = cli_reads_option(&a->reads, c, arg);
@@ -359,8 +390,14 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "diversity", "metrics", "%s", metrics);
     padd(l, "diversity", "pcoa-axes", "%ld", d->axes);
     padd(l, "diversity", "no-pcoa", "%s", tf(d->no_pcoa));
-    padd(l, "stats", "permutations", "%d", g->permutations);
-    padd(l, "stats", "seed", "%llu", (unsigned long long)g->stats_seed);
+    const lm_stats_opt_t *st = &g->stats;
+    padd(l, "stats", "permutations", "%d", st->permutations);
+    padd(l, "stats", "seed", "%llu", (unsigned long long)st->seed);
+    padd(l, "stats", "covariates", "%s", st->covariates ? st->covariates : "");
+    padd(l, "stats", "random-slope", "%s", tf(st->random_slope));
+    padd(l, "stats", "week-numeric", "%s", tf(st->week_numeric));
+    padd(l, "stats", "genus-transform", "%s", st->genus_log ? "log" : "clr");
+    padd(l, "stats", "min-prevalence", "%s", num(st->min_prevalence, b, sizeof(b)));
 }
 
 /* --params: every recorded parameter, through the same option handlers */
@@ -395,7 +432,7 @@ static int replay(run_args_t *a, const struct option *lo, const char *file, lm_j
                 }
                 if (!strcmp(ps->keys[s], "classify")) a->cfg.cls.seed = (uint64_t)sv;
                 if (!strcmp(ps->keys[s], "diversity")) a->cfg.div.seed = (uint64_t)sv;
-                if (!strcmp(ps->keys[s], "stats")) a->cfg.stats_seed = (uint64_t)sv;
+                if (!strcmp(ps->keys[s], "stats")) a->cfg.stats.seed = (uint64_t)sv;
                 continue;
             }
             const struct option *o = lo;
@@ -458,10 +495,7 @@ int cmd_run(int argc, char **argv)
     lm_denoise_opt_init(&g->dn);
     lm_div_run_opt_init(&g->div);
     g->div.depth = LM_DIV_DEPTH_AUTO;
-    lm_stats_opt_t so;
-    lm_stats_opt_init(&so);
-    g->permutations = so.permutations;
-    g->stats_seed = so.seed;
+    lm_stats_opt_init(&g->stats);
     struct option lo[128];
     build_longopts(lo, 128);
 

@@ -3,6 +3,7 @@
 #include <omp.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 
 #include "cli.h"
 #include "lumen/stats.h"
@@ -33,7 +34,50 @@ static const char stats_usage[] =
     "  endpoints.tsv        HBsAg loss and seroconversion per arm and week (exact CI)\n"
     "  cohort_checks.tsv    problems found in the inputs; skipped.tsv: tests not run, why\n"
     "  visits_derived.tsv   log10 HBsAg, decline, loss, seroconversion per subject and week\n"
-    "\n"
+    "\n";
+
+/* The model tables and the options, apart: one string literal over 4095 characters is
+ * not portable C. */
+static const char stats_usage2[] =
+    "Model tables (the same columns, then model, formula and df):\n"
+    "  mixed_models.tsv     linear mixed model per response (log10 HBsAg, log10 of each\n"
+    "                       cytokine, th1_th2_ratio = mean log10 of IL-2, IFN-g, TNF-a minus\n"
+    "                       that of IL-4, IL-6, IL-10, each alpha metric): response ~ arm *\n"
+    "                       factor(week) + covariates + (1 | subject), REML (lme4::lmer);\n"
+    "                       first sorted arm and first week are the references; estimate =\n"
+    "                       coefficient, CI and p from t on Satterthwaite df (lmerTest);\n"
+    "                       q = BH over each model's terms but the intercept;\n"
+    "                       mixed_model_variance rows: variance components\n"
+    "  survival_adjusted.tsv coxph (Efron) of RFS/OS on arm + baseline alpha per SD +\n"
+    "                       covariates (cox_*_adjusted; estimate = HR, statistic = Wald z),\n"
+    "                       and the arm's HR weighted by stabilised IPTW with robust SE\n"
+    "                       (cox_*_iptw; coxph(weights = w, robust = TRUE));\n"
+    "                       landmark at week 24 (cox_*_landmark24): subjects event-free\n"
+    "                       and followed after week 24 (5.5195 months), time from it, on\n"
+    "                       arm + alpha at week 0 per SD + its change to week 24 per SD +\n"
+    "                       HBsAg decline to week 24 + covariates; and\n"
+    "                       time to HBsAg loss (first week < 0.05 IU/mL, censored at the\n"
+    "                       last known HBsAg) by arm: hbsag_loss_km (survfit at weeks 24,\n"
+    "                       48, 96), hbsag_loss_logrank (survdiff), hbsag_loss_cox (coxph)\n"
+    "  iptw_balance.tsv     the propensity model glm(arm ~ covariates, binomial), the\n"
+    "                       weights per arm (min, quartiles, max, mean) and each covariate's\n"
+    "                       standardised mean difference unweighted and weighted\n"
+    "                       (denominator: the unweighted pooled SD); needs --covariates\n"
+    "  genus_models.tsv     with --taxa, per genus in >= --min-prevalence of the samples\n"
+    "                       (MaAsLin2-style):\n"
+    "                       CLR (0.5 pseudocount) ~ arm * factor(week) + covariates +\n"
+    "                       log10_hbsag + th1_th2_ratio (same visit) + (1 | subject);\n"
+    "                       q = BH over every genus x term (intercepts aside)\n"
+    "  models_skipped.tsv   models that could not be fitted, and why (a rank-deficient\n"
+    "                       design names the column)\n"
+    "  cytokines_derived.tsv  per subject and week: log10 of each cytokine, Th1 and Th2\n"
+    "                       scores, th1_th2_ratio, ifng_il4_ratio (log10 IFN-g/IL-4), the\n"
+    "                       log10 HBsAg change from week 0, and the variables written '<x'\n"
+    "                       (below the detection limit x: used as x/2, never 0 or missing)\n"
+    "  hbsag_loss_time.tsv  weeks to HBsAg loss and the event (1) or censoring (0)\n"
+    "\n";
+
+static const char stats_usage3[] =
     "Options:\n"
     "  -d, --diversity DIR    alpha.tsv and braycurtis/jaccard/aitchison.tsv (those present)\n"
     "  -m, --metadata FILE    sample-id, subject-id, week[, arm]\n"
@@ -43,7 +87,19 @@ static const char stats_usage[] =
     "  -o, --out DIR          output folder (created if missing)\n"
     "  -p, --permutations N   PERMANOVA permutations (default 999)\n"
     "  -S, --seed N           random seed (default 11); each test has its own stream\n"
+    "  -C, --covariates LIST  comma-separated subjects.tsv columns the models adjust for\n"
+    "                         (e.g. age,sex,cnlc_stage,na_drug); numbers stay numbers, other\n"
+    "                         columns become indicators with the first level (byte order, as\n"
+    "                         R's factor() in the C locale) as reference; subjects missing one\n"
+    "                         are left out of the models\n"
+    "      --random-slope     mixed models with (1 + week | subject)\n"
+    "      --week-numeric     mixed models with week as a number (linear time)\n"
+    "      --genus-transform clr|log  genus models on CLR (default) or MaAsLin2's LOG\n"
+    "      --min-prevalence F genera in at least this fraction of samples enter the genus\n"
+    "                         correlations and models (default 0.1)\n"
     "\n" CLI_COMMON_HELP;
+
+enum { OPT_SLOPE = 2000, OPT_WEEKNUM, OPT_GTRANS, OPT_MINPREV };
 
 int cmd_stats(int argc, char **argv)
 {
@@ -56,6 +112,11 @@ int cmd_stats(int argc, char **argv)
         {"out", required_argument, NULL, 'o'},
         {"permutations", required_argument, NULL, 'p'},
         {"seed", required_argument, NULL, 'S'},
+        {"covariates", required_argument, NULL, 'C'},
+        {"random-slope", no_argument, NULL, OPT_SLOPE},
+        {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
+        {"genus-transform", required_argument, NULL, OPT_GTRANS},
+        {"min-prevalence", required_argument, NULL, OPT_MINPREV},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -63,6 +124,8 @@ int cmd_stats(int argc, char **argv)
     cli_common_init(&co, "stats");
     if (argc < 2) {
         fputs(stats_usage, stderr);
+        fputs(stats_usage2, stderr);
+        fputs(stats_usage3, stderr);
         return 64;
     }
     lm_stats_opt_t opt;
@@ -70,7 +133,7 @@ int cmd_stats(int argc, char **argv)
     int help = 0, c;
     long v;
     optind = 1;
-    while ((c = getopt_long(argc, argv, ":d:m:s:V:T:o:p:S:t:qvh", longopts, NULL)) != -1) {
+    while ((c = getopt_long(argc, argv, ":d:m:s:V:T:o:p:S:C:t:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(&co, c, optarg, &help);
         if (h < 0) return 64;
         if (h) continue;
@@ -93,6 +156,26 @@ int cmd_stats(int argc, char **argv)
         case 'o':
             opt.out = optarg;
             break;
+        case 'C':
+            opt.covariates = optarg;
+            break;
+        case OPT_SLOPE:
+            opt.random_slope = 1;
+            break;
+        case OPT_WEEKNUM:
+            opt.week_numeric = 1;
+            break;
+        case OPT_MINPREV:
+            if (cli_parse_double("--min-prevalence", optarg, &opt.min_prevalence)) return 64;
+            break;
+        case OPT_GTRANS:
+            if (!strcmp(optarg, "clr"))
+                opt.genus_log = 0;
+            else if (!strcmp(optarg, "log"))
+                opt.genus_log = 1;
+            else
+                return cli_usage_error("--genus-transform: '%s' is not clr or log", optarg);
+            break;
         case 'p':
             if (cli_parse_int("--permutations", optarg, 1, 1000000, &v)) return 64;
             opt.permutations = (int)v;
@@ -107,6 +190,8 @@ int cmd_stats(int argc, char **argv)
     }
     if (help) {
         fputs(stats_usage, stdout);
+        fputs(stats_usage2, stdout);
+        fputs(stats_usage3, stdout);
         return 0;
     }
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);

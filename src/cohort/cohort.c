@@ -43,7 +43,14 @@ const lm_visit_t *lm_cohort_visit_at(const lm_cohort_t *c, size_t subject, int w
     return NULL;
 }
 
-/* Derived endpoints (DESIGN.md): log10 HBsAg, loss, seroconversion, decline. */
+/* log10 of a concentration; NaN unless positive */
+static double lg(double v)
+{
+    return v > 0 ? log10(v) : NAN;
+}
+
+/* Derived endpoints (DESIGN.md): log10 HBsAg, loss, seroconversion, decline; the Th1/Th2
+ * scores (issue #14). */
 static void derive(lm_cohort_t *c)
 {
     for (size_t i = 0; i < c->nvis; i++) {
@@ -60,7 +67,27 @@ static void derive(lm_cohort_t *c)
         lm_visit_t *v = &c->vis[i];
         const lm_visit_t *b = lm_cohort_visit_at(c, v->subject, 0);
         v->hbsag_decline = b ? b->log10_hbsag - v->log10_hbsag : NAN;
+        v->hbsag_change = -v->hbsag_decline + 0.0;
+        v->th1 = (lg(v->v[LM_VIS_IL2]) + lg(v->v[LM_VIS_IFNG]) + lg(v->v[LM_VIS_TNFA])) / 3;
+        v->th2 = (lg(v->v[LM_VIS_IL4]) + lg(v->v[LM_VIS_IL6]) + lg(v->v[LM_VIS_IL10])) / 3;
+        v->th1_th2 = v->th1 - v->th2;
+        v->ifng_il4 = lg(v->v[LM_VIS_IFNG]) - lg(v->v[LM_VIS_IL4]);
     }
+}
+
+int lm_cohort_hbsag_loss_time(const lm_cohort_t *c, size_t s, double *weeks, int *event)
+{
+    int first_loss = -1, last = -1;
+    for (size_t i = 0; i < c->nvis; i++) {
+        const lm_visit_t *v = &c->vis[i];
+        if (v->subject != s || v->hbsag_loss < 0) continue;
+        if (v->week > last) last = v->week;
+        if (v->hbsag_loss == 1 && (first_loss < 0 || v->week < first_loss)) first_loss = v->week;
+    }
+    if (last < 0) return -1;
+    *event = first_loss >= 0;
+    *weeks = first_loss >= 0 ? first_loss : last;
+    return 0;
 }
 
 static int cmp_str(const void *a, const void *b)
@@ -127,7 +154,23 @@ void lm_cohort_destroy(lm_cohort_t *c)
     free(c->vis);
     free(c->arms);
     free(c->chk);
+    free(c->scol);
+    free(c->scell);
+    free(c->sbuf);
     free(c);
+}
+
+long lm_cohort_subject_column(const lm_cohort_t *c, const char *name)
+{
+    for (size_t k = 0; k < c->nscol; k++)
+        if (!strcmp(c->scol[k], name)) return (long)k;
+    return -1;
+}
+
+const char *lm_cohort_subject_cell(const lm_cohort_t *c, size_t i, long col)
+{
+    if (col < 0 || (size_t)col >= c->nscol || i >= c->nsubj) return NULL;
+    return c->scell[i * c->nscol + (size_t)col];
 }
 
 size_t lm_cohort_n_subjects(const lm_cohort_t *c)

@@ -37,6 +37,10 @@ struct lm_cohort {
     size_t narms;
     lm_cohort_check_t *chk;
     size_t nchk, capchk;
+    /* every column of subjects.tsv as read: scol[nscol] names, scell[subject * nscol + k]
+     * cells (NULL when missing); one buffer sbuf holds the strings */
+    char **scol, **scell, *sbuf;
+    size_t nscol;
 };
 
 /* Readers of the three tables (read.c): each appends to c, adding checks as it goes.

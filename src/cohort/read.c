@@ -58,6 +58,39 @@ static int cell_time(const tsv_t *t, const tsv_row_t *r, long col, double *v, lm
     return 0;
 }
 
+/* Keep every column of subjects.tsv (for covariates named on the command line): the
+ * header and the subjects' cells copied into one buffer. */
+static int keep_cells(lm_cohort_t *c, const tsv_t *t, lm_err_t *err)
+{
+    size_t nc = t->header.n, len = 0;
+    for (size_t k = 0; k < nc; k++) len += strlen(t->header.f[k]) + 1;
+    for (size_t i = 0; i < t->nrows; i++)
+        for (size_t k = 0; k < nc; k++) len += strlen(t->rows[i].f[k]) + 1;
+    c->sbuf = malloc(len + 1);
+    c->scol = calloc(nc + 1, sizeof(char *));
+    c->scell = calloc(t->nrows * nc + 1, sizeof(char *));
+    if (!c->sbuf || !c->scol || !c->scell)
+        return lm_err_set(err, LM_ENOMEM, t->path, 0, 0, "out of memory");
+    c->nscol = nc;
+    char *b = c->sbuf;
+    for (size_t k = 0; k < nc; k++) {
+        size_t l = strlen(t->header.f[k]) + 1;
+        memcpy(b, t->header.f[k], l);
+        c->scol[k] = b;
+        b += l;
+    }
+    /* rows and subjects correspond one to one (a bad row stops the read) */
+    for (size_t i = 0; i < t->nrows && i < c->nsubj; i++)
+        for (size_t k = 0; k < nc; k++) {
+            const char *f = t->rows[i].f[k];
+            size_t l = strlen(f) + 1;
+            memcpy(b, f, l);
+            c->scell[i * nc + k] = cell_missing(f) ? NULL : b;
+            b += l;
+        }
+    return 0;
+}
+
 int read_subjects(lm_cohort_t *c, const char *path, lm_err_t *err)
 {
     tsv_t t;
@@ -128,6 +161,7 @@ int read_subjects(lm_cohort_t *c, const char *path, lm_err_t *err)
                                           "the reverse");
         if (rc) rc = lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
     }
+    if (!rc) rc = keep_cells(c, &t, err);
     tsv_free(&t);
     return rc;
 }
@@ -234,6 +268,27 @@ int read_visits(lm_cohort_t *c, const char *path, lm_err_t *err)
             if (k == LM_VIS_HBEAG &&
                 (!strcmp(cell, "negative") || !strcmp(cell, "neg") || !strcmp(cell, "-"))) {
                 v->v[k] = 0;
+                continue;
+            }
+            if (cell[0] == '<') {
+                /* below the detection limit x: LOD/2, flagged, never 0 or missing */
+                char *end;
+                double lod = strtod(cell + 1, &end);
+                if (end == cell + 1 || *end || !(lod > 0) || !isfinite(lod)) {
+                    rc = lm_err_set(err, LM_EFORMAT, path, r->line, 0,
+                                    "column '%s': '%s' is not a detection limit ('<' and a "
+                                    "positive number)",
+                                    lm_visit_var_name[k], cell);
+                    break;
+                }
+                v->v[k] = lod / 2;
+                v->below_lod |= 1u << k;
+                if (lm_cohort_add_check(c, "below_detection_limit", "visits.tsv", r->line, sid,
+                                        "%s %s: below the detection limit, used as %g (LOD/2)",
+                                        lm_visit_var_name[k], cell, lod / 2)) {
+                    rc = lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory");
+                    break;
+                }
                 continue;
             }
             if ((rc = cell_num(&t, r, cv[k], &v->v[k], err)) < 0) break;

@@ -2,11 +2,13 @@
 /* Loading and validating the k-mer index. The file is read whole with one read; every
  * count, offset and index in it is checked before use, so a damaged file is refused and
  * never read out of bounds, even one whose checksum happens to match. */
+#define _DEFAULT_SOURCE /* madvise's MADV_HUGEPAGE */
 #include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <sys/mman.h>
 #include <sys/stat.h>
 
 #include "refdb_internal.h"
@@ -26,6 +28,13 @@ struct lm_kidx {
     uint32_t *run_off;   /* 4^k + 1 offsets into runs */
     float *absent;       /* per block */
     uint32_t nblk;
+    /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
+     * bstride floats), and their maxima per super-block (stride sstride); row 0 is the
+     * row of a word no leaf holds. */
+    uint32_t *row_of;
+    float *bmax, *smax;
+    uint32_t *bstart; /* per row: where each block starts in the word's entries (bstride+1) */
+    uint32_t bstride, nsup, sstride;
 };
 
 static int bad(lm_err_t *err, const char *name, const char *what)
@@ -69,6 +78,79 @@ static uint32_t block_size(const lm_kidx_t *x, uint32_t b)
     return b + 1 < x->nblk ? LM_KIDX_BLOCK : x->h.n_leaves - b * LM_KIDX_BLOCK;
 }
 
+/* A large table written once at load: on 2 MB pages where the system allows, so filling
+ * it takes a few page faults rather than thousands. Free with free(). */
+static void *big_alloc(size_t bytes)
+{
+#if defined(MADV_HUGEPAGE)
+    const size_t huge = (size_t)2 << 20;
+    if (bytes >= huge) {
+        void *p = NULL;
+        if (posix_memalign(&p, huge, bytes) != 0) return NULL;
+        (void)madvise(p, bytes, MADV_HUGEPAGE); /* advice only: failure changes nothing */
+        return p;
+    }
+#endif
+    return malloc(bytes ? bytes : 1);
+}
+
+/* Row `row` of the dense tables: the blocks a word's runs r[0..nr) do not cover get the
+ * block's absent value; padding gets 0. */
+static void fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, uint32_t nr, uint32_t cnt)
+{
+    const uint32_t NB = x->nblk, S = LM_KIDX_SUPER;
+    float *bm = x->bmax + row * x->bstride, *sm = x->smax + row * x->sstride;
+    uint32_t *bs = x->bstart + row * (x->bstride + 1), next = 0;
+    memcpy(bm, x->absent, NB * sizeof(float));
+    for (uint32_t k = NB; k < x->bstride; k++) bm[k] = 0.0f;
+    for (uint32_t q = 0; q < nr; q++) {
+        bm[r[q].block] = r[q].max;
+        while (next <= r[q].block) bs[next++] = r[q].first;
+    }
+    while (next <= x->bstride) bs[next++] = cnt;
+    const uint32_t full = NB / S; /* super-blocks without padding blocks */
+    for (uint32_t s = 0; s < full; s++) {
+        const float *g = bm + s * S;
+        float m = g[0];
+        for (uint32_t o = 1; o < S; o++) m = g[o] > m ? g[o] : m;
+        sm[s] = m;
+    }
+    for (uint32_t s = full; s < x->sstride; s++) {
+        float m = s < x->nsup ? -INFINITY : 0.0f;
+        for (uint32_t k = s * S; k < (s + 1) * S && k < NB; k++)
+            if (bm[k] > m) m = bm[k];
+        sm[s] = m;
+    }
+}
+
+/* The runs spread into one dense row of block maxima per held word, and their maxima
+ * per super-block (refdb.h, lm_kidx_word_bmax). */
+static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
+    const uint32_t NB = x->nblk, S = LM_KIDX_SUPER;
+    x->bstride = (NB + 15u) & ~15u;
+    x->nsup = (NB + S - 1) / S;
+    x->sstride = (x->nsup + 7u) & ~7u;
+    x->row_of = big_alloc(nwords * sizeof(uint32_t));
+    if (!x->row_of) goto oom;
+    uint64_t nrows = 1;
+    for (uint64_t w = 0; w < nwords; w++)
+        x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
+    x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
+    x->smax = big_alloc(nrows * x->sstride * sizeof(float));
+    x->bstart = big_alloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
+    if (!x->bmax || !x->smax || !x->bstart) goto oom;
+    fill_row(x, 0, NULL, 0, 0);
+    for (uint64_t w = 0; w < nwords; w++)
+        if (x->row_of[w])
+            fill_row(x, x->row_of[w], x->runs + x->run_off[w], x->run_off[w + 1] - x->run_off[w],
+                     x->off[w + 1] - x->off[w]);
+    return 0;
+oom:
+    return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+}
+
 /* Block summaries for the classifier's bounds (refdb.h, lm_kidx_run_t). */
 static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
 {
@@ -90,7 +172,7 @@ static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
             nruns += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
     }
     x->run_off[nwords] = (uint32_t)nruns;
-    x->runs = malloc((nruns + 1) * sizeof(lm_kidx_run_t));
+    x->runs = big_alloc((nruns + 1) * sizeof(lm_kidx_run_t));
     if (!x->runs) goto oom;
     for (uint64_t w = 0; w < nwords; w++) {
         lm_kidx_run_t *r = x->runs + x->run_off[w] - 1;
@@ -111,7 +193,7 @@ static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
         if (count && count < block_size(x, r->block) && x->absent[r->block] > r->max)
             r->max = x->absent[r->block];
     }
-    return 0;
+    return build_rows(x, name, err);
 oom:
     return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
 }
@@ -189,7 +271,7 @@ fail:
 lm_kidx_t *lm_kidx_load_mem(const void *buf, size_t len, const char *name, lm_err_t *err)
 {
     /* An exact-size copy: anything read past len is a bug that ASan reports. */
-    unsigned char *img = malloc(len ? len : 1);
+    unsigned char *img = big_alloc(len);
     if (!img) {
         lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
         return NULL;
@@ -212,7 +294,7 @@ lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err)
         return NULL;
     }
     size_t len = (size_t)st.st_size;
-    unsigned char *buf = malloc(len ? len : 1);
+    unsigned char *buf = big_alloc(len);
     if (!buf) {
         fclose(f);
         lm_err_set(err, LM_ENOMEM, path, 0, 0, "out of memory reading the index");
@@ -238,6 +320,10 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->runs);
     free(idx->run_off);
     free(idx->absent);
+    free(idx->row_of);
+    free(idx->bmax);
+    free(idx->smax);
+    free(idx->bstart);
     free(idx);
 }
 
@@ -306,4 +392,40 @@ uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx)
 float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b)
 {
     return idx->absent[b];
+}
+const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->bmax + (size_t)idx->row_of[w] * idx->bstride;
+}
+const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->bstart + (size_t)idx->row_of[w] * (idx->bstride + 1);
+}
+const float *lm_kidx_word_smax(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->smax + (size_t)idx->row_of[w] * idx->sstride;
+}
+uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx)
+{
+    return idx->bstride;
+}
+uint32_t lm_kidx_n_supers(const lm_kidx_t *idx)
+{
+    return idx->nsup;
+}
+uint32_t lm_kidx_smax_stride(const lm_kidx_t *idx)
+{
+    return idx->sstride;
+}
+void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
+{
+    v->off = idx->off;
+    v->ent = idx->ent;
+    v->row_of = idx->row_of;
+    v->bmax = idx->bmax;
+    v->smax = idx->smax;
+    v->bstart = idx->bstart;
+    v->lognorm = idx->lognorm;
+    v->bmax_stride = idx->bstride;
+    v->smax_stride = idx->sstride;
 }

@@ -169,6 +169,7 @@ void sec_reads(rctx_t *c);
 void sec_composition(rctx_t *c);
 void sec_diversity(rctx_t *c);
 void sec_clinical(rctx_t *c);
+void sec_models(rctx_t *c); /* a subsection of the clinical section */
 
 /* Expected observed features at each depth[k] of a sample with counts cnt[0..n)
  * (rarefaction without replacement): sum_i 1 - C(N - N_i, d) / C(N, d). 0 or LM_ENOMEM. */

@@ -780,5 +780,6 @@ void sec_clinical(rctx_t *c)
     if (co) survival(c, co);
     cox_table(c);
     lm_cohort_destroy(co);
+    sec_models(c);
     sec_end(c);
 }

@@ -121,7 +121,7 @@ int prov_write(const char *path, const lm_run_cfg_t *cfg, const prov_t *p, lm_er
     lm_json_object_begin(&js, "seeds");
     lm_json_uint(&js, "classify", cfg->cls.seed);
     lm_json_uint(&js, "diversity", cfg->div.seed);
-    lm_json_uint(&js, "stats", cfg->stats_seed);
+    lm_json_uint(&js, "stats", cfg->stats.seed);
     lm_json_object_end(&js);
     /* parameters grouped by stage, in the order given; each is a command-line option */
     lm_json_object_begin(&js, "parameters");

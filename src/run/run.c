@@ -265,8 +265,7 @@ static int do_cohort(run_t *r, void *arg, lm_err_t *err)
 static int do_stats(run_t *r, void *arg, lm_err_t *err)
 {
     (void)arg;
-    lm_stats_opt_t o;
-    lm_stats_opt_init(&o);
+    lm_stats_opt_t o = r->cfg->stats;
     o.diversity = at(r, 0, "diversity");
     o.taxa = at(r, 1, "taxa");
     char meta[4200], subj[4200], vis[4200], out[4200];
@@ -278,8 +277,6 @@ static int do_stats(run_t *r, void *arg, lm_err_t *err)
     o.subjects = subj;
     o.visits = vis;
     o.out = out;
-    o.permutations = r->cfg->permutations;
-    o.seed = r->cfg->stats_seed;
     if (lm_stats_opt_check(&o, err)) return err->code;
     omp_set_num_threads(r->cfg->threads);
     return lm_stats_run(&o, err);
@@ -522,7 +519,7 @@ int lm_run_provenance_files(const char *dir, const lm_manifest_t *man, const cha
     lm_run_cfg_t cfg = {.argc = argc, .argv = argv, .executor = executor, .threads = 1};
     lm_cls_opt_init(&cfg.cls);
     lm_div_run_opt_init(&cfg.div);
-    cfg.stats_seed = LM_DEFAULT_SEED;
+    lm_stats_opt_init(&cfg.stats);
     r.cfg = &cfg;
     r.prov.start = r.prov.end = time(NULL);
     r.prov.samples = man->n;

@@ -16,6 +16,7 @@ typedef struct {
     const double *time;
     const int *event;
     const double *x; /* centred, n x p */
+    const double *w; /* case weights, or NULL for 1 */
     const size_t *ord;
     size_t n;
     int p;
@@ -35,14 +36,14 @@ static double cox_eval(const cox_data_t *c, const double *beta, double *u, doubl
     while (i > 0) {
         double t = c->time[c->ord[i - 1]];
         size_t j = i;
-        double d0 = 0, d1[MAXP] = {0}, d2[MAXP * MAXP] = {0};
+        double d0 = 0, d1[MAXP] = {0}, d2[MAXP * MAXP] = {0}, dw = 0;
         int nd = 0;
         for (; j > 0 && c->time[c->ord[j - 1]] == t; j--) {
             size_t s = c->ord[j - 1];
             const double *xs = c->x + s * (size_t)p;
             double eta = 0;
             for (int a = 0; a < p; a++) eta += beta[a] * xs[a];
-            double r = exp(eta);
+            double ws = c->w ? c->w[s] : 1, r = ws * exp(eta);
             s0 += r;
             for (int a = 0; a < p; a++) {
                 s1[a] += r * xs[a];
@@ -50,25 +51,29 @@ static double cox_eval(const cox_data_t *c, const double *beta, double *u, doubl
             }
             if (c->event[s]) {
                 nd++;
-                ll += eta;
+                dw += ws;
+                ll += ws * eta;
                 d0 += r;
                 for (int a = 0; a < p; a++) {
-                    u[a] += xs[a];
+                    u[a] += ws * xs[a];
                     d1[a] += r * xs[a];
                     for (int b = 0; b < p; b++) d2[a * p + b] += r * xs[a] * xs[b];
                 }
             }
         }
+        /* Efron: the tied deaths leave the risk set a 1/nd share at a time; with weights
+         * each step counts the deaths' mean weight (coxfit6's meanwt) */
+        double mw = nd ? dw / nd : 0;
         for (int l = 0; l < nd; l++) {
             double f = (double)l / nd;
             double a0 = s0 - f * d0, a1[MAXP];
             for (int a = 0; a < p; a++) a1[a] = s1[a] - f * d1[a];
-            ll -= log(a0);
+            ll -= mw * log(a0);
             for (int a = 0; a < p; a++) {
-                u[a] -= a1[a] / a0;
+                u[a] -= mw * a1[a] / a0;
                 for (int b = 0; b < p; b++)
                     imat[a * p + b] +=
-                        (s2[a * p + b] - f * d2[a * p + b]) / a0 - a1[a] * a1[b] / (a0 * a0);
+                        mw * ((s2[a * p + b] - f * d2[a * p + b]) / a0 - a1[a] * a1[b] / (a0 * a0));
             }
         }
         i = j;
@@ -96,8 +101,91 @@ static int solve(const double *imat, const double *u, int p, double *step, doubl
     return rc ? -1 : 0;
 }
 
+/* Efron score residuals at beta (survival's residuals(type = "score")): for subject i,
+ * the sum over the (Efron sub-)steps of (x_i - xbar) dM_i, dM_i = dN_i - Y_i exp(eta_i)
+ * dLambda, where a death tied with d others counts 1/d at each of the d steps and stays at
+ * risk with weight 1 - l/d at step l. Steps are walked forward in time; H and G hold the
+ * cumulative hazard and hazard-weighted mean of the steps so far. sr is n x p. */
+static int score_resid(const cox_data_t *c, const double *beta, double *sr)
+{
+    int p = c->p;
+    size_t n = c->n;
+    double *eta = malloc(n * sizeof(double));
+    if (!eta) return LM_ENOMEM;
+    double s0 = 0, s1[MAXP] = {0};
+    for (size_t i = 0; i < n; i++) {
+        const double *xi = c->x + i * (size_t)p;
+        double e = 0;
+        for (int a = 0; a < p; a++) e += beta[a] * xi[a];
+        eta[i] = e;
+        double r = (c->w ? c->w[i] : 1) * exp(e);
+        s0 += r;
+        for (int a = 0; a < p; a++) s1[a] += r * xi[a];
+    }
+    double H = 0, G[MAXP] = {0};
+    size_t i = 0;
+    while (i < n) {
+        double t = c->time[c->ord[i]];
+        size_t j = i;
+        double d0 = 0, d1[MAXP] = {0}, dw = 0, rem0 = 0, rem1[MAXP] = {0};
+        int nd = 0;
+        for (; j < n && c->time[c->ord[j]] == t; j++) {
+            size_t s = c->ord[j];
+            double ws = c->w ? c->w[s] : 1, r = ws * exp(eta[s]);
+            const double *xs = c->x + s * (size_t)p;
+            rem0 += r;
+            for (int a = 0; a < p; a++) rem1[a] += r * xs[a];
+            if (c->event[s]) {
+                nd++;
+                dw += ws;
+                d0 += r;
+                for (int a = 0; a < p; a++) d1[a] += r * xs[a];
+            }
+        }
+        double hd = 0, gd[MAXP] = {0};       /* the deaths' share (weights 1 - l/d) */
+        double hfull = 0, gfull[MAXP] = {0}; /* everyone else at risk */
+        double xm[MAXP] = {0};               /* mean of the steps' xbar */
+        double mw = nd ? dw / nd : 0;
+        for (int l = 0; l < nd; l++) {
+            double f = (double)l / nd, a0 = s0 - f * d0, dl = mw / a0;
+            hfull += dl;
+            hd += (1 - f) * dl;
+            for (int a = 0; a < p; a++) {
+                double xb = (s1[a] - f * d1[a]) / a0;
+                gfull[a] += dl * xb;
+                gd[a] += (1 - f) * dl * xb;
+                xm[a] += xb / nd;
+            }
+        }
+        for (size_t k = i; k < j; k++) {
+            size_t s = c->ord[k];
+            const double *xs = c->x + s * (size_t)p;
+            double r = exp(eta[s]), *u = sr + s * (size_t)p;
+            int dead = c->event[s] && nd;
+            double h = H + (dead ? hd : hfull);
+            for (int a = 0; a < p; a++) {
+                double g = G[a] + (dead ? gd[a] : gfull[a]);
+                u[a] = (dead ? xs[a] - xm[a] : 0) - r * (xs[a] * h - g);
+            }
+        }
+        H += hfull;
+        for (int a = 0; a < p; a++) G[a] += gfull[a];
+        s0 -= rem0;
+        for (int a = 0; a < p; a++) s1[a] -= rem1[a];
+        i = j;
+    }
+    free(eta);
+    return 0;
+}
+
 int lm_stat_cox(const double *time, const int *event, const double *x, size_t n, int p,
                 lm_cox_t *res, lm_err_t *err)
+{
+    return lm_stat_cox_weighted(time, event, x, NULL, n, p, 0, res, err);
+}
+
+int lm_stat_cox_weighted(const double *time, const int *event, const double *x, const double *w,
+                         size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err)
 {
     if (p < 1 || p > MAXP)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "Cox model takes 1 to %d covariates", MAXP);
@@ -106,6 +194,10 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
                           "Cox model needs at least 3 subjects, got %zu", n);
     int rc = stat_check_surv(time, event, n, err);
     if (rc) return rc;
+    for (size_t i = 0; w && i < n; i++)
+        if (!(w[i] > 0) || !isfinite(w[i]))
+            return lm_err_set(err, LM_EFORMAT, NULL, 0, i + 1,
+                              "Cox model: weight %g is not a positive number", w[i]);
     size_t nev = 0;
     for (size_t i = 0; i < n; i++) nev += event[i] == 1;
     if (nev == 0)
@@ -142,7 +234,7 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
                               "Cox model undefined: covariate %d is constant", a + 1);
         }
     }
-    cox_data_t c = {time, event, xc, ord, n, p};
+    cox_data_t c = {time, event, xc, w, ord, n, p};
     double beta[MAXP] = {0}, u[MAXP], imat[MAXP * MAXP], step[MAXP], inv[MAXP * MAXP];
     double ll0 = cox_eval(&c, beta, u, imat), ll = ll0;
     int iter = 0, converged = 0;
@@ -188,6 +280,30 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
                             "Cox model did not converge: coefficient %d may be infinite "
                             "(monotone likelihood: the covariate separates events)",
                             a + 1);
+    double rv[MAXP * MAXP];
+    if (!rc && robust) {
+        /* sandwich: inv * (sum_i w_i^2 U_i U_i') * inv, as coxph(robust = TRUE) builds it
+         * from the weighted dfbeta residuals */
+        double *sr = malloc(n * (size_t)p * sizeof(double)), mid[MAXP * MAXP] = {0};
+        if (!sr || score_resid(&c, beta, sr)) {
+            rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        } else {
+            for (size_t i = 0; i < n; i++) {
+                double wi = w ? w[i] : 1, *ui = sr + i * (size_t)p;
+                for (int a = 0; a < p; a++)
+                    for (int b = 0; b < p; b++) mid[a * p + b] += wi * wi * ui[a] * ui[b];
+            }
+            for (int a = 0; a < p; a++)
+                for (int b = 0; b < p; b++) {
+                    double v = 0;
+                    for (int k = 0; k < p; k++)
+                        for (int l = 0; l < p; l++)
+                            v += inv[a * p + k] * mid[k * p + l] * inv[l * p + b];
+                    rv[a * p + b] = v;
+                }
+        }
+        free(sr);
+    }
     free(xc);
     free(ord);
     if (rc) return rc;
@@ -199,7 +315,8 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
     res->iter = iter;
     for (int a = 0; a < p; a++) {
         res->coef[a] = beta[a];
-        res->se[a] = sqrt(inv[a * p + a]);
+        res->se_naive[a] = sqrt(inv[a * p + a]);
+        res->se[a] = robust ? sqrt(rv[a * p + a]) : res->se_naive[a];
         res->z[a] = beta[a] / res->se[a];
         res->p_wald[a] = 2 * gsl_cdf_ugaussian_Q(fabs(res->z[a]));
         res->hr[a] = exp(beta[a]);

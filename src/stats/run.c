@@ -12,8 +12,10 @@
 #include "run_internal.h"
 
 static const char *const out_name[OUT_N] = {
-    "correlations.tsv", "arm_comparisons.tsv", "permanova.tsv", "survival_cox.tsv",
-    "survival_km.tsv",  "logrank.tsv",         "endpoints.tsv", "skipped.tsv"};
+    "correlations.tsv", "arm_comparisons.tsv", "permanova.tsv",         "survival_cox.tsv",
+    "survival_km.tsv",  "logrank.tsv",         "endpoints.tsv",         "skipped.tsv",
+    "mixed_models.tsv", "models_skipped.tsv",  "survival_adjusted.tsv", "iptw_balance.tsv",
+    "genus_models.tsv"};
 static const char *const dist_names[MAX_DIST] = {"braycurtis", "jaccard", "aitchison"};
 
 void lm_stats_opt_init(lm_stats_opt_t *opt)
@@ -173,13 +175,15 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
     if (mkdir(c->opt->out, 0777) != 0 && errno != EEXIST)
         return lm_err_set(err, LM_ECREATE, c->opt->out, 0, 0, "cannot create folder: %s",
                           strerror(errno));
-    /* the tidy tables, then cohort_checks.tsv and visits_derived.tsv */
-    lm_afile_t *f[OUT_N + 2] = {0};
+    /* the tidy tables, then cohort_checks.tsv, visits_derived.tsv, cytokines_derived.tsv
+     * and hbsag_loss_time.tsv */
+    enum { NF = OUT_N + 4 };
+    static const char *const extra[4] = {"cohort_checks.tsv", "visits_derived.tsv",
+                                         "cytokines_derived.tsv", "hbsag_loss_time.tsv"};
+    lm_afile_t *f[NF] = {0};
     int rc = 0;
-    for (int k = 0; k < OUT_N + 2 && !rc; k++) {
-        char *p = path_join(c->opt->out, k < OUT_N    ? out_name[k]
-                                         : k == OUT_N ? "cohort_checks.tsv"
-                                                      : "visits_derived.tsv");
+    for (int k = 0; k < NF && !rc; k++) {
+        char *p = path_join(c->opt->out, k < OUT_N ? out_name[k] : extra[k - OUT_N]);
         if (!p) {
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
             break;
@@ -191,16 +195,20 @@ static int write_all(run_ctx_t *c, lm_err_t *err)
             break;
         }
         FILE *s = lm_afile_stream(f[k]);
-        if (k == OUT_N + 1)
+        if (k == OUT_N + 3)
+            write_loss_time(c->co, s);
+        else if (k == OUT_N + 2)
+            write_derived(c->co, s);
+        else if (k == OUT_N + 1)
             write_visits(c->co, s);
         else if (k == OUT_N)
             write_checks(c->co, s);
-        else if (k == OUT_SKIP)
+        else if (k == OUT_SKIP || k == OUT_MSKIP)
             tidy_write_skipped(&c->out[k], s);
         else
             tidy_write(&c->out[k], s);
     }
-    for (int k = 0; k < OUT_N + 2; k++) {
+    for (int k = 0; k < NF; k++) {
         if (rc) {
             lm_afile_abort(f[k]);
         } else if (lm_afile_commit(f[k], err)) {
@@ -218,16 +226,22 @@ int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err)
     memset(&c, 0, sizeof(c));
     c.opt = opt;
     for (int k = 0; k < OUT_N; k++) c.out[k].name = out_name[k];
+    c.out[OUT_MIXED].ext = c.out[OUT_SURVADJ].ext = c.out[OUT_IPTW].ext = c.out[OUT_GENUS].ext = 1;
     rc = load(&c, err);
+    if (!rc) rc = covars_parse(c.co, opt->covariates, &c.cov, err);
     if (!rc) rc = run_endpoints(&c, err);
     if (!rc) rc = run_correlations(&c, err);
     if (!rc) rc = run_arm_tests(&c, err);
     if (!rc) rc = run_permanova(&c, err);
     if (!rc) rc = run_survival(&c, err);
+    if (!rc) rc = run_mixed_models(&c, err);
+    if (!rc) rc = run_adjusted_survival(&c, err);
+    if (!rc) rc = run_hbsag_loss(&c, err);
     for (int k = 0; !rc && k < OUT_N; k++)
         if (tidy_adjust(&c.out[k])) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (!rc) rc = write_all(&c, err);
     for (int k = 0; k < OUT_N; k++) tidy_free(&c.out[k]);
+    covars_free(&c.cov);
     lm_cohort_destroy(c.co);
     lm_matrix_destroy(c.alpha);
     free(c.alpha_sample);

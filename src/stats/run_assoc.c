@@ -96,7 +96,7 @@ static int corr_block(run_ctx_t *c, const char *analysis, const char *xname, int
 
 /* CLR of relative abundance per sample, with 0.5 added to every count so that zeros have
  * a logarithm (the CLR is scale-free, so relative abundance and counts give the same). */
-static int clr_table(const lm_matrix_t *t, double *clr)
+int clr_table(const lm_matrix_t *t, double *clr)
 {
     for (size_t j = 0; j < t->ncol; j++) {
         double mean = 0;

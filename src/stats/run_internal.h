@@ -14,6 +14,8 @@
 
 typedef struct tidy_row {
     char *analysis, *x, *y, *group, *family, *note;
+    char *model, *formula; /* the model tables' extra columns (NULL prints NA) */
+    double df;             /* degrees of freedom of the test, NaN when none */
     int week;
     long n; /* -1: NA */
     double est, lo, hi, stat, p, q;
@@ -21,6 +23,7 @@ typedef struct tidy_row {
 
 typedef struct tidy {
     const char *name; /* file name in the output folder */
+    int ext;          /* 1: the model tables' columns model, formula, df follow q */
     tidy_row_t *r;
     size_t n, cap;
 } tidy_t;
@@ -30,6 +33,8 @@ typedef struct tidy {
 int tidy_add(tidy_t *t, const char *analysis, const char *x, const char *y, const char *group,
              int week, long n, double est, double lo, double hi, double stat, double p,
              const char *family);
+/* Set the model, formula and df of the last row added. Returns 0 or LM_ENOMEM. */
+int tidy_set_model(tidy_t *t, const char *model, const char *formula, double df);
 /* Record a test that could not be run, and why (goes to skipped.tsv). */
 int tidy_skip(tidy_t *t, const char *analysis, const char *x, const char *y, const char *group,
               int week, const char *why);
@@ -48,8 +53,38 @@ enum {
     OUT_LOGRANK,
     OUT_ENDPOINTS,
     OUT_SKIP,
+    OUT_MIXED,   /* mixed_models.tsv (model tables: extra columns) */
+    OUT_MSKIP,   /* models_skipped.tsv: models that could not be fitted, and why */
+    OUT_SURVADJ, /* survival_adjusted.tsv (model table) */
+    OUT_IPTW,    /* iptw_balance.tsv (model table) */
+    OUT_GENUS,   /* genus_models.tsv (model table) */
     OUT_N
 };
+
+/* --covariates (run_covar.c) */
+typedef struct covar {
+    char name[64];
+    long col;         /* in subjects.tsv */
+    int numeric;      /* every non-missing cell is a number */
+    const char **lev; /* categorical: distinct levels, sorted (borrowed from the cohort) */
+    size_t nlev;
+    int ncols; /* design columns: 1, or nlev - 1 */
+} covar_t;
+
+typedef struct covars {
+    covar_t *v;
+    size_t n;
+    int ncols;
+} covars_t;
+
+/* Parse a comma-separated list of subjects.tsv columns (NULL or "": none). Errors:
+ * LM_EUSAGE for an unknown or repeated column, LM_EFORMAT for a column with one level. */
+int covars_parse(const lm_cohort_t *co, const char *list, covars_t *cv, lm_err_t *err);
+/* Subject s's design columns into out[cv->ncols]: 0, or 1 when a covariate is missing. */
+int covars_row(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out);
+/* Name of design column j as R names it (age, sexM). */
+int covars_name(const covars_t *cv, int j, char *buf, size_t len);
+void covars_free(covars_t *cv);
 
 #define MAX_DIST 3
 
@@ -63,6 +98,7 @@ typedef struct run_ctx {
     const char *dist_name[MAX_DIST];
     int ndist;
     lm_matrix_t *taxa; /* NULL without --taxa */
+    covars_t cov;      /* --covariates */
     tidy_t out[OUT_N];
 } run_ctx_t;
 
@@ -71,6 +107,14 @@ int run_arm_tests(run_ctx_t *c, lm_err_t *err);
 int run_permanova(run_ctx_t *c, lm_err_t *err);
 int run_survival(run_ctx_t *c, lm_err_t *err);
 int run_endpoints(run_ctx_t *c, lm_err_t *err);
+int run_mixed_models(run_ctx_t *c, lm_err_t *err);
+int run_adjusted_survival(run_ctx_t *c, lm_err_t *err);
+int run_hbsag_loss(run_ctx_t *c, lm_err_t *err);
+/* CLR (0.5 pseudocount) of each sample (column) of a genus table into clr (run_assoc.c). */
+int clr_table(const lm_matrix_t *t, double *clr);
+/* cytokines_derived.tsv and hbsag_loss_time.tsv (run_hbsag.c) */
+void write_derived(const lm_cohort_t *co, FILE *f);
+void write_loss_time(const lm_cohort_t *co, FILE *f);
 
 /* The cohort sample of alpha row i, or NULL. */
 const lm_sample_t *alpha_sample(const run_ctx_t *c, size_t i);

@@ -25,4 +25,10 @@ int stat_check_surv(const double *time, const int *event, size_t n, lm_err_t *er
  * order, so the order is total). ord has n slots. Returns 0 or LM_ENOMEM. */
 int stat_surv_order(const double *time, const int *event, size_t n, size_t *ord);
 
+/* The first column of the n x p row-major design x (in column order) that is a linear
+ * combination of the columns before it (modified Gram-Schmidt; R's tolerance 1e-7
+ * relative to the column's norm), in *bad; -1 when x has full column rank. Returns 0 or
+ * LM_ENOMEM. */
+int stat_aliased_column(const double *x, size_t n, int p, int *bad);
+
 #endif

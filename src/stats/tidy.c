@@ -54,7 +54,18 @@ int tidy_add(tidy_t *t, const char *analysis, const char *x, const char *y, cons
     r->stat = stat;
     r->p = p;
     r->q = NAN;
+    r->df = NAN;
     t->n++;
+    return bad ? LM_ENOMEM : 0;
+}
+
+int tidy_set_model(tidy_t *t, const char *model, const char *formula, double df)
+{
+    tidy_row_t *r = &t->r[t->n - 1];
+    int bad = 0;
+    r->model = dup(model, &bad);
+    r->formula = dup(formula, &bad);
+    r->df = df;
     return bad ? LM_ENOMEM : 0;
 }
 
@@ -125,7 +136,8 @@ static void put_head(const tidy_row_t *r, FILE *f)
 
 void tidy_write(const tidy_t *t, FILE *f)
 {
-    fputs("analysis\tx\ty\tgroup\tweek\tn\testimate\tci_low\tci_high\tstatistic\tp\tq\n", f);
+    fputs("analysis\tx\ty\tgroup\tweek\tn\testimate\tci_low\tci_high\tstatistic\tp\tq", f);
+    fputs(t->ext ? "\tmodel\tformula\tdf\n" : "\n", f);
     for (size_t i = 0; i < t->n; i++) {
         const tidy_row_t *r = &t->r[i];
         put_head(r, f);
@@ -139,6 +151,13 @@ void tidy_write(const tidy_t *t, FILE *f)
         put_d(f, r->stat);
         put_d(f, r->p);
         put_d(f, r->q);
+        if (t->ext) {
+            fputc('\t', f);
+            put_s(f, r->model);
+            fputc('\t', f);
+            put_s(f, r->formula);
+            put_d(f, r->df);
+        }
         fputc('\n', f);
     }
 }
@@ -164,6 +183,8 @@ void tidy_free(tidy_t *t)
         free(r->group);
         free(r->family);
         free(r->note);
+        free(r->model);
+        free(r->formula);
     }
     free(t->r);
     t->r = NULL;

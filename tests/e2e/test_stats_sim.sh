@@ -23,6 +23,11 @@ expect_rc "index" 0
 run "$LUMEN" run -q --manifest "$C/manifest.tsv" --index "$WORK/gold.lmi" --primers v4 \
   --metadata "$C/metadata.tsv" --subjects "$C/subjects.tsv" --visits "$C/visits.tsv" --out "$R"
 expect_rc "lumen run: reads -> table -> classify -> taxa -> diversity -> stats" 0
+# the models of issue 14 (lumen run does not pass covariates): lumen stats again, with them
+run "$LUMEN" stats -q --diversity "$R/diversity" --taxa "$R/taxa" --metadata "$C/metadata.tsv" \
+  --subjects "$C/subjects.tsv" --visits "$C/visits.tsv" --out "$WORK/stats14" \
+  --covariates age,sex,cnlc_stage,na_drug
+expect_rc "stats --covariates age,sex,cnlc_stage,na_drug" 0
 
 /usr/bin/python3 - "$C/truth/effects.json" "$R/stats" "$R/diversity/alpha.tsv" "$C/metadata.tsv" <<'PY' && ok "hazard ratio and genus correlation recovered" || not_ok "effects not recovered"
 import csv, json, sys
@@ -59,5 +64,34 @@ for group in ("PegIFN+NAs", "NAs"):
     assert (e > 0) == (rho > 0) and abs(e) > 0.1
     if group == "PegIFN+NAs":
         assert float(r[0]["q"]) < 0.05, r[0]["q"]
+PY
+
+# issue 14: the mixed model of log10 HBsAg (arm * factor(week) + covariates + (1 | subject))
+# recovers the faster decline of the interferon arm: the arm x week-48 interaction is
+# negative (NAs is the reference arm, week 0 the reference week) with q < 0.05; and the
+# adjusted hazard ratios cover the built-in one.
+/usr/bin/python3 - "$C/truth/effects.json" "$WORK/stats14" <<'PY' && ok "arm x week HBsAg effect and adjusted hazard ratios recovered" || not_ok "issue 14 effects not recovered"
+import csv, json, sys
+h = json.load(open(sys.argv[1]))["hbsag"]
+want = -(h["decline_48w_mean_ifn"] - h["decline_48w_mean_nas"])
+rows = [r for r in csv.DictReader(open(sys.argv[2] + "/mixed_models.tsv"), delimiter="\t")
+        if r["analysis"] == "mixed_model" and r["y"] == "log10_hbsag"]
+r = [r for r in rows if r["x"] == "armPegIFN+NAs:week48"]
+assert len(r) == 1, [x["x"] for x in rows]
+e, q = float(r[0]["estimate"]), float(r[0]["q"])
+print(f"  log10 HBsAg, PegIFN+NAs x week 48: {e:.3f} (95% CI {float(r[0]['ci_low']):.3f}-"
+      f"{float(r[0]['ci_high']):.3f}, df {float(r[0]['df']):.1f}, q={q:.2g}); built in: "
+      f"{want:.3f} (difference of mean 48-week declines)")
+assert e < 0 and q < 0.05
+# the adjusted hazard ratios of the interferon arm for RFS (multivariable Cox with baseline
+# Shannon and the covariates; IPTW-weighted Cox with robust SE) cover the built-in one
+hr = json.load(open(sys.argv[1]))["survival"]["hr_arm"]
+rows = list(csv.DictReader(open(sys.argv[2] + "/survival_adjusted.tsv"), delimiter="\t"))
+for an, y in (("cox_rfs_adjusted", "shannon"), ("cox_rfs_iptw", "arm (IPTW)")):
+    r = [r for r in rows if r["analysis"] == an and r["y"] == y and r["x"] == "armPegIFN+NAs"]
+    assert len(r) == 1, r
+    lo, est, hi = float(r[0]["ci_low"]), float(r[0]["estimate"]), float(r[0]["ci_high"])
+    print(f"  {an}: HR {est:.3f} (95% CI {lo:.3f}-{hi:.3f}); built in: {hr}")
+    assert lo <= hr <= hi
 PY
 finish

@@ -10,10 +10,18 @@
  *   stats_driver bh FILE             column p (NaN allowed) -> q per line
  *   stats_driver cox FILE            columns time event x1 [x2 ...] -> coef se z p per
  *                                    covariate, then "lr" chisq p
+ *   stats_driver coxw FILE [robust]  columns time event weight x1 [x2 ...] -> coef se
+ *                                    se_naive z p per covariate (se robust with "robust")
+ *   stats_driver logit FILE          columns y01 x1 [x2 ...] (x1: the intercept column) ->
+ *                                    coef se z p per column
  *   stats_driver km FILE [T ...]     columns time event     -> one line per distinct time
  *                                    (time n_risk n_event surv se_log lower upper), then
  *                                    "at" lines for each T
  *   stats_driver logrank FILE        columns time event group -> chisq p
+ *   stats_driver lmm FILE [slope]    columns y group slope x1 [x2 ...] -> per coefficient
+ *                                    beta se df t p, then "vc" sigma var_int var_slope cov
+ *                                    singular, "theta" and "reml" lines (slope: random
+ *                                    slope on the third column)
  *   stats_driver permanova DIST GROUPS PERMS SEED  DIST square matrix; GROUPS columns
  *                                    group [stratum]         -> F R2 p
  */
@@ -132,6 +140,71 @@ int main(int argc, char **argv)
             printf("lr %.17g %.17g\n", c.lr_chisq, c.lr_p);
         }
         free(x);
+    } else if (!strcmp(what, "coxw")) {
+        int p = (int)t.cols - 3;
+        double *x = malloc(n * (size_t)(p > 0 ? p : 1) * sizeof(double));
+        double *w = malloc(n * sizeof(double));
+        for (size_t i = 0; i < n; i++) {
+            w[i] = col(&t, i, 2);
+            for (int k = 0; k < p; k++) x[i * p + k] = col(&t, i, 3 + k);
+        }
+        int robust = argc > 3 && !strcmp(argv[3], "robust");
+        lm_cox_t c;
+        if (!(rc = lm_stat_cox_weighted(a, ev, x, w, n, p, robust, &c, &err)))
+            for (int k = 0; k < p; k++)
+                printf("%.17g %.17g %.17g %.17g %.17g\n", c.coef[k], c.se[k], c.se_naive[k], c.z[k],
+                       c.p_wald[k]);
+        free(x);
+        free(w);
+    } else if (!strcmp(what, "logit")) {
+        int p = (int)t.cols - 1;
+        double *x = malloc(n * (size_t)(p > 0 ? p : 1) * sizeof(double));
+        int *yy = malloc(n * sizeof(int));
+        const char *names[LM_LOGIT_MAXP] = {0};
+        for (int k = 0; k < p && k < LM_LOGIT_MAXP; k++) names[k] = "x";
+        for (size_t i = 0; i < n; i++) {
+            yy[i] = (int)col(&t, i, 0);
+            for (int k = 0; k < p; k++) x[i * p + k] = col(&t, i, 1 + k);
+        }
+        lm_logit_t lr;
+        if (!(rc = lm_stat_logit(yy, x, n, p, names, &lr, NULL, &err)))
+            for (int k = 0; k < p; k++)
+                printf("%.17g %.17g %.17g %.17g\n", lr.coef[k], lr.se[k], lr.z[k], lr.p_wald[k]);
+        free(x);
+        free(yy);
+    } else if (!strcmp(what, "lmm")) {
+        int p = (int)t.cols - 3;
+        double *x = malloc(n * (size_t)(p > 0 ? p : 1) * sizeof(double));
+        double *y = malloc(n * sizeof(double)), *sl = malloc(n * sizeof(double));
+        int *gr = malloc(n * sizeof(int));
+        const char *names[LM_LMM_MAXP];
+        char nbuf[LM_LMM_MAXP][16];
+        for (int k = 0; k < p && k < LM_LMM_MAXP; k++) {
+            snprintf(nbuf[k], sizeof(nbuf[k]), "x%d", k + 1);
+            names[k] = nbuf[k];
+        }
+        for (size_t i = 0; i < n; i++) {
+            y[i] = col(&t, i, 0);
+            gr[i] = (int)col(&t, i, 1);
+            sl[i] = col(&t, i, 2);
+            for (int k = 0; k < p; k++) x[i * p + k] = col(&t, i, 3 + k);
+        }
+        lm_lmm_t *m = malloc(sizeof(*m));
+        int slope = argc > 3 && !strcmp(argv[3], "slope");
+        if (!(rc = lm_stat_lmm(y, x, n, p, gr, slope ? sl : NULL, names, m, &err))) {
+            for (int k = 0; k < p; k++)
+                printf("%.17g %.17g %.17g %.17g %.17g\n", m->beta[k], m->se[k], m->df[k], m->t[k],
+                       m->p_t[k]);
+            printf("vc %.17g %.17g %.17g %.17g %d\n", m->sigma, m->var_int, m->var_slope,
+                   m->cov_int_slope, m->singular);
+            printf("theta %.17g %.17g %.17g\nreml %.17g\nevals %d\n", m->theta[0], m->theta[1],
+                   m->theta[2], m->reml, m->nevals);
+        }
+        free(m);
+        free(x);
+        free(y);
+        free(sl);
+        free(gr);
     } else if (!strcmp(what, "km")) {
         lm_km_t *km = lm_km_create(a, ev, n, &err);
         if (!km) {

@@ -252,6 +252,50 @@ static void test_deterministic_bootstrap(void **state)
     lm_cls_buf_destroy(b);
 }
 
+/* The index's dense per-word tables agree with its block runs and entries: block maxima
+ * (absent value where the word has no run, 0 padding), block starts, super-block maxima. */
+static void check_dense_rows(const lm_kidx_t *idx)
+{
+    const uint32_t NB = lm_kidx_n_blocks(idx), BS = lm_kidx_bmax_stride(idx);
+    const uint32_t NS = lm_kidx_n_supers(idx), SS = lm_kidx_smax_stride(idx);
+    assert_true(BS >= NB && BS % 16 == 0 && SS >= NS && SS % 8 == 0);
+    assert_int_equal(NS, (NB + LM_KIDX_SUPER - 1) / LM_KIDX_SUPER);
+    const uint32_t nwords = 1u << (2 * lm_kidx_k(idx));
+    for (uint32_t w = 0; w < nwords; w++) {
+        uint32_t nr, ne;
+        const lm_kidx_run_t *r = lm_kidx_word_runs(idx, w, &nr);
+        const lm_kidx_entry_t *e = lm_kidx_word(idx, w, &ne);
+        const float *bm = lm_kidx_word_bmax(idx, w), *sm = lm_kidx_word_smax(idx, w);
+        const uint32_t *bs = lm_kidx_word_bstart(idx, w);
+        uint32_t q = 0;
+        for (uint32_t k = 0; k < BS; k++) {
+            if (k >= NB) {
+                assert_true(bm[k] == 0.0f);
+                continue;
+            }
+            if (q < nr && r[q].block == k) {
+                assert_true(bm[k] == r[q].max);
+                assert_int_equal(bs[k], r[q].first);
+                q++;
+            } else {
+                assert_true(bm[k] == lm_kidx_block_absent(idx, k));
+            }
+            for (uint32_t j = bs[k]; j < bs[k + 1]; j++)
+                assert_int_equal(e[j].leaf / LM_KIDX_BLOCK, k);
+        }
+        assert_int_equal(q, nr);
+        assert_int_equal(bs[0], 0);
+        assert_int_equal(bs[NB], ne);
+        for (uint32_t s = 0; s < SS; s++) {
+            float m = s < NS ? -INFINITY : 0.0f;
+            for (uint32_t k = s * LM_KIDX_SUPER; s < NS && k < (s + 1) * LM_KIDX_SUPER && k < NB;
+                 k++)
+                if (bm[k] > m) m = bm[k];
+            assert_true(sm[s] == m);
+        }
+    }
+}
+
 /* A reference large enough for the block bounds to prune (200 genera in 20 families, so
  * 13 blocks): the fast path must give exactly what scoring every leaf in every trial
  * gives, on near copies, distant mutants and chimeras. */
@@ -293,6 +337,7 @@ static void test_fast_equals_exhaustive(void **state)
     free(img);
     assert_non_null(idx);
     assert_true(lm_kidx_n_blocks(idx) > 8);
+    check_dense_rows(idx);
     lm_cls_opt_t fast, slow;
     lm_cls_opt_init(&fast);
     lm_cls_opt_init(&slow);

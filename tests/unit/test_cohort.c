@@ -252,12 +252,67 @@ static void test_matrices(void **state)
     assert_int_equal(err.code, LM_ENOINPUT);
 }
 
+/* Issue #14: "<x" is LOD/2 and flagged (never 0 or missing), a bad "<" an error; the Th1/Th2
+ * scores; time to HBsAg loss; every subjects.tsv column reachable. */
+static void test_lod_scores(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_err_clear(&err);
+    const char *s = put("s.tsv", "subject-id\tarm\tage\tsex\tna_drug\tcnlc_stage\trfs_months\t"
+                                 "rfs_event\tos_months\tos_event\tsite\n"
+                                 "A\tX\t40\tM\tTDF\tIa\t10\t1\t20\t0\tS1\n"
+                                 "B\tY\t50\tF\tTAF\tIa\t12\t0\t30\t0\tNA\n");
+    const char *m = put("m.tsv", "sample-id\tsubject-id\tweek\na0\tA\t0\nb0\tB\t0\n");
+    const char *v = put("v.tsv", "subject-id\tweek\thbsag_iu_ml\tanti_hbs_miu_ml\t"
+                                 "hbv_dna_iu_ml\thbeag\til2\til4\til6\til10\ttnfa\tifng\n"
+                                 "A\t0\t100\t1\tNA\t0\t10\t1\t10\t<2\t100\t1000\n"
+                                 "A\t24\t10\t1\tNA\t0\t1\t1\t1\t1\t1\t1\n"
+                                 "A\t48\t<0.05\t1\tNA\t0\t1\t1\t1\t1\t1\t1\n"
+                                 "A\t96\t<0.05\t1\tNA\t0\t1\t1\t1\t1\t1\t1\n"
+                                 "B\t0\t100\t1\tNA\t0\t1\t1\t1\tNA\t1\t1\n"
+                                 "B\t12\t50\t1\tNA\t0\t1\t1\t1\t1\t1\t1\n"
+                                 "B\t24\tNA\t1\tNA\t0\t1\t1\t1\t1\t1\t1\n");
+    lm_cohort_t *c = lm_cohort_load(m, s, v, &err);
+    assert_non_null(c);
+    const lm_visit_t *a0 = lm_cohort_visit_at(c, 0, 0);
+    assert_true(a0->v[LM_VIS_IL10] == 1.0);
+    assert_int_equal(a0->below_lod, 1u << LM_VIS_IL10);
+    assert_true(fabs(a0->th1 - 2) < 1e-12);       /* log10 of 10, 1000, 100 */
+    assert_true(fabs(a0->th2 - 1.0 / 3) < 1e-12); /* 1, 10, 1 (the LOD/2 of <2) */
+    assert_true(fabs(a0->th1_th2 - 5.0 / 3) < 1e-12);
+    assert_true(fabs(a0->ifng_il4 - 3) < 1e-12);
+    const lm_visit_t *a48 = lm_cohort_visit_at(c, 0, 48);
+    assert_true(a48->v[LM_VIS_HBSAG] == 0.025 && a48->hbsag_loss == 1);
+    assert_true(fabs(lm_cohort_visit_at(c, 0, 24)->hbsag_change + 1) < 1e-12);
+    assert_true(isnan(lm_cohort_visit_at(c, 1, 0)->th2)); /* IL-10 missing: no score */
+    assert_int_equal(count_checks(c, "below_detection_limit"), 3);
+    double t;
+    int e;
+    assert_int_equal(lm_cohort_hbsag_loss_time(c, 0, &t, &e), 0);
+    assert_true(t == 48 && e == 1);
+    assert_int_equal(lm_cohort_hbsag_loss_time(c, 1, &t, &e), 0);
+    assert_true(t == 12 && e == 0); /* censored at the last known HBsAg */
+    long col = lm_cohort_subject_column(c, "site");
+    assert_true(col >= 0);
+    assert_string_equal(lm_cohort_subject_cell(c, 0, col), "S1");
+    assert_null(lm_cohort_subject_cell(c, 1, col)); /* NA */
+    assert_int_equal(lm_cohort_subject_column(c, "nosuch"), -1);
+    lm_cohort_destroy(c);
+    v = put("v.tsv", "subject-id\tweek\thbsag_iu_ml\tanti_hbs_miu_ml\t"
+                     "hbv_dna_iu_ml\thbeag\til2\til4\til6\til10\ttnfa\tifng\n"
+                     "A\t0\t100\t1\tNA\t0\t10\t1\t10\t<\t100\t1000\n");
+    assert_null(lm_cohort_load(m, s, v, &err));
+    assert_non_null(strstr(err.msg, "detection limit"));
+    assert_int_equal(err.line, 2);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_load_fixture), cmocka_unit_test(test_endpoints),
         cmocka_unit_test(test_bad_input),    cmocka_unit_test(test_arm_na),
-        cmocka_unit_test(test_matrices),
+        cmocka_unit_test(test_matrices),     cmocka_unit_test(test_lod_scores),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }

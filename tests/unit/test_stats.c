@@ -278,14 +278,170 @@ static void test_logrank(void **state)
     assert_non_null(strstr(err.msg, "no events"));
 }
 
+/* Balanced one-way random effects: REML has a closed form (MSB, MSW of the ANOVA):
+ * sigma_e^2 = MSW, sigma_b^2 = (MSB - MSW) / m when positive, else 0 and the pooled
+ * variance; the intercept is the grand mean with variance MSB / N on k - 1 df
+ * (Satterthwaite is exact here), or SST / (N - 1) / N on N - 1 df at the bound. */
+static void lmm_oneway(const double *y, int k, int m, int want_singular, double tol)
+{
+    int n = k * m, g[64];
+    double x[64], grand = 0, ssb = 0, ssw = 0;
+    const char *name[] = {"(Intercept)"};
+    for (int i = 0; i < n; i++) {
+        g[i] = 100 + i / m; /* any labels */
+        x[i] = 1;
+        grand += y[i] / n;
+    }
+    for (int j = 0; j < k; j++) {
+        double mj = 0;
+        for (int i = 0; i < m; i++) mj += y[j * m + i] / m;
+        ssb += m * (mj - grand) * (mj - grand);
+        for (int i = 0; i < m; i++) ssw += (y[j * m + i] - mj) * (y[j * m + i] - mj);
+    }
+    double msb = ssb / (k - 1), msw = ssw / (n - k);
+    lm_lmm_t r;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_lmm(y, x, (size_t)n, 1, g, NULL, name, &r, &err), 0);
+    assert_int_equal(r.groups, (size_t)k);
+    assert_int_equal(r.singular, want_singular);
+    assert_close(r.beta[0], grand, 1e-12 * (1 + fabs(grand)));
+    if (!want_singular) {
+        assert_close(r.sigma * r.sigma, msw, tol * 1e2 * msw);
+        assert_close(r.var_int, (msb - msw) / m, tol * 1e2 * (msb - msw) / m);
+        assert_close(r.se[0], sqrt(msb / n), tol * sqrt(msb / n));
+        /* lmerTest's df: k - 1; but at theta ~ 2e5 the Hessian's theta eigenvalue falls
+         * under lmerTest's 1e-8 and is dropped, leaving n - 1 (R does the same) */
+        if (tol < 1e-7) assert_close(r.df[0], k - 1, 1e-6);
+    } else {
+        double v = (ssb + ssw) / (n - 1);
+        assert_true(r.var_int == 0 && r.theta[0] == 0);
+        assert_close(r.sigma * r.sigma, v, 1e-12 * v);
+        assert_close(r.se[0], sqrt(v / n), 1e-9);
+        assert_close(r.df[0], n - 1, 1e-5);
+    }
+}
+
+static void test_lmm_closed_form(void **state)
+{
+    (void)state;
+    /* 5 subjects x 4 visits, clear subject effect */
+    double y[20] = {3.1, 2.9, 3.4, 3.0, 1.2, 1.6, 1.1, 1.3, 2.2, 2.5,
+                    2.0, 2.4, 4.0, 3.7, 4.2, 3.9, 2.8, 3.3, 2.6, 3.0};
+    lmm_oneway(y, 5, 4, 0, 1e-8);
+    /* subject means nearly equal, spread within: the variance sits at its bound 0 */
+    double z[20] = {1.0, 3.0,  2.0, 2.1, 2.9, 1.1,  2.05, 2.0, 1.5, 2.5,
+                    2.6, 1.45, 3.1, 0.9, 2.0, 2.05, 2.2,  1.8, 1.0, 3.0};
+    lmm_oneway(z, 5, 4, 1, 1e-8);
+    /* subjects far apart, visits nearly equal: theta = SD ratio about 2e5 (the stable
+     * within/between form of X'V^-1X keeps beta exact; lme4 itself is off by 1e-5 here) */
+    double h[20];
+    for (int i = 0; i < 20; i++) h[i] = 1000.0 * (i / 4) * ((i / 4) % 2 ? -1 : 1) + 0.01 * (i % 4);
+    lmm_oneway(h, 5, 4, 0, 1e-6);
+}
+
+static void test_lmm_errors(void **state)
+{
+    (void)state;
+    double y[8] = {1, 2, 3, 4, 5, 6, 7, 8}, x[24], sl[8] = {0, 1, 0, 1, 0, 1, 0, 1};
+    int g[8] = {1, 1, 2, 2, 3, 3, 4, 4}, one[8] = {0};
+    const char *name[] = {"(Intercept)", "dose", "dose2"};
+    for (int i = 0; i < 8; i++) {
+        x[i * 3] = 1;
+        x[i * 3 + 1] = i;
+        x[i * 3 + 2] = 2 * i + 1; /* = 2 dose + intercept */
+    }
+    lm_lmm_t r;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_lmm(y, x, 8, 3, g, NULL, name, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "column 'dose2'"));
+    assert_int_equal(lm_stat_lmm(y, x, 8, 2, one, NULL, name, &r, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "too few"));
+    /* 4 groups x 2 random effects = 8 = n: lme4 refuses (nobs <= nRE) */
+    assert_int_equal(lm_stat_lmm(y, x, 8, 1, g, sl, name, &r, &err), LM_EFORMAT);
+    y[3] = NAN;
+    assert_int_equal(lm_stat_lmm(y, x, 8, 1, g, NULL, name, &r, &err), LM_EFORMAT);
+    assert_int_equal(lm_stat_lmm(y, x, 8, 0, g, NULL, name, &r, &err), LM_EFORMAT);
+}
+
+/* Constant case weights c: the coefficients stay, the naive SE shrinks by sqrt(c), the
+ * robust SE stays (the dfbeta residuals do not change). With weight 1 the robust SE is
+ * coxph(robust = TRUE)'s. */
+static void test_cox_weights(void **state)
+{
+    (void)state;
+    double t[10] = {2, 3, 3, 5, 6, 6, 6, 8, 9, 12},
+           x[10] = {1.2, 0.3, -0.5, 0.8, 0, -1, 2, 0.1, -0.4, 0.6};
+    int e[10] = {1, 1, 1, 0, 1, 1, 0, 1, 0, 1};
+    double w1[10], w3[10];
+    for (int i = 0; i < 10; i++) w1[i] = 1, w3[i] = 3;
+    lm_cox_t a, b, c;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_cox(t, e, x, 10, 1, &a, &err), 0);
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, w1, 10, 1, 1, &b, &err), 0);
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, w3, 10, 1, 1, &c, &err), 0);
+    assert_close(b.coef[0], a.coef[0], 1e-12);
+    assert_close(b.se_naive[0], a.se[0], 1e-12);
+    assert_close(c.coef[0], a.coef[0], 1e-9);
+    assert_close(c.se_naive[0], a.se[0] / sqrt(3), 1e-9);
+    assert_close(c.se[0], b.se[0], 1e-9);
+    assert_true(b.se[0] > 0 && b.se[0] != b.se_naive[0]);
+    w3[4] = -1;
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, w3, 10, 1, 1, &c, &err), LM_EFORMAT);
+}
+
+/* One binary covariate: the coefficient is the log odds ratio of the 2 x 2 table and its
+ * SE sqrt(1/a + 1/b + 1/c + 1/d). */
+static void test_logit_2x2(void **state)
+{
+    (void)state;
+    int y[20];
+    double x[40];
+    const char *name[] = {"(Intercept)", "g", "g2"};
+    /* g = 0: 3 of 9 have y = 1; g = 1: 8 of 11 */
+    for (int i = 0; i < 20; i++) {
+        int g = i >= 9;
+        x[i * 2] = 1;
+        x[i * 2 + 1] = g;
+        y[i] = g ? (i - 9) < 8 : i < 3;
+    }
+    lm_logit_t r;
+    lm_err_t err;
+    lm_err_clear(&err);
+    double fit[20];
+    assert_int_equal(lm_stat_logit(y, x, 20, 2, name, &r, fit, &err), 0);
+    assert_close(r.coef[0], log(3.0 / 6), 1e-10);
+    assert_close(r.coef[1], log((8.0 / 3) / (3.0 / 6)), 1e-10);
+    assert_close(r.se[1], sqrt(1.0 / 3 + 1.0 / 6 + 1.0 / 8 + 1.0 / 3), 1e-8);
+    assert_close(fit[0], 3.0 / 9, 1e-10);
+    /* separation: g predicts y exactly */
+    for (int i = 0; i < 20; i++) y[i] = i >= 9;
+    assert_int_equal(lm_stat_logit(y, x, 20, 2, name, &r, NULL, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "separate"));
+    for (int i = 0; i < 20; i++) x[i * 2 + 1] = 1;
+    assert_int_equal(lm_stat_logit(y, x, 20, 2, name, &r, NULL, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "column 'g'"));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_rank_ties),   cmocka_unit_test(test_spearman),
-        cmocka_unit_test(test_mannwhitney), cmocka_unit_test(test_wilcoxon),
-        cmocka_unit_test(test_kruskal),     cmocka_unit_test(test_bh),
-        cmocka_unit_test(test_permanova),   cmocka_unit_test(test_cox),
-        cmocka_unit_test(test_km),          cmocka_unit_test(test_logrank),
+        cmocka_unit_test(test_rank_ties),
+        cmocka_unit_test(test_spearman),
+        cmocka_unit_test(test_mannwhitney),
+        cmocka_unit_test(test_wilcoxon),
+        cmocka_unit_test(test_kruskal),
+        cmocka_unit_test(test_bh),
+        cmocka_unit_test(test_permanova),
+        cmocka_unit_test(test_cox),
+        cmocka_unit_test(test_km),
+        cmocka_unit_test(test_logrank),
+        cmocka_unit_test(test_lmm_closed_form),
+        cmocka_unit_test(test_lmm_errors),
+        cmocka_unit_test(test_cox_weights),
+        cmocka_unit_test(test_logit_2x2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -1,0 +1,118 @@
+#!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
+# The models of `lumen stats` (issue #14) against the R packages a statistician would use,
+# run here on the same cohort files: lme4::lmer + lmerTest (Satterthwaite) for
+# mixed_models.tsv and genus_models.tsv (per-genus models, MaAsLin2-style); survival::coxph (Efron; weights and robust = TRUE) and glm(binomial)
+# for survival_adjusted.tsv and iptw_balance.tsv. The cohort comes from tests/oracle/make_models_fixture.R (fixed seed):
+# unbalanced arms, missing visits, a subject with one visit, a singular fit, a constant
+# column. Tolerance 1e-6 (relative, absolute below 1; p also within 1e-4 on the log scale)
+# on estimates, SE, t, df, p, variance components, hazard ratios and CIs. Random-slope
+# models: df and variance components to 1e-5, because they hang on theta alone, which the
+# REML criterion (flat to 1e-12 along a tiny or singular slope SD) fixes only that well:
+# R's own df moves by 2.6e-6 between two optima equal to 1e-12 in the criterion, and its
+# variance components by 6e-6 between lme4's nloptwrap and bobyqa.
+LUMEN=$1 DATA=$2
+. "$(dirname "$0")/lib.sh"
+ORACLE=$(cd "$DATA/../oracle" && pwd)
+PY=/usr/bin/python3
+if ! command -v Rscript >/dev/null ||
+   ! Rscript -e 'suppressMessages({library(lme4); library(lmerTest)})' >/dev/null 2>&1; then
+  echo "skip: needs r-cran-lme4 and r-cran-lmertest (scripts/packages.txt)"
+  exit 77
+fi
+export LC_ALL=C # R's factor() levels in byte order, as lumen sorts them
+cd "$WORK" || exit 1
+Rscript "$ORACLE/make_models_fixture.R" fx || { not_ok "fixture" "R failed"; finish; exit; }
+C="-d fx/diversity -T fx/taxa -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv -q"
+# R's answers, each oracle run once for every variant below (R and lme4 load once):
+# r1 four covariates; r2 random slope; r3 numeric week; r7 genus LOG; rs, rs8 survival
+Rscript "$ORACLE/models_oracle.R" fx r1.tsv age,sex,cnlc_stage,na_drug 0 0 clr \
+  r2.tsv age,sex 1 0 clr r3.tsv "" 0 1 clr r7.tsv age,sex 0 0 log 2>/dev/null
+Rscript "$ORACLE/survival_oracle.R" fx rs.tsv age,sex,cnlc_stage,na_drug rs8.tsv age 2>/dev/null
+
+# mixed models: week as a factor, four covariates (two categorical with three levels)
+run "$LUMEN" stats $C -o o1 --covariates age,sex,cnlc_stage,na_drug
+expect_rc "stats --covariates" 0
+if "$PY" "$ORACLE/compare_models.py" o1/mixed_models.tsv,o1/genus_models.tsv r1.tsv 1e-6 >cmp1 2>&1; then
+  ok "lmer + lmerTest, factor weeks, covariates: $(tail -1 cmp1)"
+else not_ok "lmer + lmerTest, factor weeks, covariates" "$(tail -8 cmp1)"; fi
+
+# adjusted survival: multivariable Cox, propensity model, IPTW weights and balance, the
+# weighted Cox model with robust SEs (survival::coxph, glm binomial); the fixture's months
+# are whole numbers, so event times are tied
+if [ "$(awk -F'\t' 'NR > 1 && $8 == 1 { print $7 }' fx/subjects.tsv | sort | uniq -d | wc -l)" -gt 3 ]; then
+  ok "fixture has tied RFS event times"
+else not_ok "fixture has tied RFS event times"; fi
+if "$PY" "$ORACLE/compare_tidy.py" rs.tsv 1e-6 o1/survival_adjusted.tsv o1/iptw_balance.tsv \
+    >cmps 2>&1; then
+  ok "coxph, glm binomial, IPTW, weighted robust coxph: $(tail -1 cmps)"
+else not_ok "adjusted survival" "$(tail -8 cmps)"; fi
+
+# with one covariate the landmark models at week 24 fit on this small cohort too (with
+# four they are degenerate on both sides: coxph warns, lumen skips them, saying why)
+run "$LUMEN" stats $C -o o8 --covariates age
+if [ "$(grep -c landmark24 rs8.tsv)" -ge 16 ] &&
+   "$PY" "$ORACLE/compare_tidy.py" rs8.tsv 1e-6 o8/survival_adjusted.tsv o8/iptw_balance.tsv \
+    >cmp8 2>&1; then
+  ok "landmark at week 24, coxph: $(tail -1 cmp8)"
+else not_ok "landmark at week 24" "$(tail -8 cmp8)"; fi
+if grep -q "^cox_rfs_landmark24.*\(collinear\|converge\)" o1/models_skipped.tsv; then
+  ok "degenerate landmark models reported as skipped"
+else not_ok "degenerate landmark models reported as skipped"; fi
+
+# random slope for week
+run "$LUMEN" stats $C -o o2 --covariates age,sex --random-slope
+expect_rc "stats --random-slope" 0
+if "$PY" "$ORACLE/compare_models.py" o2/mixed_models.tsv,o2/genus_models.tsv r2.tsv 1e-6 --theta-tol 1e-5 >cmp2 2>&1; then
+  ok "lmer + lmerTest, (1 + week | subject): $(tail -1 cmp2)"
+else not_ok "lmer + lmerTest, (1 + week | subject)" "$(tail -8 cmp2)"; fi
+
+# week as a number, no covariates
+run "$LUMEN" stats $C -o o3 --week-numeric
+expect_rc "stats --week-numeric" 0
+if "$PY" "$ORACLE/compare_models.py" o3/mixed_models.tsv,o3/genus_models.tsv r3.tsv 1e-6 >cmp3 2>&1; then
+  ok "lmer + lmerTest, numeric week: $(tail -1 cmp3)"
+else not_ok "lmer + lmerTest, numeric week" "$(tail -8 cmp3)"; fi
+
+# per-genus models with MaAsLin2's LOG transform; the rare genus is filtered out
+run "$LUMEN" stats $C -o o7 --covariates age,sex --genus-transform log
+expect_rc "stats --genus-transform log" 0
+if "$PY" "$ORACLE/compare_models.py" o7/mixed_models.tsv,o7/genus_models.tsv r7.tsv 1e-6 >cmp7 2>&1; then
+  ok "genus models, LOG transform: $(tail -1 cmp7)"
+else not_ok "genus models, LOG transform" "$(tail -8 cmp7)"; fi
+if ! grep -q Rarella o1/genus_models.tsv && grep -q Akkermansia o1/genus_models.tsv; then
+  ok "prevalence filter"
+else not_ok "prevalence filter"; fi
+
+# the singular fit is said so, its subject variance is exactly 0 (as lme4's bound)
+if awk -F'\t' '$3 == "evenness_flat" && $2 == "var(subject)" && $7 == 0 && $13 ~ /singular fit/ \
+      { f = 1 } END { exit !f }' o1/mixed_models.tsv; then ok "singular fit reported, variance 0"
+else not_ok "singular fit" "$(grep evenness_flat o1/mixed_models.tsv | tail -2)"; fi
+# the subject with one visit is in the model (lmer keeps it): n counts its row
+if grep -q "^S007	0	" fx/visits.tsv && ! grep -q "^S007	12	" fx/visits.tsv; then
+  ok "fixture has a subject with one visit"
+else not_ok "fixture has a subject with one visit"; fi
+
+# a constant covariate: every model is skipped with the column named, none is reported
+run "$LUMEN" stats $C -o o4 --covariates age,const_site
+expect_rc "constant covariate" 0
+if grep -q "rank-deficient design: column 'const_site'" o4/models_skipped.tsv &&
+   [ "$(grep -c '^mixed_model' o4/mixed_models.tsv)" -eq 0 ]; then
+  ok "rank-deficient design names the column"
+else not_ok "rank-deficient design" "$(head -3 o4/models_skipped.tsv)"; fi
+
+# usage errors leave nothing behind
+run "$LUMEN" stats $C -o o5 --covariates age,nosuch
+expect_rc "unknown covariate" 64
+expect_err "unknown covariate" "no column 'nosuch'"
+expect_no_files "unknown covariate" o5
+
+# without the new options the tables of issue #7 are unchanged (byte for byte)
+run "$LUMEN" stats -d fx/diversity -T fx/taxa -m fx/metadata.tsv -s fx/subjects.tsv -V fx/visits.tsv -q -o o6
+changed=""
+for f in correlations arm_comparisons survival_cox survival_km logrank endpoints skipped; do
+  cmp -s o6/$f.tsv o1/$f.tsv || changed="$changed $f.tsv"
+done
+if [ -z "$changed" ]; then ok "issue #7 tables do not depend on the model options"
+else not_ok "changed by --covariates:$changed"; fi
+finish
