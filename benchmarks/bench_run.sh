@@ -47,14 +47,15 @@ set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
 ROOT=$(cd "$HERE/.." && pwd)
 QUICK=0 PEER=1 DATA="" JSON=""
-usage() { sed -n '4,18p' "$0" | sed 's/^# \{0,1\}//' >&2; exit 64; }
+help() { sed -n '3,18p' "$0" | sed 's/^# \{0,1\}//'; }
+usage() { help >&2; exit 64; }
 while [ $# -gt 0 ]; do
   case $1 in
     --quick) QUICK=1 ;;
     --no-peer) PEER=0 ;;
     --data) DATA=$(cd "$2" && pwd); shift ;;
     --json) JSON=$2; shift ;;
-    -h | --help) usage ;;
+    -h | --help) help; exit 0 ;;
     --*) echo "bench_run: unknown option $1" >&2; usage ;;
     *) break ;;
   esac
@@ -370,28 +371,34 @@ if peer:
               f"{s['lumen_counterpart'] or 'NO lumen counterpart yet (denoise)'} / {s['items']}")
     print(f"{'(sum)':<12} {psum:9.2f} {'':7} {sum(s['cpu_seconds'] for s in pstages):9.2f} "
           f"{max(s['peak_memory_mb'] for s in pstages):8.0f}")
-    lw = {s["stage"]: s["wall_seconds"] for s in lstages}
-    pw = {}
-    for s in pstages:
-        if s["lumen_counterpart"]:
-            pw[s["lumen_counterpart"]] = pw.get(s["lumen_counterpart"], 0) + s["wall_seconds"]
-    ratios = {k: round(pw[k] / lw[k], 2) if lw.get(k) else None for k in pw}
-    ratios["end_to_end"] = round(psum / lum["wall_seconds"], 2)
+    ratios, ratios_cpu = {}, {}
+    for key, dst in (("wall_seconds", ratios), ("cpu_seconds", ratios_cpu)):
+        lv = {s["stage"]: s[key] for s in lstages}
+        pv = {}
+        for s in pstages:
+            if s["lumen_counterpart"]:
+                pv[s["lumen_counterpart"]] = pv.get(s["lumen_counterpart"], 0) + s[key]
+        for k in pv:
+            dst[k] = round(pv[k] / lv[k], 2) if lv.get(k) else None
+        ptot = sum(s[key] for s in pstages)
+        dst["end_to_end"] = round(ptot / lum[key], 2) if lum[key] else None
     pcpu = sum(s["cpu_seconds"] for s in pstages)
-    ratios["end_to_end_cpu"] = round(pcpu / lum["cpu_seconds"], 2) if lum["cpu_seconds"] else None
     print()
-    print("ratios (peer wall / lumen wall; > 1 means lumen is faster):")
-    for k, v in ratios.items():
-        note = {"table": " (peer pool + table)", "end_to_end": " (peer sum / lumen run)",
-                "end_to_end_cpu": " (CPU seconds)"}.get(k, "")
-        print(f"   {k:<15} {v if v is not None else 'n/a':>7}{note}")
+    print("ratios, peer / lumen (> 1: lumen is faster); on a loaded machine trust CPU more:")
+    print(f"   {'stage':<12} {'wall':>7} {'CPU':>7}")
+    notes = {"table": "peer pool + table",
+             "classify": "lumen classifies every exact sequence, the peer only the ZOTUs",
+             "end_to_end": "peer stage sum / whole lumen run"}
+    for k in ratios:
+        fmt = lambda v: f"{v:7.2f}" if v is not None else "    n/a"
+        print(f"   {k:<12} {fmt(ratios[k])} {fmt(ratios_cpu.get(k))}  {notes.get(k, '')}")
     print("   peer 'unoise' (cluster_unoise + uchime3_denovo) has no lumen counterpart yet:")
     print("   lumen run tabulates and classifies exact sequences until the denoise stage lands;")
     print("   lumen taxa, cohort and stats have no peer in this chain.")
     res["peer"] = {"vsearch": version(["vsearch", "--version"]).split(",")[0],
                    "wall_seconds": round(psum, 2), "cpu_seconds": round(pcpu, 2),
                    "peak_memory_mb": max(s["peak_memory_mb"] for s in pstages), "stages": pstages}
-    res["ratios_peer_over_lumen"] = ratios
+    res["ratios_peer_over_lumen"] = {"wall": ratios, "cpu": ratios_cpu}
 print()
 print(f"load average before {load_before}, after {load_after} (2 cores; above ~2 other jobs shared them)")
 with open(jpath, "w") as f:
