@@ -30,8 +30,8 @@
 #              --fastq_filter (primers stripped as 19 + 20 fixed bases, maxee 1, maxns 0) |
 #              --derep_fulllength --sizeout
 #   pool       the samples' uniques pooled and --derep_fulllength --sizein
-#   unoise     --cluster_unoise (minsize 8) then --uchime3_denovo: ZOTUs. lumen run has
-#              no denoise stage yet (it tabulates exact sequences), so no counterpart
+#   unoise     --cluster_unoise (minsize 8) then --uchime3_denovo: ZOTUs; against lumen's
+#              denoise stage (a lumen without one tabulates exact sequences: no counterpart)
 #   table      --usearch_global of every sample's uniques on the ZOTUs (--id 0.97)
 #              --otutabout, the usual UNOISE table
 #   classify   vsearch --sintax on the ZOTUs (cutoff 0.8), database from the gold set
@@ -39,9 +39,9 @@
 #              the samples (lumen's auto rule), observed, chao1, shannon, simpson, pielou,
 #              goods coverage, Bray-Curtis, Jaccard, Aitchison (clr, pseudocount 1) and a
 #              10-axis PCoA of each, written as TSV
-# lumen's taxa, cohort and stats stages have no peer in this chain.
-# Ratios are peer / lumen wall time for stages with a counterpart (reads; table vs
-# pool + table; classify; diversity) and for the whole run.
+# lumen's taxa, cohort, stats (and report) stages have no peer in this chain.
+# Ratios are peer / lumen wall and CPU time for stages with a counterpart (reads; table vs
+# pool + table; denoise vs unoise; classify; diversity) and for the whole run.
 # Needs (apt): vsearch python3-skbio python3-pandas time microbiomeutil-data
 set -euo pipefail
 HERE=$(cd "$(dirname "$0")" && pwd)
@@ -302,6 +302,8 @@ lstages = []
 for s in prov["stages"]:
     lstages.append({k: (round(v, 3) if isinstance(v, float) else v) for k, v in s.items()})
 lsum = sum(s["wall_seconds"] for s in lstages)
+has_denoise = any(s["stage"] == "denoise" and s.get("steps_run", 0) + s.get("steps_up_to_date", 0) > 0
+                  for s in lstages)
 pstages = []
 if peer:
     def fasta_n(p):
@@ -314,7 +316,7 @@ if peer:
             ("reads", "reads", f"{nsamples * pairs} read pairs -> {passed} reads passing filters"),
             ("pool", "table", f"{fasta_n(V + '/all_uniques.fa')} sample uniques -> "
                               f"{fasta_n(V + '/pooled.fa')} pooled uniques"),
-            ("unoise", None, f"-> {fasta_n(V + '/zotus.fa')} ZOTUs"),
+            ("unoise", "denoise" if has_denoise else None, f"-> {fasta_n(V + '/zotus.fa')} ZOTUs"),
             ("table", "table", f"{fasta_n(V + '/all_uniques.fa')} sample uniques mapped"),
             ("classify", "classify", f"{fasta_n(V + '/zotus.fa')} ZOTUs"),
             ("diversity", "diversity", div_log[-1] if div_log else "")]:
@@ -368,7 +370,7 @@ if peer:
     for s in pstages:
         print(f"{s['stage']:<12} {s['wall_seconds']:9.2f} {100 * s['wall_seconds'] / psum:6.1f}% "
               f"{s['cpu_seconds']:9.2f} {s['peak_memory_mb']:8.0f}  "
-              f"{s['lumen_counterpart'] or 'NO lumen counterpart yet (denoise)'} / {s['items']}")
+              f"{s['lumen_counterpart'] or 'NO lumen counterpart (no denoise stage)'} / {s['items']}")
     print(f"{'(sum)':<12} {psum:9.2f} {'':7} {sum(s['cpu_seconds'] for s in pstages):9.2f} "
           f"{max(s['peak_memory_mb'] for s in pstages):8.0f}")
     ratios, ratios_cpu = {}, {}
@@ -387,14 +389,17 @@ if peer:
     print("ratios, peer / lumen (> 1: lumen is faster); on a loaded machine trust CPU more:")
     print(f"   {'stage':<12} {'wall':>7} {'CPU':>7}")
     notes = {"table": "peer pool + table",
-             "classify": "lumen classifies every exact sequence, the peer only the ZOTUs",
+             "classify": "" if has_denoise else "lumen classifies every exact sequence, the peer only the ZOTUs",
              "end_to_end": "peer stage sum / whole lumen run"}
     for k in ratios:
         fmt = lambda v: f"{v:7.2f}" if v is not None else "    n/a"
         print(f"   {k:<12} {fmt(ratios[k])} {fmt(ratios_cpu.get(k))}  {notes.get(k, '')}")
-    print("   peer 'unoise' (cluster_unoise + uchime3_denovo) has no lumen counterpart yet:")
-    print("   lumen run tabulates and classifies exact sequences until the denoise stage lands;")
-    print("   lumen taxa, cohort and stats have no peer in this chain.")
+    if not has_denoise:
+        print("   peer 'unoise' (cluster_unoise + uchime3_denovo) has no lumen counterpart:")
+        print("   this lumen run has no denoise stage, so it tabulates and classifies exact sequences;")
+    print("   lumen's stages without a peer in this chain: " +
+          ", ".join(s["stage"] for s in lstages if s["stage"] not in
+                    ("reads", "table", "denoise", "classify", "diversity")))
     res["peer"] = {"vsearch": version(["vsearch", "--version"]).split(",")[0],
                    "wall_seconds": round(psum, 2), "cpu_seconds": round(pcpu, 2),
                    "peak_memory_mb": max(s["peak_memory_mb"] for s in pstages), "stages": pstages}
