@@ -71,6 +71,21 @@ static void stage_done(stage_acct_t *a)
     lm_log_debug("%s: %.2f s wall, %.2f s CPU", a->name, a->wall, a->cpu);
 }
 
+/* Records of a FASTA file (its '>' lines), for the stage accounting. */
+static uint64_t fasta_records(const char *path)
+{
+    FILE *f = fopen(path, "r");
+    if (!f) return 0;
+    uint64_t n = 0;
+    int c, bol = 1;
+    while ((c = getc(f)) != EOF) {
+        n += bol && c == '>';
+        bol = c == '\n';
+    }
+    fclose(f);
+    return n;
+}
+
 /* --- table ------------------------------------------------------------------------ */
 
 typedef struct table_arg {
@@ -142,7 +157,8 @@ static int step_table(run_t *r, const lm_manifest_t *man, const int *ok, lm_err_
         rc = pooled(r, a, &s, do_table, &t, r->cfg->denoise ? outs_derep : outs_feat,
                     r->cfg->biom ? 3 : 2, err);
     a->items_in = n;
-    a->items_out = t.nfeat;
+    a->items_out = rc ? 0 : fasta_records(at(r, 0, r->cfg->denoise ? "derep/features.fasta"
+                                                                   : "features/features.fasta"));
     for (size_t k = 0; k < t.ns; k++) free(t.ids[k]), free(t.paths[k]);
     free(t.ids);
     free(t.paths);
@@ -187,6 +203,10 @@ static int step_denoise(run_t *r, lm_err_t *err)
     if (!rc) step_params(&s, r->cfg, "denoise");
     if (!rc) step_text(&s, r->cfg->biom ? "biom" : "no biom");
     if (!rc) rc = pooled(r, a, &s, do_denoise, NULL, outs, r->cfg->biom ? 6 : 5, err);
+    if (!rc) {
+        a->items_in = fasta_records(at(r, 0, "derep/features.fasta"));
+        a->items_out = fasta_records(at(r, 0, "features/features.fasta"));
+    }
     step_free(&s);
     stage_done(a);
     return rc;
@@ -343,6 +363,19 @@ static int checksum(run_t *r, const char *role, const char *path, lm_err_t *err)
 
 /* --- the run ----------------------------------------------------------------------- */
 
+/* Read pairs of every sample that has them, finished in this run or before. */
+static uint64_t summary_reads_in(run_t *r)
+{
+    lm_tsv_t t;
+    lm_err_t e;
+    uint64_t n = 0;
+    if (lm_tsv_read(at(r, 0, "qc/summary.tsv"), &t, &e)) return 0;
+    long c = lm_tsv_col(&t, "reads_in");
+    for (size_t i = 0; c >= 0 && i < t.nrows; i++) n += strtoull(t.rows[i].f[c], NULL, 10);
+    lm_tsv_free(&t);
+    return n;
+}
+
 /* One run per results folder at a time: two would overwrite each other's steps. The lock
  * goes with the process (flock), so a killed run never leaves a stale one. */
 static int lock_folder(const char *dir, int *fd, lm_err_t *err)
@@ -410,7 +443,7 @@ static int pooled_stages(run_t *r, const lm_manifest_t *man, const int *ok, lm_e
     const char *cin[] = {at(r, 2, "features/features.fasta"), r->cfg->index};
     rc = simple_step(r, "classify", "classify", cin, 2, do_classify, &ncls, "features/taxonomy.tsv",
                      a, &s, err);
-    a->items_in = ncls;
+    a->items_in = rc ? ncls : fasta_records(at(r, 0, "features/features.fasta"));
     step_free(&s);
     stage_done(a);
     if (rc) return rc;
@@ -475,6 +508,7 @@ int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err)
     }
     if (!rc) rc = pooled_stages(&r, man, ok, err);
     if (!rc) rc = lm_run_summary(r.dir, man, 0, err);
+    if (!rc) r.prov.reads_in = summary_reads_in(&r);
     if (!rc) {
         /* the report shows provenance.json too: it is written first without the report's
          * own time, then again once the report exists */
