@@ -14,7 +14,7 @@ typedef lm_tsv_row_t tsv_row_t;
 typedef lm_tsv_t tsv_t;
 #define tsv_read lm_tsv_read
 #define tsv_free lm_tsv_free
-#define tsv_col lm_tsv_col
+#define tsv_col  lm_tsv_col
 #define tsv_need lm_tsv_need
 
 /* An empty cell, "NA", "NaN" or "nan" is missing. */

@@ -157,8 +157,10 @@ static int step_table(run_t *r, const lm_manifest_t *man, const int *ok, lm_err_
         rc = pooled(r, a, &s, do_table, &t, r->cfg->denoise ? outs_derep : outs_feat,
                     r->cfg->biom ? 3 : 2, err);
     a->items_in = n;
-    a->items_out = rc ? 0 : fasta_records(at(r, 0, r->cfg->denoise ? "derep/features.fasta"
-                                                                   : "features/features.fasta"));
+    a->items_out =
+        rc ? 0
+           : fasta_records(
+                 at(r, 0, r->cfg->denoise ? "derep/features.fasta" : "features/features.fasta"));
     for (size_t k = 0; k < t.ns; k++) free(t.ids[k]), free(t.paths[k]);
     free(t.ids);
     free(t.paths);

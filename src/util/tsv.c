@@ -123,4 +123,3 @@ int lm_tsv_need(const lm_tsv_t *t, const char *name, long *col, lm_err_t *err)
                           "missing column '%s' in the header", name);
     return 0;
 }
-

@@ -219,8 +219,9 @@ static void test_json_parse(void **state)
 {
     (void)state;
     lm_err_t e;
-    const char *doc = "{\"a\": [1, -2.5e3, true, false, null],\n \"s\": \"x\\ty\\u00e9\\ud83d\\ude00\","
-                      " \"o\": {}, \"a\": 2}";
+    const char *doc =
+        "{\"a\": [1, -2.5e3, true, false, null],\n \"s\": \"x\\ty\\u00e9\\ud83d\\ude00\","
+        " \"o\": {}, \"a\": 2}";
     lm_jval_t *v = lm_json_parse(doc, strlen(doc), "t.json", &e);
     assert_non_null(v);
     assert_int_equal(v->type, LM_JOBJ);
@@ -235,8 +236,9 @@ static void test_json_parse(void **state)
     assert_null(lm_json_get(v, "missing"));
     lm_json_free(v);
     /* what a strict parser refuses, each with the line */
-    const char *bad[] = {"{\"a\": 1,}", "[01]", "[1.]", "\"\\ud800\"", "{\"a\" 1}", "[1] 2",
-                         "\"tab\there\"", "", "[", "nul", "\"\\u0000\"", "{\n\n\"a\": x}"};
+    const char *bad[] = {"{\"a\": 1,}", "[01]",  "[1.]",          "\"\\ud800\"",
+                         "{\"a\" 1}",   "[1] 2", "\"tab\there\"", "",
+                         "[",           "nul",   "\"\\u0000\"",   "{\n\n\"a\": x}"};
     for (size_t i = 0; i < sizeof(bad) / sizeof(*bad); i++) {
         lm_err_clear(&e);
         v = lm_json_parse(bad[i], strlen(bad[i]), "t.json", &e);
