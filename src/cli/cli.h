@@ -121,6 +121,16 @@ int cli_reads_option(cli_reads_t *r, int c, const char *arg);
 /** Apply --primers/--fwd-primer/--rev-primer and check; 64 after a usage error. */
 int cli_reads_finish(cli_reads_t *r);
 
+enum { CLI_DN_MINSIZE = 300, CLI_DN_ALPHA, CLI_DN_CHIM };
+struct lm_denoise_opt;
+extern const struct option cli_denoise_options[];
+int cli_denoise_option(struct lm_denoise_opt *o, int c, const char *arg);
+
+enum { CLI_CLS_CONF = 400, CLI_CLS_BOTH, CLI_CLS_EXHAUSTIVE };
+struct lm_cls_opt;
+extern const struct option cli_cls_options[]; /* --seed stays each command's own */
+int cli_cls_option(struct lm_cls_opt *o, int c, const char *arg);
+
 struct lm_div_run_opt;
 extern const struct option cli_div_options[];
 int cli_div_option(struct lm_div_run_opt *o, int c, const char *arg);

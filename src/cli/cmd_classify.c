@@ -51,22 +51,47 @@ static const char classify_usage[] =
     "                        same output (for checking the fast path)\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_BOTH = 1, OPT_DETAILS, OPT_SEED, OPT_EXHAUSTIVE };
+enum { OPT_DETAILS = 1, OPT_SEED };
+
+const struct option cli_cls_options[] = {
+    {"confidence", required_argument, NULL, CLI_CLS_CONF},
+    {"both-strands", no_argument, NULL, CLI_CLS_BOTH},
+    {"exhaustive", no_argument, NULL, CLI_CLS_EXHAUSTIVE},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_cls_option(lm_cls_opt_t *o, int c, const char *arg)
+{
+    char *end;
+    switch (c) {
+    case CLI_CLS_CONF:
+        o->confidence = strtod(arg, &end);
+        if (end == arg || *end || !(o->confidence >= 0 && o->confidence <= 1))
+            return cli_usage_error("--confidence needs a number from 0 to 1, not '%s'", arg);
+        return 1;
+    case CLI_CLS_BOTH:
+        o->both_strands = 1;
+        return 1;
+    case CLI_CLS_EXHAUSTIVE:
+        o->exhaustive = 1;
+        return 1;
+    }
+    return 0;
+}
 
 int cmd_classify(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    struct option longopts[16] = {
         {"index", required_argument, NULL, 'x'},
         {"in", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},
-        {"confidence", required_argument, NULL, 'c'},
-        {"both-strands", no_argument, NULL, OPT_BOTH},
         {"details", required_argument, NULL, OPT_DETAILS},
         {"seed", required_argument, NULL, OPT_SEED},
-        {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
     };
+    size_t nlo = 5;
+    for (const struct option *o = cli_cls_options; o->name; o++) longopts[nlo++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[nlo++] = *o;
     cli_common_t co;
     cli_common_init(&co, "classify");
     if (argc < 2) {
@@ -78,7 +103,6 @@ int cmd_classify(int argc, char **argv)
     lm_cls_opt_init(&opt);
     int help = 0, c;
     long v;
-    char *end;
     optind = 1;
     while ((c = getopt_long(argc, argv, ":x:i:o:c:t:qvh", longopts, NULL)) != -1) {
         int h = cli_common_opt(&co, c, optarg, &help);
@@ -94,26 +118,18 @@ int cmd_classify(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case 'c':
-            opt.confidence = strtod(optarg, &end);
-            if (end == optarg || *end || !(opt.confidence >= 0 && opt.confidence <= 1))
-                return cli_usage_error("--confidence needs a number from 0 to 1, not '%s'", optarg);
-            break;
-        case OPT_BOTH:
-            opt.both_strands = 1;
-            break;
         case OPT_DETAILS:
             details = optarg;
-            break;
-        case OPT_EXHAUSTIVE:
-            opt.exhaustive = 1;
             break;
         case OPT_SEED:
             if (cli_parse_int("--seed", optarg, 0, 0x7fffffffL, &v)) return 64;
             opt.seed = (uint64_t)v;
             break;
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
+        default: {
+            int r = cli_cls_option(&opt, c == 'c' ? CLI_CLS_CONF : c, optarg);
+            if (r == 64) return 64;
+            if (!r) return cli_bad_option(c, argv, optind, optopt);
+        }
         }
     }
     if (help) {

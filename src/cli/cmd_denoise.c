@@ -46,20 +46,52 @@ static const char denoise_usage[] =
     "      --no-biom          do not write table.biom\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_MINSIZE = 1, OPT_ALPHA, OPT_CHIM, OPT_NOBIOM };
+enum { OPT_NOBIOM = 1 };
+
+const struct option cli_denoise_options[] = {
+    {"minsize", required_argument, NULL, CLI_DN_MINSIZE},
+    {"alpha", required_argument, NULL, CLI_DN_ALPHA},
+    {"chimeras", required_argument, NULL, CLI_DN_CHIM},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_denoise_option(lm_denoise_opt_t *o, int c, const char *arg)
+{
+    long v;
+    char *end;
+    switch (c) {
+    case CLI_DN_MINSIZE:
+        if (cli_parse_int("--minsize", arg, 1, 2000000000L, &v)) return 64;
+        o->minsize = (uint64_t)v;
+        return 1;
+    case CLI_DN_ALPHA:
+        o->alpha = strtod(arg, &end);
+        if (end == arg || *end || !(o->alpha > 0 && o->alpha <= 100))
+            return cli_usage_error("--alpha must be a number in (0, 100], not '%s'", arg);
+        return 1;
+    case CLI_DN_CHIM:
+        if (strcmp(arg, "uchime3") == 0)
+            o->chimeras = LM_DENOISE_CHIM_UCHIME3;
+        else if (strcmp(arg, "none") == 0)
+            o->chimeras = LM_DENOISE_CHIM_NONE;
+        else
+            return cli_usage_error("--chimeras must be uchime3 or none, not '%s'", arg);
+        return 1;
+    }
+    return 0;
+}
 
 int cmd_denoise(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    struct option longopts[16] = {
         {"table", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},
-        {"minsize", required_argument, NULL, OPT_MINSIZE},
-        {"alpha", required_argument, NULL, OPT_ALPHA},
-        {"chimeras", required_argument, NULL, OPT_CHIM},
         {"no-biom", no_argument, NULL, OPT_NOBIOM},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
     };
+    size_t nlo = 3;
+    for (const struct option *o = cli_denoise_options; o->name; o++) longopts[nlo++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[nlo++] = *o;
     cli_common_t co;
     cli_common_init(&co, "denoise");
     if (argc < 2) {
@@ -68,8 +100,6 @@ int cmd_denoise(int argc, char **argv)
     }
     const char *in = NULL, *out = NULL;
     int help = 0, c;
-    long v;
-    char *end;
     lm_denoise_opt_t opt;
     lm_denoise_opt_init(&opt);
     optind = 1;
@@ -84,28 +114,14 @@ int cmd_denoise(int argc, char **argv)
         case 'o':
             out = optarg;
             break;
-        case OPT_MINSIZE:
-            if (cli_parse_int("--minsize", optarg, 1, 2000000000L, &v)) return 64;
-            opt.minsize = (uint64_t)v;
-            break;
-        case OPT_ALPHA:
-            opt.alpha = strtod(optarg, &end);
-            if (end == optarg || *end || !(opt.alpha > 0 && opt.alpha <= 100))
-                return cli_usage_error("--alpha must be a number in (0, 100], not '%s'", optarg);
-            break;
-        case OPT_CHIM:
-            if (strcmp(optarg, "uchime3") == 0)
-                opt.chimeras = LM_DENOISE_CHIM_UCHIME3;
-            else if (strcmp(optarg, "none") == 0)
-                opt.chimeras = LM_DENOISE_CHIM_NONE;
-            else
-                return cli_usage_error("--chimeras must be uchime3 or none, not '%s'", optarg);
-            break;
         case OPT_NOBIOM:
             opt.write_biom = 0;
             break;
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
+        default: {
+            int r = cli_denoise_option(&opt, c, optarg);
+            if (r == 64) return 64;
+            if (!r) return cli_bad_option(c, argv, optind, optopt);
+        }
         }
     }
     if (help) {

@@ -92,17 +92,11 @@ enum {
     OPT_MINTOTAL,
     OPT_MINSAMPLES,
     OPT_NOBIOM,
-    OPT_CONF,
-    OPT_BOTH,
     OPT_PERMS,
     OPT_WMERGED,
     OPT_WFILT,
     OPT_WUNM,
-    OPT_EXHAUSTIVE,
     OPT_NODENOISE,
-    OPT_MINSIZE,
-    OPT_ALPHA,
-    OPT_CHIM,
     OPT_COVAR,
     OPT_SLOPE,
     OPT_WEEKNUM,
@@ -131,17 +125,11 @@ static const struct option run_own[] = {
     {"min-total", required_argument, NULL, OPT_MINTOTAL},
     {"min-samples", required_argument, NULL, OPT_MINSAMPLES},
     {"no-biom", no_argument, NULL, OPT_NOBIOM},
-    {"confidence", required_argument, NULL, OPT_CONF},
-    {"both-strands", no_argument, NULL, OPT_BOTH},
     {"permutations", required_argument, NULL, OPT_PERMS},
     {"write-merged", no_argument, NULL, OPT_WMERGED},
     {"write-filtered", no_argument, NULL, OPT_WFILT},
     {"write-unmerged", no_argument, NULL, OPT_WUNM},
-    {"exhaustive", no_argument, NULL, OPT_EXHAUSTIVE},
     {"no-denoise", no_argument, NULL, OPT_NODENOISE},
-    {"minsize", required_argument, NULL, OPT_MINSIZE},
-    {"alpha", required_argument, NULL, OPT_ALPHA},
-    {"chimeras", required_argument, NULL, OPT_CHIM},
     {"covariates", required_argument, NULL, OPT_COVAR},
     {"random-slope", no_argument, NULL, OPT_SLOPE},
     {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
@@ -154,9 +142,10 @@ static const struct option run_own[] = {
 static void build_longopts(struct option *out, size_t cap)
 {
     size_t n = 0;
-    const struct option *tables[] = {run_own, cli_reads_options, cli_div_options};
+    const struct option *tables[] = {run_own, cli_reads_options, cli_denoise_options,
+                                     cli_cls_options, cli_div_options};
     const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
-    for (size_t t = 0; t < 3; t++)
+    for (size_t t = 0; t < 5; t++)
         for (const struct option *o = tables[t]; o->name && n + 1 < cap; o++) {
             int dup = 0;
             for (size_t k = 0; k < n && !dup; k++) dup = !strcmp(out[k].name, o->name);
@@ -171,7 +160,6 @@ static int run_option(run_args_t *a, int c, const char *arg)
 {
     lm_run_cfg_t *g = &a->cfg;
     long v;
-    char *end;
     switch (c) {
     case 'm':
         g->manifest = arg;
@@ -214,17 +202,6 @@ static int run_option(run_args_t *a, int c, const char *arg)
     case OPT_NOBIOM:
         g->biom = 0;
         return 1;
-    case OPT_CONF:
-        g->cls.confidence = strtod(arg, &end);
-        if (end == arg || *end || !(g->cls.confidence >= 0 && g->cls.confidence <= 1))
-            return cli_usage_error("--confidence needs a number from 0 to 1, not '%s'", arg);
-        return 1;
-    case OPT_BOTH:
-        g->cls.both_strands = 1;
-        return 1;
-    case OPT_EXHAUSTIVE:
-        g->cls.exhaustive = 1;
-        return 1;
     case OPT_COVAR:
         g->stats.covariates = *arg ? arg : NULL;
         return 1;
@@ -247,23 +224,6 @@ static int run_option(run_args_t *a, int c, const char *arg)
     case OPT_NODENOISE:
         g->denoise = 0;
         return 1;
-    case OPT_MINSIZE:
-        if (cli_parse_int("--minsize", arg, 1, 2000000000L, &v)) return 64;
-        g->dn.minsize = (uint64_t)v;
-        return 1;
-    case OPT_ALPHA:
-        g->dn.alpha = strtod(arg, &end);
-        if (end == arg || *end || !(g->dn.alpha > 0 && g->dn.alpha <= 100))
-            return cli_usage_error("--alpha must be a number in (0, 100], not '%s'", arg);
-        return 1;
-    case OPT_CHIM:
-        if (strcmp(arg, "uchime3") == 0)
-            g->dn.chimeras = LM_DENOISE_CHIM_UCHIME3;
-        else if (strcmp(arg, "none") == 0)
-            g->dn.chimeras = LM_DENOISE_CHIM_NONE;
-        else
-            return cli_usage_error("--chimeras must be uchime3 or none, not '%s'", arg);
-        return 1;
     case OPT_WMERGED:
         g->write_merged = 1;
         return 1;
@@ -279,8 +239,9 @@ static int run_option(run_args_t *a, int c, const char *arg)
         return 1;
     }
     int r = cli_reads_option(&a->reads, c, arg);
-    if (r) return r;
-    return cli_div_option(&g->div, c, arg);
+    if (!r) r = cli_denoise_option(&g->dn, c, arg);
+    if (!r) r = cli_cls_option(&g->cls, c, arg);
+    return r ? r : cli_div_option(&g->div, c, arg);
 }
 
 /* --- effective parameters -------------------------------------------------------------- */
