@@ -131,6 +131,24 @@ struct lm_cls_opt;
 extern const struct option cli_cls_options[]; /* --seed stays each command's own */
 int cli_cls_option(struct lm_cls_opt *o, int c, const char *arg);
 
+enum { CLI_TAB_MINTOTAL = 350, CLI_TAB_MINSAMPLES, CLI_TAB_NOBIOM };
+struct lm_table_pool_opt;
+extern const struct option cli_table_options[];
+/** *biom is cleared by --no-biom. */
+int cli_table_option(struct lm_table_pool_opt *o, int *biom, int c, const char *arg);
+
+enum {
+    CLI_ST_PERMS = 600,
+    CLI_ST_COVAR,
+    CLI_ST_SLOPE,
+    CLI_ST_WEEKNUM,
+    CLI_ST_GTRANS,
+    CLI_ST_MINPREV,
+};
+struct lm_stats_opt;
+extern const struct option cli_stats_options[]; /* --seed stays each command's own */
+int cli_stats_option(struct lm_stats_opt *o, int c, const char *arg);
+
 struct lm_div_run_opt;
 extern const struct option cli_div_options[];
 int cli_div_option(struct lm_div_run_opt *o, int c, const char *arg);

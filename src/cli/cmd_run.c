@@ -89,19 +89,10 @@ enum {
     OPT_PARAMS,
     OPT_SEED,
     OPT_JSON,
-    OPT_MINTOTAL,
-    OPT_MINSAMPLES,
-    OPT_NOBIOM,
-    OPT_PERMS,
     OPT_WMERGED,
     OPT_WFILT,
     OPT_WUNM,
     OPT_NODENOISE,
-    OPT_COVAR,
-    OPT_SLOPE,
-    OPT_WEEKNUM,
-    OPT_GTRANS,
-    OPT_MINPREV,
 };
 
 typedef struct run_args {
@@ -122,19 +113,10 @@ static const struct option run_own[] = {
     {"params", required_argument, NULL, OPT_PARAMS},
     {"seed", required_argument, NULL, OPT_SEED},
     {"json", required_argument, NULL, OPT_JSON},
-    {"min-total", required_argument, NULL, OPT_MINTOTAL},
-    {"min-samples", required_argument, NULL, OPT_MINSAMPLES},
-    {"no-biom", no_argument, NULL, OPT_NOBIOM},
-    {"permutations", required_argument, NULL, OPT_PERMS},
     {"write-merged", no_argument, NULL, OPT_WMERGED},
     {"write-filtered", no_argument, NULL, OPT_WFILT},
     {"write-unmerged", no_argument, NULL, OPT_WUNM},
     {"no-denoise", no_argument, NULL, OPT_NODENOISE},
-    {"covariates", required_argument, NULL, OPT_COVAR},
-    {"random-slope", no_argument, NULL, OPT_SLOPE},
-    {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
-    {"genus-transform", required_argument, NULL, OPT_GTRANS},
-    {"min-prevalence", required_argument, NULL, OPT_MINPREV},
     {NULL, 0, NULL, 0},
 };
 
@@ -142,10 +124,11 @@ static const struct option run_own[] = {
 static void build_longopts(struct option *out, size_t cap)
 {
     size_t n = 0;
-    const struct option *tables[] = {run_own, cli_reads_options, cli_denoise_options,
-                                     cli_cls_options, cli_div_options};
+    const struct option *tables[] = {
+        run_own,         cli_reads_options, cli_table_options, cli_denoise_options,
+        cli_cls_options, cli_div_options,   cli_stats_options};
     const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
-    for (size_t t = 0; t < 5; t++)
+    for (size_t t = 0; t < 7; t++)
         for (const struct option *o = tables[t]; o->name && n + 1 < cap; o++) {
             int dup = 0;
             for (size_t k = 0; k < n && !dup; k++) dup = !strcmp(out[k].name, o->name);
@@ -192,35 +175,6 @@ static int run_option(run_args_t *a, int c, const char *arg)
         if (cli_parse_int("--seed", arg, 0, 2147483647L, &v)) return 64;
         g->div.seed = g->stats.seed = (uint64_t)v; /* classify keeps RDP's generator seed */
         return 1;
-    case OPT_MINTOTAL:
-    case OPT_MINSAMPLES:
-        if (cli_parse_int(c == OPT_MINTOTAL ? "--min-total" : "--min-samples", arg, 1, 2000000000L,
-                          &v))
-            return 64;
-        *(c == OPT_MINTOTAL ? &g->pool.min_total : &g->pool.min_samples) = (uint64_t)v;
-        return 1;
-    case OPT_NOBIOM:
-        g->biom = 0;
-        return 1;
-    case OPT_COVAR:
-        g->stats.covariates = *arg ? arg : NULL;
-        return 1;
-    case OPT_SLOPE:
-        g->stats.random_slope = 1;
-        return 1;
-    case OPT_WEEKNUM:
-        g->stats.week_numeric = 1;
-        return 1;
-    case OPT_GTRANS:
-        if (strcmp(arg, "clr") && strcmp(arg, "log"))
-            return cli_usage_error("--genus-transform must be clr or log, not '%s'", arg);
-        g->stats.genus_log = !strcmp(arg, "log");
-        return 1;
-    case OPT_MINPREV:
-        if (cli_parse_double("--min-prevalence", arg, &g->stats.min_prevalence)) return 64;
-        if (!(g->stats.min_prevalence >= 0 && g->stats.min_prevalence <= 1))
-            return cli_usage_error("--min-prevalence must be between 0 and 1");
-        return 1;
     case OPT_NODENOISE:
         g->denoise = 0;
         return 1;
@@ -233,13 +187,11 @@ static int run_option(run_args_t *a, int c, const char *arg)
     case OPT_WUNM:
         g->write_unmerged = 1;
         return 1;
-    case OPT_PERMS:
-        if (cli_parse_int("--permutations", arg, 1, 1000000, &v)) return 64;
-        g->stats.permutations = (int)v;
-        return 1;
     }
     int r = cli_reads_option(&a->reads, c, arg);
+    if (!r) r = cli_table_option(&g->pool, &g->biom, c, arg);
     if (!r) r = cli_denoise_option(&g->dn, c, arg);
+    if (!r) r = cli_stats_option(&g->stats, c, arg);
     if (!r) r = cli_cls_option(&g->cls, c, arg);
     return r ? r : cli_div_option(&g->div, c, arg);
 }
@@ -406,7 +358,7 @@ static int replay(run_args_t *a, const struct option *lo, const char *file, lm_j
             code = o->val;
             if (o->has_arg == no_argument) {
                 if (!strcmp(v->str, "false")) {
-                    if (code == OPT_NOBIOM) a->cfg.biom = 1;
+                    if (code == CLI_TAB_NOBIOM) a->cfg.biom = 1;
                     if (code == OPT_NODENOISE) a->cfg.denoise = 1;
                     continue;
                 }

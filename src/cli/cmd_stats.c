@@ -99,27 +99,60 @@ static const char stats_usage3[] =
     "                         correlations and models (default 0.1)\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_SLOPE = 2000, OPT_WEEKNUM, OPT_GTRANS, OPT_MINPREV };
+const struct option cli_stats_options[] = {
+    {"permutations", required_argument, NULL, CLI_ST_PERMS},
+    {"covariates", required_argument, NULL, CLI_ST_COVAR},
+    {"random-slope", no_argument, NULL, CLI_ST_SLOPE},
+    {"week-numeric", no_argument, NULL, CLI_ST_WEEKNUM},
+    {"genus-transform", required_argument, NULL, CLI_ST_GTRANS},
+    {"min-prevalence", required_argument, NULL, CLI_ST_MINPREV},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_stats_option(lm_stats_opt_t *o, int c, const char *arg)
+{
+    long v;
+    switch (c) {
+    case CLI_ST_PERMS:
+        if (cli_parse_int("--permutations", arg, 1, 1000000, &v)) return 64;
+        o->permutations = (int)v;
+        return 1;
+    case CLI_ST_COVAR:
+        o->covariates = *arg ? arg : NULL;
+        return 1;
+    case CLI_ST_SLOPE:
+        o->random_slope = 1;
+        return 1;
+    case CLI_ST_WEEKNUM:
+        o->week_numeric = 1;
+        return 1;
+    case CLI_ST_MINPREV:
+        if (cli_parse_double("--min-prevalence", arg, &o->min_prevalence)) return 64;
+        return 1;
+    case CLI_ST_GTRANS:
+        if (!strcmp(arg, "clr"))
+            o->genus_log = 0;
+        else if (!strcmp(arg, "log"))
+            o->genus_log = 1;
+        else
+            return cli_usage_error("--genus-transform: '%s' is not clr or log", arg);
+        return 1;
+    }
+    return 0;
+}
 
 int cmd_stats(int argc, char **argv)
 {
-    static const struct option longopts[] = {
-        {"diversity", required_argument, NULL, 'd'},
-        {"metadata", required_argument, NULL, 'm'},
-        {"subjects", required_argument, NULL, 's'},
-        {"visits", required_argument, NULL, 'V'},
-        {"taxa", required_argument, NULL, 'T'},
-        {"out", required_argument, NULL, 'o'},
-        {"permutations", required_argument, NULL, 'p'},
+    struct option longopts[32] = {
+        {"diversity", required_argument, NULL, 'd'}, {"metadata", required_argument, NULL, 'm'},
+        {"subjects", required_argument, NULL, 's'},  {"visits", required_argument, NULL, 'V'},
+        {"taxa", required_argument, NULL, 'T'},      {"out", required_argument, NULL, 'o'},
         {"seed", required_argument, NULL, 'S'},
-        {"covariates", required_argument, NULL, 'C'},
-        {"random-slope", no_argument, NULL, OPT_SLOPE},
-        {"week-numeric", no_argument, NULL, OPT_WEEKNUM},
-        {"genus-transform", required_argument, NULL, OPT_GTRANS},
-        {"min-prevalence", required_argument, NULL, OPT_MINPREV},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
     };
+    size_t nlo = 7;
+    for (const struct option *o = cli_stats_options; o->name; o++) longopts[nlo++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[nlo++] = *o;
     cli_common_t co;
     cli_common_init(&co, "stats");
     if (argc < 2) {
@@ -156,36 +189,19 @@ int cmd_stats(int argc, char **argv)
         case 'o':
             opt.out = optarg;
             break;
-        case 'C':
-            opt.covariates = optarg;
-            break;
-        case OPT_SLOPE:
-            opt.random_slope = 1;
-            break;
-        case OPT_WEEKNUM:
-            opt.week_numeric = 1;
-            break;
-        case OPT_MINPREV:
-            if (cli_parse_double("--min-prevalence", optarg, &opt.min_prevalence)) return 64;
-            break;
-        case OPT_GTRANS:
-            if (!strcmp(optarg, "clr"))
-                opt.genus_log = 0;
-            else if (!strcmp(optarg, "log"))
-                opt.genus_log = 1;
-            else
-                return cli_usage_error("--genus-transform: '%s' is not clr or log", optarg);
-            break;
-        case 'p':
-            if (cli_parse_int("--permutations", optarg, 1, 1000000, &v)) return 64;
-            opt.permutations = (int)v;
-            break;
         case 'S':
             if (cli_parse_int("--seed", optarg, 0, 2147483647L, &v)) return 64;
             opt.seed = (uint64_t)v;
             break;
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
+        default: {
+            int r = cli_stats_option(&opt,
+                                     c == 'p'   ? CLI_ST_PERMS
+                                     : c == 'C' ? CLI_ST_COVAR
+                                                : c,
+                                     optarg);
+            if (r == 64) return 64;
+            if (!r) return cli_bad_option(c, argv, optind, optopt);
+        }
         }
     }
     if (help) {

@@ -28,19 +28,41 @@ static const char table_usage[] =
     "      --no-biom          do not write table.biom\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_MINTOTAL = 1, OPT_MINSAMPLES, OPT_NOBIOM };
+const struct option cli_table_options[] = {
+    {"min-total", required_argument, NULL, CLI_TAB_MINTOTAL},
+    {"min-samples", required_argument, NULL, CLI_TAB_MINSAMPLES},
+    {"no-biom", no_argument, NULL, CLI_TAB_NOBIOM},
+    {NULL, 0, NULL, 0},
+};
+
+int cli_table_option(lm_table_pool_opt_t *po, int *biom, int c, const char *arg)
+{
+    long v;
+    switch (c) {
+    case CLI_TAB_MINTOTAL:
+    case CLI_TAB_MINSAMPLES:
+        if (cli_parse_int(c == CLI_TAB_MINTOTAL ? "--min-total" : "--min-samples", arg, 1,
+                          2000000000L, &v))
+            return 64;
+        *(c == CLI_TAB_MINTOTAL ? &po->min_total : &po->min_samples) = (uint64_t)v;
+        return 1;
+    case CLI_TAB_NOBIOM:
+        *biom = 0;
+        return 1;
+    }
+    return 0;
+}
 
 int cmd_table(int argc, char **argv)
 {
-    static const struct option longopts[] = {
+    struct option longopts[16] = {
         {"reads", required_argument, NULL, 'r'},
         {"out", required_argument, NULL, 'o'},
-        {"min-total", required_argument, NULL, OPT_MINTOTAL},
-        {"min-samples", required_argument, NULL, OPT_MINSAMPLES},
-        {"no-biom", no_argument, NULL, OPT_NOBIOM},
-        CLI_COMMON_LONGOPTS,
-        {NULL, 0, NULL, 0},
     };
+    size_t nlo = 2;
+    for (const struct option *o = cli_table_options; o->name; o++) longopts[nlo++] = *o;
+    const struct option common[] = {CLI_COMMON_LONGOPTS, {NULL, 0, NULL, 0}};
+    for (const struct option *o = common; o->name; o++) longopts[nlo++] = *o;
     cli_common_t co;
     cli_common_init(&co, "table");
     if (argc < 2) {
@@ -48,8 +70,7 @@ int cmd_table(int argc, char **argv)
         return 64;
     }
     const char *reads = NULL, *out = NULL;
-    int help = 0, c, no_biom = 0;
-    long v;
+    int help = 0, c, biom = 1;
     lm_table_pool_opt_t po;
     lm_table_pool_opt_init(&po);
     optind = 1;
@@ -57,27 +78,17 @@ int cmd_table(int argc, char **argv)
         int h = cli_common_opt(&co, c, optarg, &help);
         if (h < 0) return 64;
         if (h) continue;
-        switch (c) {
-        case 'r':
+        if (c == 'r') {
             reads = optarg;
-            break;
-        case 'o':
-            out = optarg;
-            break;
-        case OPT_MINTOTAL:
-            if (cli_parse_int("--min-total", optarg, 1, 2000000000L, &v)) return 64;
-            po.min_total = (uint64_t)v;
-            break;
-        case OPT_MINSAMPLES:
-            if (cli_parse_int("--min-samples", optarg, 1, 2000000000L, &v)) return 64;
-            po.min_samples = (uint64_t)v;
-            break;
-        case OPT_NOBIOM:
-            no_biom = 1;
-            break;
-        default:
-            return cli_bad_option(c, argv, optind, optopt);
+            continue;
         }
+        if (c == 'o') {
+            out = optarg;
+            continue;
+        }
+        int r = cli_table_option(&po, &biom, c, optarg);
+        if (r == 64) return 64;
+        if (!r) return cli_bad_option(c, argv, optind, optopt);
     }
     if (help) {
         fputs(table_usage, stdout);
@@ -95,7 +106,7 @@ int cmd_table(int argc, char **argv)
     int rc = lm_table_list_uniques(reads, &ids, &paths, &ns, &err);
     if (!rc)
         rc = lm_table_build(ns, (const char *const *)paths, (const char *const *)ids, &po, out,
-                            !no_biom, NULL, &err);
+                            biom, NULL, &err);
     for (size_t j = 0; j < ns; j++) free(ids[j]), free(paths[j]);
     free(ids);
     free(paths);
