@@ -28,6 +28,17 @@ static int arm_of(const lm_cohort_t *co, size_t s)
     return -1;
 }
 
+/* The arms present among the n selected subjects, in arm order, into alev (at most 64;
+ * the selection keeps only subjects whose arm is below 64). Returns their number. */
+static int arms_present(const lm_cohort_t *co, const size_t *who, size_t n, int alev[64])
+{
+    int used[64] = {0}, nal = 0;
+    for (size_t i = 0; i < n; i++) used[arm_of(co, who[i])] = 1;
+    for (int a = 0; a < 64; a++)
+        if (used[a]) alev[nal++] = a;
+    return nal;
+}
+
 /* Baseline (week 0) value of alpha metric j per subject (the first sample in alpha.tsv),
  * NaN when none. */
 static void baseline_alpha(const run_ctx_t *c, size_t j, double *v)
@@ -78,7 +89,7 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
 {
     const lm_cohort_t *co = c->co;
     const covars_t *cv = &c->cov;
-    size_t ns = lm_cohort_n_subjects(co), na = lm_cohort_n_arms(co);
+    size_t ns = lm_cohort_n_subjects(co);
     tidy_t *out = &c->out[OUT_SURVADJ], *skip = &c->out[OUT_MSKIP];
     char covs[512];
     cov_formula(cv, covs, sizeof(covs));
@@ -92,7 +103,6 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
                      ep_name[os], ep_name[os], metric, covs);
             baseline_alpha(c, j, bv);
             size_t n = 0;
-            int used[64] = {0};
             for (size_t s = 0; s < ns; s++) {
                 const lm_subject_t *sj = lm_cohort_subject(co, s);
                 double t;
@@ -101,12 +111,9 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
                 if (isnan(t) || e < 0 || a < 0 || a >= 64 || isnan(bv[s]) ||
                     covars_row(co, cv, s, x))
                     continue;
-                used[a] = 1;
                 who[n++] = s;
             }
-            int alev[64], nal = 0;
-            for (size_t a = 0; a < na && a < 64; a++)
-                if (used[a]) alev[nal++] = (int)a;
+            int alev[64], nal = arms_present(co, who, n, alev);
             int p = nal - 1 + 1 + cv->ncols;
             if (nal < 2 || p > LM_COX_MAXP) {
                 rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA,
@@ -207,7 +214,7 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
 {
     const lm_cohort_t *co = c->co;
     const covars_t *cv = &c->cov;
-    size_t ns = lm_cohort_n_subjects(co), na = lm_cohort_n_arms(co);
+    size_t ns = lm_cohort_n_subjects(co);
     tidy_t *out = &c->out[OUT_SURVADJ], *skip = &c->out[OUT_MSKIP];
     double *v24 = malloc((ns + 1) * sizeof(double)), *dec = malloc((ns + 1) * sizeof(double));
     if (!v24 || !dec) {
@@ -235,7 +242,6 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
             baseline_alpha(c, j, bv);
             week24_alpha(c, j, v24);
             size_t n = 0;
-            int used[64] = {0};
             for (size_t s = 0; s < ns; s++) {
                 double t;
                 int e, a = arm_of(co, s);
@@ -243,12 +249,9 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
                 if (isnan(t) || e < 0 || !(t > LANDMARK_MONTHS) || a < 0 || a >= 64 ||
                     isnan(bv[s]) || isnan(v24[s]) || isnan(dec[s]) || covars_row(co, cv, s, x))
                     continue;
-                used[a] = 1;
                 who[n++] = s;
             }
-            int alev[64], nal = 0;
-            for (size_t a = 0; a < na && a < 64; a++)
-                if (used[a]) alev[nal++] = (int)a;
+            int alev[64], nal = arms_present(co, who, n, alev);
             int p = nal - 1 + 3 + cv->ncols;
             if (nal < 2 || p > LM_COX_MAXP) {
                 rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA,
@@ -340,17 +343,13 @@ static int iptw(run_ctx_t *c, double *x, double *tm, int *ev, size_t *who)
     if (p > LM_LOGIT_MAXP)
         return tidy_skip(skip, "iptw", pform, NULL, NULL, WEEK_NA, "too many covariates");
     size_t n = 0;
-    int used[64] = {0};
     for (size_t s = 0; s < ns; s++) {
         int a = arm_of(co, s);
         if (a < 0 || a >= 64 || covars_row(co, cv, s, x + n * (size_t)p + 1)) continue;
         x[n * (size_t)p] = 1;
-        used[a] = 1;
         who[n++] = s;
     }
-    int alev[64], nal = 0;
-    for (int a = 0; a < 64; a++)
-        if (used[a]) alev[nal++] = a;
+    int alev[64], nal = arms_present(co, who, n, alev);
     if (nal != 2)
         return tidy_skip(skip, "iptw", pform, NULL, NULL, WEEK_NA,
                          "IPTW needs exactly two arms with data");
