@@ -152,6 +152,20 @@ int lm_afile_commit(lm_afile_t *f, lm_err_t *err) LM_MUST_CHECK;
 void lm_afile_abort(lm_afile_t *f);
 
 /**
+ * Hold back renames, so that a command writing several files leaves all of them or none:
+ * until lm_afile_release(), lm_afile_commit() flushes, checks and closes the temporary file
+ * (a write error is still reported there) but leaves it under its temporary name, still
+ * removed on SIGINT/SIGTERM. Thread-safe. Not for code that reads its own outputs back.
+ */
+void lm_afile_hold(void);
+/**
+ * End lm_afile_hold(): with commit non-zero, rename every held file into place (LM_ECREATE
+ * if a rename fails; the files not yet renamed are then deleted); with commit 0, delete them
+ * all. Returns 0 or LM_ECREATE. Thread-safe.
+ */
+int lm_afile_release(int commit, lm_err_t *err) LM_MUST_CHECK;
+
+/**
  * Register a temporary path that must be removed if the process is interrupted. Returns a
  * slot for lm_tmp_unregister(), or -1 when the table is full (the file is then not
  * protected, which is not an error). Thread-safe.

@@ -134,6 +134,10 @@ int cmd_denoise(int argc, char **argv)
     opt.threads = co.threads;
     lm_err_t err;
     lm_err_clear(&err);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     int rc = lm_denoise_run(&opt, in, out, &err);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

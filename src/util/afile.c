@@ -5,6 +5,7 @@
  * (same file system). Its name starts with the final name, so a leftover after kill -9 is
  * easy to recognise: "<final>.tmp.XXXXXX". */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
@@ -127,6 +128,70 @@ static void afile_free(lm_afile_t *f)
     free(f);
 }
 
+/* Files committed while renames are held (lm_afile_hold): closed and checked, still under
+ * their temporary names and still registered for signal clean-up. */
+typedef struct held {
+    char *path, *tmp;
+    int slot;
+} held_t;
+static pthread_mutex_t g_held_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_holding;
+static held_t *g_held;
+static size_t g_nheld, g_capheld;
+
+void lm_afile_hold(void)
+{
+    pthread_mutex_lock(&g_held_lock);
+    g_holding = 1;
+    pthread_mutex_unlock(&g_held_lock);
+}
+
+/* Keep f's temporary file for lm_afile_release; returns 0, or -1 when out of memory (the
+ * caller then renames at once). Takes f's strings on success. */
+static int hold_file(lm_afile_t *f)
+{
+    int rc = -1;
+    pthread_mutex_lock(&g_held_lock);
+    if (g_holding) {
+        if (g_nheld == g_capheld) {
+            size_t cap = g_capheld ? 2 * g_capheld : 16;
+            held_t *h = realloc(g_held, cap * sizeof(*h));
+            if (h) {
+                g_held = h;
+                g_capheld = cap;
+            }
+        }
+        if (g_nheld < g_capheld) {
+            g_held[g_nheld++] = (held_t){f->path, f->tmp, f->slot};
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&g_held_lock);
+    return rc;
+}
+
+int lm_afile_release(int commit, lm_err_t *err)
+{
+    pthread_mutex_lock(&g_held_lock);
+    int rc = 0;
+    for (size_t i = 0; i < g_nheld; i++) {
+        held_t *h = &g_held[i];
+        if (commit && !rc && rename(h->tmp, h->path) != 0)
+            rc = lm_err_set(err, LM_ECREATE, h->path, 0, 0, "cannot rename %s into place: %s",
+                            h->tmp, strerror(errno));
+        if (!commit || rc) unlink(h->tmp);
+        lm_tmp_unregister(h->slot);
+        free(h->path);
+        free(h->tmp);
+    }
+    free(g_held);
+    g_held = NULL;
+    g_nheld = g_capheld = 0;
+    g_holding = 0;
+    pthread_mutex_unlock(&g_held_lock);
+    return rc;
+}
+
 int lm_afile_commit(lm_afile_t *f, lm_err_t *err)
 {
     int bad = ferror(f->fp);
@@ -139,6 +204,9 @@ int lm_afile_commit(lm_afile_t *f, lm_err_t *err)
     if (bad) {
         rc = lm_err_set(err, LM_EIO, f->path, 0, 0, "write failed: %s", strerror(saved));
         unlink(f->tmp);
+    } else if (hold_file(f) == 0) {
+        free(f);
+        return 0;
     } else if (rename(f->tmp, f->path) != 0) {
         rc = lm_err_set(err, LM_ECREATE, f->path, 0, 0, "cannot rename %s into place: %s", f->tmp,
                         strerror(errno));
