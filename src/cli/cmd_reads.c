@@ -452,9 +452,13 @@ static int run_sample(sample_job_t *j, const outdirs_t *d, const reads_args_t *a
     return lm_sample_write_json(json, ms->id, ms->r1, ms->r2, &a->r.t, &j->st, &j->err);
 }
 
-/* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). */
+/* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). An
+ * output that failed (a full disk) is named by its final path, not the staging folder's. */
 static void name_sample(sample_job_t *j)
 {
+    for (int k = 0; k < j->nfiles; k++)
+        if (j->staged[k] && j->final[k] && !strcmp(j->err.path, j->staged[k]))
+            snprintf(j->err.path, sizeof(j->err.path), "%s", j->final[k]);
     char msg[sizeof(j->err.msg)];
     snprintf(msg, sizeof(msg), "sample '%.200s': %.800s", j->ms->id, j->err.msg);
     memcpy(j->err.msg, msg, sizeof(msg));
