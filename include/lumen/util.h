@@ -192,6 +192,10 @@ unsigned lm_default_mode(int dir);
  */
 int lm_mkdir_parents(const char *path, lm_err_t *err) LM_MUST_CHECK;
 
+/** 1 if a and b (either may be NULL) name the same existing file, whatever their spelling
+ *  (same device and inode, through symbolic links), else 0. Thread-safe. */
+int lm_same_file(const char *a, const char *b);
+
 /* ---------------------------------------------------------------------------------- */
 /* Hashing                                                                            */
 /* ---------------------------------------------------------------------------------- */

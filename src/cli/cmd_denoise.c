@@ -131,6 +131,8 @@ int cmd_denoise(int argc, char **argv)
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!in) return cli_usage_error("--table is required");
     if (!out) return cli_usage_error("--out is required");
+    const char *in_opt[] = {"--table"}, *ins[] = {in};
+    if (cli_refuse_same("--out", out, 1, in_opt, ins)) return 64;
     opt.threads = co.threads;
     lm_err_t err;
     lm_err_clear(&err);
