@@ -166,7 +166,8 @@ void lm_afile_hold(void);
 int lm_afile_release(int commit, lm_err_t *err) LM_MUST_CHECK;
 
 /**
- * Register a temporary path that must be removed if the process is interrupted. Returns a
+ * Register a temporary path (a file, or a folder that holds only registered files) that
+ * must be removed if the process is interrupted. Returns a
  * slot for lm_tmp_unregister(), or -1 when the table is full (the file is then not
  * protected, which is not an error). Thread-safe.
  */

@@ -12,6 +12,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lumen/util.h"
@@ -26,9 +27,18 @@
  * its pages stay untouched, and cost nothing, until slots are used. */
 static char g_tmp_paths[LM_TMP_SLOTS][LM_TMP_PATH];
 static atomic_int g_tmp_used[LM_TMP_SLOTS];
+/* Set by the signal handler: other threads keep running while it cleans up, so a file they
+ * create or register from then on is theirs to remove. */
+static atomic_int g_exiting;
 
 int lm_tmp_register(const char *path)
 {
+    if (atomic_load(&g_exiting)) {
+        /* the handler may have scanned the table already: remove the file and wait for
+         * its _exit */
+        unlink(path);
+        for (;;) pause();
+    }
     if (strlen(path) >= LM_TMP_PATH) return -1;
     for (int i = 0; i < LM_TMP_SLOTS; i++) {
         int expected = 0;
@@ -46,10 +56,27 @@ void lm_tmp_unregister(int slot)
     if (slot >= 0 && slot < LM_TMP_SLOTS) atomic_store(&g_tmp_used[slot], 0);
 }
 
-static void on_signal(int sig)
+/* Files first, then folders (a registered staging folder is empty once its files are
+ * gone; rmdir fails harmlessly on a file or a folder that is not empty). */
+static void remove_registered(void)
 {
     for (int i = 0; i < LM_TMP_SLOTS; i++)
         if (atomic_load(&g_tmp_used[i]) == 1) unlink(g_tmp_paths[i]);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = LM_TMP_SLOTS - 1; i >= 0; i--)
+            if (atomic_load(&g_tmp_used[i]) == 1) rmdir(g_tmp_paths[i]);
+}
+
+/* Other threads run on while the handler works: one may rename a finished temporary file
+ * to a registered staging name, or reopen a registered path (htslib's bgzf_open on the
+ * temporary name), after the first sweep. A second sweep 20 ms later removes those. */
+static void on_signal(int sig)
+{
+    atomic_store(&g_exiting, 1);
+    remove_registered();
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    remove_registered();
     _exit(128 + sig);
 }
 
