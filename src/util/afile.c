@@ -107,13 +107,23 @@ lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
     }
     memcpy(f->path, path, n + 1);
     snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    /* No SIGINT/SIGTERM on this thread between creating the file and registering it: the
+     * handler would not know it (another thread takes the signal meanwhile, or this one
+     * once the file is registered). */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int fd = mkstemp(f->tmp);
+    int e = errno;
+    if (fd >= 0) f->slot = lm_tmp_register(f->tmp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
-        lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(errno));
+        lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(e));
         goto fail;
     }
     fchmod(fd, (mode_t)lm_default_mode(0));
-    f->slot = lm_tmp_register(f->tmp);
     f->fp = fdopen(fd, "w");
     if (!f->fp) {
         lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot open output stream: %s", strerror(errno));
