@@ -16,6 +16,8 @@ if ! mount -t tmpfs -o size=64k tmpfs "$M" 2>/dev/null; then
 fi
 umount "$M"
 trap 'umount "$M" 2>/dev/null; rm -rf "$WORK"' EXIT
+trap 'exit 130' INT
+trap 'exit 143' TERM # ctest's timeout: still unmount
 faults_data
 VOLATILE='*/provenance.json|*/r/report.html'
 
