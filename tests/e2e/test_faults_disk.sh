@@ -19,6 +19,11 @@ trap 'umount "$M" 2>/dev/null; rm -rf "$WORK"' EXIT
 trap 'exit 130' INT
 trap 'exit 143' TERM # ctest's timeout: still unmount
 faults_data
+# Under LeakSanitizer (the ASan build of .ci/run): htslib's bgzf_close returns early when its
+# last flush fails and does not free the BGZF (an htslib leak on the way to exit 74, not
+# lumen's), so leaks inside libhts are not counted here.
+printf 'leak:libhts.so\n' >"$WORK/lsan.supp"
+export LSAN_OPTIONS="${LSAN_OPTIONS:+$LSAN_OPTIONS:}suppressions=$WORK/lsan.supp"
 VOLATILE='*/provenance.json|*/r/report.html'
 
 d_qc() { "$LUMEN" qc -q --in "$C/reads/P001-W00_R1.fastq.gz" \
