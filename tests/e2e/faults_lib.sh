@@ -26,6 +26,15 @@ faults_data() {
   if [ "$RC" != 0 ]; then not_ok "the shared dataset and stage outputs: exit $RC"; finish; exit 1; fi
 }
 
+# Kills per command: 20 (LM_KILLS overrides). A sanitizer build (.ci/run runs the whole
+# suite under ASan, several times slower) gets 5, so the file stays within its time; the
+# Release suite runs all 20.
+kills_default() {
+  if [ -n "${LM_KILLS:-}" ]; then echo "$LM_KILLS"
+  elif ldd "$LUMEN" 2>/dev/null | grep -q 'libasan\|libubsan'; then echo 5
+  else echo 20; fi
+}
+
 now_ms() { echo $(($(date +%s%N) / 1000000)); }
 
 # Files of a folder that are results: temporary names (lm_afile's "<name>.tmp.XXXXXX",

@@ -10,7 +10,7 @@ LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults_lib.sh"
 faults_data
-N=${LM_KILLS:-20}
+N=$(kills_default)
 
 k_qc() { exec "$LUMEN" qc -q -t 2 --in "$C/reads/P001-W00_R1.fastq.gz" \
   --in2 "$C/reads/P001-W00_R2.fastq.gz" --json "$1/qc.json"; }

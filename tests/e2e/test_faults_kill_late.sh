@@ -10,7 +10,7 @@ LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
 . "$(dirname "$0")/faults_lib.sh"
 faults_data
-N=${LM_KILLS:-20}
+N=$(kills_default)
 VOLATILE='*/provenance.json' # the stage commands' report.html is deterministic
 
 k_taxa() { exec "$LUMEN" taxa -q -t 2 --table "$S/features/table.tsv" \

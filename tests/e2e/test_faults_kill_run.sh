@@ -12,5 +12,5 @@ faults_data
 k_run() { exec "$LUMEN" run -q -t 2 --manifest "$C/manifest.tsv" --index "$IDX" --out "$1/r" \
   -p v4 --permutations 99 --metadata "$C/metadata.tsv" --subjects "$C/subjects.tsv" \
   --visits "$C/visits.tsv"; }
-kill_loop "run" "${LM_KILLS:-20}" 112 k_run
+kill_loop "run" "$(kills_default)" 112 k_run
 finish
