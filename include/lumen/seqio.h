@@ -255,8 +255,9 @@ typedef struct lm_manifest {
  * reads of one) is a warning (lm_log_warn), not an error.
  * Errors (LM_EFORMAT, naming the manifest and line): no header, missing columns, a row
  * with more fields than the header, an empty ID or path, a duplicate sample ID (naming
- * the first line too), an ID that is not valid UTF-8, holds a control character or cannot
- * be a file name ('/', "." or ".."), no samples.
+ * the first line too), an ID that is not valid UTF-8, holds a control character, starts
+ * with '#' (a quoted cell; QIIME 2 forbids it) or cannot be a file name ('/', "." or ".."),
+ * no samples.
  * LM_ENOINPUT if the manifest cannot be read. Free with lm_manifest_destroy().
  */
 int lm_manifest_read(const char *path, lm_manifest_t **out, lm_err_t *err) LM_MUST_CHECK;

@@ -190,6 +190,9 @@ static int utf8_len(const unsigned char *s)
 static int check_id(parse_t *ps, const char *id, uint64_t ln, lm_err_t *err)
 {
     if (!*id) return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "empty sample ID");
+    if (*id == '#')
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "sample ID '%s' starts with '#' (a comment in QIIME 2's tables)", id);
     for (const unsigned char *u = (const unsigned char *)id; *u;) {
         int k = utf8_len(u);
         if (!k)
