@@ -316,6 +316,69 @@ static int write_zotu_fasta(const char *path, const state_t *s, const size_t *zf
     return lm_seqw_commit(w, err);
 }
 
+/* The output files, written at once (each atomically); the error reported is that of the
+ * first file in this order that failed. */
+typedef struct outs {
+    const char *dir;
+    const lm_denoise_opt_t *opt;
+    const state_t *s;
+    const size_t *zfinal;
+    size_t nzf;
+    const lm_table_t *in, *zt;
+    const uint64_t *assigned;
+} outs_t;
+
+enum { OUT_FASTA, OUT_TSV, OUT_BIOM, OUT_CHIM, OUT_MAP, OUT_SUMMARY, N_OUT };
+
+static int write_one(const outs_t *o, int which, lm_err_t *err)
+{
+    static const char *name[N_OUT] = {"features.fasta", "table.tsv", "table.biom",
+                                      "chimeras.tsv",   "map.tsv",   "denoise_summary.tsv"};
+    size_t plen = strlen(o->dir) + 64;
+    char *path = malloc(plen);
+    if (!path) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    snprintf(path, plen, "%s/%s", o->dir, name[which]);
+    int rc = 0;
+    summ_t sm = {o->in, o->zt, o->assigned};
+    switch (which) {
+    case OUT_FASTA:
+        rc = write_zotu_fasta(path, o->s, o->zfinal, o->nzf, err);
+        break;
+    case OUT_TSV:
+        rc = lm_table_write_tsv(o->zt, path, err);
+        break;
+    case OUT_BIOM:
+        if (o->opt->write_biom) rc = lm_table_write_biom(o->zt, path, NULL, err);
+        break;
+    case OUT_CHIM:
+        rc = write_text(path, put_chimeras, o->s, err);
+        break;
+    case OUT_MAP:
+        rc = write_text(path, put_map, o->s, err);
+        break;
+    default:
+        rc = write_text(path, put_summary, &sm, err);
+        break;
+    }
+    free(path);
+    return rc;
+}
+
+static int write_outputs(const outs_t *o, int threads, lm_err_t *err)
+{
+    lm_err_t e[N_OUT];
+    int rcs[N_OUT];
+    memset(e, 0, sizeof(e));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 1 ? 2 : 1)
+    for (int w = 0; w < N_OUT; w++) rcs[w] = write_one(o, w, &e[w]);
+    for (int w = 0; w < N_OUT; w++)
+        if (rcs[w]) {
+            if (err) *err = e[w];
+            return rcs[w];
+        }
+    return 0;
+}
+
 int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const char *out_dir,
                    lm_err_t *err)
 {
@@ -324,8 +387,8 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
     size_t plen = strlen(table_dir) + strlen(out_dir) + 64;
     char *path = malloc(plen);
     if (!path) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-    snprintf(path, plen, "%s/table.tsv", table_dir);
-    lm_table_t *t = lm_table_read_tsv(path, err), *zt = NULL;
+    double w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
+    lm_table_t *t = NULL, *zt = NULL;
     fseq_t *fs = NULL;
     size_t nfs = 0;
     state_t s = {0};
@@ -334,10 +397,29 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
     const char **zids = NULL;
     size_t *zfinal = NULL;
     uint64_t *assigned = NULL;
-    if (!t) rc = err->code;
-    if (!rc) {
-        snprintf(path, plen, "%s/features.fasta", table_dir);
-        rc = read_fasta(path, &fs, &nfs, err);
+    /* the table and the sequences, read at once; the table's error first */
+    {
+        lm_err_t e[2];
+        int frc = 0;
+        memset(e, 0, sizeof(e));
+        char *fpath = malloc(plen);
+        if (!fpath) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        if (!rc) {
+            snprintf(path, plen, "%s/table.tsv", table_dir);
+            snprintf(fpath, plen, "%s/features.fasta", table_dir);
+#pragma omp parallel sections num_threads(opt->threads > 1 ? 2 : 1)
+            {
+#pragma omp section
+                t = lm_table_read_tsv(path, &e[0]);
+#pragma omp section
+                frc = read_fasta(fpath, &fs, &nfs, &e[1]);
+            }
+            if (!t)
+                rc = e[0].code ? e[0].code : LM_EINTERNAL, err ? (void)(*err = e[0]) : (void)0;
+            else if (frc)
+                rc = frc, err ? (void)(*err = e[1]) : (void)0;
+        }
+        free(fpath);
     }
     size_t n = t ? lm_table_n_features(t) : 0;
     if (!rc) {
@@ -368,7 +450,9 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
         }
         s.seq[k] = f->seq, s.id[k] = ord[k].id, s.size[k] = ord[k].size, s.feat[k] = ord[k].i;
     }
+    lap("input", &w0, &c0);
     if (!rc) rc = denoise(opt, &s, err);
+    w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
 
     /* the ZOTU table: triplets (ZOTU in uchime order, sample, count) */
     size_t ntrip = 0, nzf = 0;
@@ -419,22 +503,11 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
         snprintf(path, plen, "%s/features.fasta", out_dir);
         rc = lm_mkdir_parents(path, err);
     }
-    if (!rc)
-        snprintf(path, plen, "%s/features.fasta", out_dir),
-            rc = write_zotu_fasta(path, &s, zfinal, nzf, err);
-    if (!rc) snprintf(path, plen, "%s/table.tsv", out_dir), rc = lm_table_write_tsv(zt, path, err);
-    if (!rc && opt->write_biom)
-        snprintf(path, plen, "%s/table.biom", out_dir),
-            rc = lm_table_write_biom(zt, path, NULL, err);
-    if (!rc)
-        snprintf(path, plen, "%s/chimeras.tsv", out_dir),
-            rc = write_text(path, put_chimeras, &s, err);
-    if (!rc) snprintf(path, plen, "%s/map.tsv", out_dir), rc = write_text(path, put_map, &s, err);
     if (!rc) {
-        summ_t sm = {t, zt, assigned};
-        snprintf(path, plen, "%s/denoise_summary.tsv", out_dir);
-        rc = write_text(path, put_summary, &sm, err);
+        outs_t o = {out_dir, opt, &s, zfinal, nzf, t, zt, assigned};
+        rc = write_outputs(&o, opt->threads, err);
     }
+    lap("output", &w0, &c0);
     if (!rc) {
         size_t nchim = 0;
         for (size_t z = 0; z < s.nz; z++) nchim += s.chim[z].chimera != 0;
