@@ -10,8 +10,6 @@
 
 /* vsearch's defaults for the k-mer prefilter. */
 enum { DN_WORDLEN = 8, DN_MINWORDMATCHES = 12, DN_MAXDELAYED = 8 };
-/* The length of the sequence ends dn_near_find() matches exactly. */
-enum { DN_ANCHOR = 48 };
 
 /* The distinct 8-mers of a sequence (2-bit codes; k-mers with a base other than ACGT are
  * skipped), in order of first occurrence. Returns the count; *kmers is grown as needed. */
@@ -72,12 +70,13 @@ void dn_near_destroy(dn_near_t *nr);
  * sequences added before it. Returns 0 or LM_ENOMEM. */
 int dn_near_add(dn_near_t *nr, const dn_index_t *ix, const uint16_t *row, const char *seq,
                 uint32_t len, const uint32_t *k, size_t nk);
-/* The first database sequence whose first (off 0) or last (off 1) DN_ANCHOR bases equal
- * the query's, or -1. */
-int64_t dn_near_find(const dn_near_t *nr, const char *q, size_t ql, int off);
+/* Up to max (<= 8) database sequences the query probably comes from (those sharing the
+ * most of a few fixed windows with it, earlier first among equals), in best[]; returns
+ * how many. A guess only: callers prove what they use. */
+int dn_near_guess(const dn_near_t *nr, const char *q, size_t ql, int64_t *best, int max);
 /* 1 and *out = the query's first candidate in vsearch's order (as dn_rank() would rank it
- * first, with its exact count) when that can be proven from a sequence sharing an end
- * with it; 0 when not. qk[0..nq) are the query's distinct k-mers. */
+ * first, with its exact count) when that can be proven from a guessed sequence's nearest
+ * neighbours; 0 when not. qk[0..nq) are the query's distinct k-mers. */
 int dn_near_first(const dn_near_t *nr, const char *q, size_t ql, const uint32_t *qk, size_t nq,
                   dn_cand_t *out);
 

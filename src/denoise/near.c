@@ -3,8 +3,8 @@
  * database sequence, with a proof that it is the first.
  *
  * For each database sequence z the index keeps its K nearest others by shared distinct
- * k-mers (M[z][c]) and a bound on the rest. A query q that shares its first or last
- * ANCHOR bases with z has, for any other c,
+ * k-mers (M[z][c]) and a bound on the rest. For a query q and any z (guessed from a few
+ * windows of the sequence that q shares with z) and any other c,
  *     shared(q, c) <= M[z][c] + |q \ z|      (the k-mers of q not in z)
  * while shared(q, z) = |q| - |q \ z| exactly. The near neighbours whose bound reaches
  * shared(q, z) are counted exactly; if z then comes strictly before every other sequence
@@ -16,7 +16,15 @@
 
 #include "denoise_internal.h"
 
-enum { ANCHOR = DN_ANCHOR, K = 64, HOPS = 4 };
+/* K nearest kept per sequence; HOPS neighbours tried in turn; WIN windows of WLEN bases,
+ * WSTEP apart, find the sequences a query probably comes from (a window shared by more
+ * than BUCKETMAX sequences is not used). */
+enum { K = 64, HOPS = 4, WIN = 8, WLEN = 24, WSTEP = 32, BUCKETMAX = 32, GUESSES = 2 };
+
+typedef struct bucket {
+    uint32_t *z;
+    uint32_t n, cap;
+} bucket_t;
 
 #define NKMERS (1u << (2 * DN_WORDLEN))
 
@@ -34,9 +42,10 @@ struct dn_near {
     const uint32_t **k;
     uint32_t *nk;
     nbrs_t *nb;
-    /* anchors: off 0 the first ANCHOR bases, 1 the last ones; slots hold seqno + 1 */
-    size_t amask;
-    uint32_t *slot[2];
+    /* windows: hash key (0 = empty slot) -> the sequences with that window */
+    size_t wmask, nwin;
+    uint64_t *wkey;
+    bucket_t *wb;
     uint16_t *cnt; /* scratch counts for dn_near_add */
 };
 
@@ -53,67 +62,126 @@ void dn_near_destroy(dn_near_t *nr)
     free(nr->k);
     free(nr->nk);
     free(nr->nb);
-    free(nr->slot[0]);
-    free(nr->slot[1]);
+    for (size_t i = 0; nr->wkey && i <= nr->wmask; i++) free(nr->wb[i].z);
+    free(nr->wkey);
+    free(nr->wb);
     free(nr->cnt);
     free(nr);
 }
 
-static uint64_t hash(const char *s, size_t n)
+static uint64_t hash(const char *s, size_t n, uint64_t h)
 {
-    uint64_t h = 1469598103934665603ull;
     for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
+    return h | 1; /* 0 marks an empty slot */
+}
+
+/* Window w's start in a sequence of length len, or -1 when it does not fit: the first
+ * half counted from the start, the others from the end (so a length change near one
+ * end leaves the other half in place). */
+static long win_at(size_t len, int w)
+{
+    size_t off = (size_t)(w < WIN / 2 ? w : w - WIN / 2) * WSTEP;
+    if (off + WLEN > len) return -1;
+    return w < WIN / 2 ? (long)off : (long)(len - WLEN - off);
+}
+
+static uint64_t win_key(const char *s, size_t len, int w)
+{
+    long at = win_at(len, w);
+    return at < 0
+               ? 0
+               : hash(s + at, WLEN, 1469598103934665603ull + (uint64_t)w * 0x9e3779b97f4a7c15ull);
+}
+
+/* The bucket of key, or of the empty slot where it goes. */
+static size_t win_slot(const dn_near_t *nr, uint64_t key)
+{
+    size_t h = (size_t)(key ^ key >> 29) & nr->wmask;
+    while (nr->wkey[h] && nr->wkey[h] != key) h = (h + 1) & nr->wmask;
     return h;
 }
 
-static const char *anchor(const char *s, size_t len, int off)
+static int win_put(dn_near_t *nr, uint64_t key, uint32_t z)
 {
-    return off ? s + len - ANCHOR : s;
-}
-
-/* Put z in table off (the first sequence with a given anchor keeps the slot). */
-static void anchor_put(dn_near_t *nr, uint32_t *slot, size_t z, int off)
-{
-    if (nr->len[z] < 2 * ANCHOR) return;
-    const char *k = anchor(nr->seq[z], nr->len[z], off);
-    size_t h = (size_t)hash(k, ANCHOR) & nr->amask;
-    while (slot[h]) {
-        size_t y = slot[h] - 1;
-        if (memcmp(anchor(nr->seq[y], nr->len[y], off), k, ANCHOR) == 0) return;
-        h = (h + 1) & nr->amask;
+    size_t h = win_slot(nr, key);
+    if (!nr->wkey[h]) nr->wkey[h] = key, nr->nwin++;
+    bucket_t *b = &nr->wb[h];
+    if (b->n > BUCKETMAX) return 0; /* crowded: a window many sequences share */
+    if (b->n == b->cap) {
+        uint32_t c = b->cap ? 2 * b->cap : 2;
+        uint32_t *x = realloc(b->z, c * sizeof(*x));
+        if (!x) return LM_ENOMEM;
+        b->z = x, b->cap = c;
     }
-    slot[h] = (uint32_t)z + 1;
-}
-
-static int anchors_grow(dn_near_t *nr)
-{
-    size_t cap = nr->amask ? nr->amask + 1 : 64;
-    if (4 * nr->n <= cap && nr->slot[0]) return 0;
-    while (4 * nr->n > cap) cap *= 2;
-    for (int off = 0; off < 2; off++) {
-        uint32_t *s = calloc(cap, sizeof(*s));
-        if (!s) return LM_ENOMEM;
-        free(nr->slot[off]);
-        nr->slot[off] = s;
-    }
-    nr->amask = cap - 1;
-    for (int off = 0; off < 2; off++)
-        for (size_t z = 0; z + 1 < nr->n; z++) anchor_put(nr, nr->slot[off], z, off);
+    b->z[b->n++] = z;
     return 0;
 }
 
-int64_t dn_near_find(const dn_near_t *nr, const char *q, size_t ql, int off)
+static int win_grow(dn_near_t *nr)
 {
-    if (!nr->n || ql < 2 * ANCHOR) return -1;
-    const char *k = anchor(q, ql, off);
-    const uint32_t *slot = nr->slot[off];
-    size_t h = (size_t)hash(k, ANCHOR) & nr->amask;
-    while (slot[h]) {
-        size_t y = slot[h] - 1;
-        if (memcmp(anchor(nr->seq[y], nr->len[y], off), k, ANCHOR) == 0) return (int64_t)y;
-        h = (h + 1) & nr->amask;
+    size_t need = nr->nwin + WIN;
+    if (nr->wkey && 2 * need <= nr->wmask + 1) return 0;
+    size_t cap = nr->wmask ? 2 * (nr->wmask + 1) : 1024;
+    while (2 * need > cap) cap *= 2;
+    uint64_t *ok = nr->wkey;
+    bucket_t *ob = nr->wb;
+    size_t ocap = nr->wkey ? nr->wmask + 1 : 0;
+    nr->wkey = calloc(cap, sizeof(*nr->wkey));
+    nr->wb = calloc(cap, sizeof(*nr->wb));
+    if (!nr->wkey || !nr->wb) {
+        free(nr->wkey), free(nr->wb);
+        nr->wkey = ok, nr->wb = ob;
+        return LM_ENOMEM;
     }
-    return -1;
+    nr->wmask = cap - 1;
+    for (size_t i = 0; i < ocap; i++)
+        if (ok[i]) {
+            size_t h = win_slot(nr, ok[i]);
+            nr->wkey[h] = ok[i], nr->wb[h] = ob[i];
+        }
+    free(ok);
+    free(ob);
+    return 0;
+}
+
+int dn_near_guess(const dn_near_t *nr, const char *q, size_t ql, int64_t *best, int max)
+{
+    /* votes per sequence in a small open-addressing table (keys: seqno + 1) */
+    enum { VSLOTS = 1024 };
+    _Static_assert(VSLOTS >= 2 * WIN * (BUCKETMAX + 1), "vote table too small");
+    uint32_t key[VSLOTS];
+    unsigned char cnt[VSLOTS];
+    memset(key, 0, sizeof(key));
+    size_t used = 0;
+    for (int w = 0; w < WIN && nr->wkey; w++) {
+        uint64_t k = win_key(q, ql, w);
+        if (!k) continue;
+        size_t h = win_slot(nr, k);
+        const bucket_t *b = &nr->wb[h];
+        if (!nr->wkey[h] || b->n > BUCKETMAX) continue;
+        for (uint32_t i = 0; i < b->n; i++) {
+            uint32_t z = b->z[i] + 1;
+            size_t x = (z * 2654435761u) & (VSLOTS - 1);
+            while (key[x] && key[x] != z) x = (x + 1) & (VSLOTS - 1);
+            if (!key[x]) key[x] = z, cnt[x] = 0, used++;
+            cnt[x]++;
+        }
+    }
+    if (!used) return 0;
+    /* the sequences with the most windows in common, earlier first among equals */
+    int m = 0, votes[8];
+    if (max > 8) max = 8;
+    for (size_t x = 0; x < VSLOTS; x++) {
+        if (!key[x]) continue;
+        int c = cnt[x];
+        int64_t z = (int64_t)key[x] - 1;
+        if (m == max && (c < votes[m - 1] || (c == votes[m - 1] && z > best[m - 1]))) continue;
+        int pos = m < max ? m++ : m - 1;
+        while (pos > 0 && (votes[pos - 1] < c || (votes[pos - 1] == c && best[pos - 1] > z)))
+            votes[pos] = votes[pos - 1], best[pos] = best[pos - 1], pos--;
+        votes[pos] = c, best[pos] = z;
+    }
+    return m;
 }
 
 /* Offer c (sharing cnt k-mers) to z's nearest list. */
@@ -171,8 +239,11 @@ int dn_near_add(dn_near_t *nr, const dn_index_t *ix, const uint16_t *row, const 
         offer(&nr->nb[z], (uint32_t)c, x);
         offer(&nr->nb[c], (uint32_t)z, x);
     }
-    if (anchors_grow(nr)) return LM_ENOMEM;
-    for (int off = 0; off < 2; off++) anchor_put(nr, nr->slot[off], c, off);
+    if (win_grow(nr)) return LM_ENOMEM;
+    for (int w = 0; w < WIN; w++) {
+        uint64_t key = win_key(seq, len, w);
+        if (key && win_put(nr, key, (uint32_t)c)) return LM_ENOMEM;
+    }
     return 0;
 }
 
@@ -213,13 +284,14 @@ static dn_cand_t prove(const dn_near_t *nr, size_t z, size_t nq, int64_t *better
 int dn_near_first(const dn_near_t *nr, const char *q, size_t ql, const uint32_t *qk, size_t nq,
                   dn_cand_t *out)
 {
-    int64_t z0 = dn_near_find(nr, q, ql, 0), z1 = dn_near_find(nr, q, ql, 1);
-    if (z0 < 0 && z1 < 0) return 0;
+    int64_t g[GUESSES];
+    int ng = dn_near_guess(nr, q, ql, g, GUESSES);
+    if (!ng) return 0;
     for (size_t i = 0; i < nq; i++) qbits[qk[i] >> 6] |= 1ull << (qk[i] & 63);
     dn_cand_t c = {0, 0, 0};
-    /* from either end's sequence; a neighbour found to come first is tried in its turn */
-    for (int e = 0; e < 2 && !c.count; e++) {
-        int64_t z = e ? (z1 != z0 ? z1 : -1) : z0;
+    /* from each guess; a neighbour found to come first is tried in its turn */
+    for (int e = 0; e < ng && !c.count; e++) {
+        int64_t z = g[e];
         for (int hop = 0; z >= 0 && hop < HOPS && !c.count; hop++) c = prove(nr, (size_t)z, nq, &z);
     }
     for (size_t i = 0; i < nq; i++) qbits[qk[i] >> 6] = 0;

@@ -5,10 +5,11 @@
  * the slots of its own queries, so the result does not depend on the thread count.
  *
  * Shared k-mer counts are exact but mostly computed as a difference: the counts of every
- * database sequence against every other are computed once; a query whose first or last
- * ANCHOR bases equal those of a database sequence z takes z's counts, minus the postings of
- * z's k-mers it lacks, plus those of its own k-mers z lacks (few, for a read with an
- * error or two). */
+ * database sequence against every other are computed once; a query that probably comes
+ * from a database sequence z (dn_near_guess) takes z's counts, minus the postings of z's
+ * k-mers it lacks, plus those of its own k-mers z lacks (few, for a read with an error or
+ * two). Most queries need no counts at all: their first candidate is proven from z's
+ * nearest neighbours (dn_near_first), and when it reaches the identity it is the hit. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -90,8 +91,8 @@ static long rank(const dbinfo_t *d, scratch_t *s, const char *q, size_t ql, size
 {
     int64_t z = -1;
     if (d->counts) {
-        z = dn_near_find(d->near, q, ql, 0);
-        if (z < 0) z = dn_near_find(d->near, q, ql, 1);
+        int64_t g;
+        if (dn_near_guess(d->near, q, ql, &g, 1)) z = g;
     }
     if (z >= 0) {
         size_t need = nq > d->nk[z] ? nq : d->nk[z];
