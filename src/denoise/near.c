@@ -144,15 +144,17 @@ static int win_grow(dn_near_t *nr)
     return 0;
 }
 
+/* Votes per sequence for dn_near_guess(), in an open-addressing table (keys: seqno + 1)
+ * that is cleared through the list of used slots. */
+enum { VSLOTS = 1024 };
+_Static_assert(VSLOTS >= 2 * WIN * (BUCKETMAX + 1), "vote table too small");
+static _Thread_local uint32_t vkey[VSLOTS];
+static _Thread_local unsigned char vcnt[VSLOTS];
+
 int dn_near_guess(const dn_near_t *nr, const char *q, size_t ql, int64_t *best, int max)
 {
-    /* votes per sequence in a small open-addressing table (keys: seqno + 1) */
-    enum { VSLOTS = 1024 };
-    _Static_assert(VSLOTS >= 2 * WIN * (BUCKETMAX + 1), "vote table too small");
-    uint32_t key[VSLOTS];
-    unsigned char cnt[VSLOTS];
-    memset(key, 0, sizeof(key));
-    size_t used = 0;
+    uint16_t used[WIN * (BUCKETMAX + 1)];
+    size_t nu = 0;
     for (int w = 0; w < WIN && nr->wkey; w++) {
         uint64_t k = win_key(q, ql, w);
         if (!k) continue;
@@ -162,19 +164,19 @@ int dn_near_guess(const dn_near_t *nr, const char *q, size_t ql, int64_t *best, 
         for (uint32_t i = 0; i < b->n; i++) {
             uint32_t z = b->z[i] + 1;
             size_t x = (z * 2654435761u) & (VSLOTS - 1);
-            while (key[x] && key[x] != z) x = (x + 1) & (VSLOTS - 1);
-            if (!key[x]) key[x] = z, cnt[x] = 0, used++;
-            cnt[x]++;
+            while (vkey[x] && vkey[x] != z) x = (x + 1) & (VSLOTS - 1);
+            if (!vkey[x]) vkey[x] = z, vcnt[x] = 0, used[nu++] = (uint16_t)x;
+            vcnt[x]++;
         }
     }
-    if (!used) return 0;
     /* the sequences with the most windows in common, earlier first among equals */
     int m = 0, votes[8];
     if (max > 8) max = 8;
-    for (size_t x = 0; x < VSLOTS; x++) {
-        if (!key[x]) continue;
-        int c = cnt[x];
-        int64_t z = (int64_t)key[x] - 1;
+    for (size_t u = 0; u < nu; u++) {
+        size_t x = used[u];
+        int c = vcnt[x];
+        int64_t z = (int64_t)vkey[x] - 1;
+        vkey[x] = 0;
         if (m == max && (c < votes[m - 1] || (c == votes[m - 1] && z > best[m - 1]))) continue;
         int pos = m < max ? m++ : m - 1;
         while (pos > 0 && (votes[pos - 1] < c || (votes[pos - 1] == c && best[pos - 1] > z)))

@@ -41,19 +41,46 @@ typedef struct fseq {
     char *id, *seq;
 } fseq_t;
 
-static int cmp_fseq(const void *a, const void *b)
+/* The records of a FASTA file, and a hash table of their IDs. */
+typedef struct fseqs {
+    fseq_t *f;
+    size_t n;
+    size_t mask;
+    size_t *slot; /* record index + 1, 0 = empty */
+} fseqs_t;
+
+static void free_fseqs(fseqs_t *fs)
 {
-    return strcmp(((const fseq_t *)a)->id, ((const fseq_t *)b)->id);
+    for (size_t i = 0; fs->f && i < fs->n; i++) free(fs->f[i].id), free(fs->f[i].seq);
+    free(fs->f);
+    free(fs->slot);
+    memset(fs, 0, sizeof(*fs));
 }
 
-static void free_fseqs(fseq_t *f, size_t n)
+static size_t hash_id(const char *s)
 {
-    for (size_t i = 0; i < n; i++) free(f[i].id), free(f[i].seq);
-    free(f);
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)(h ^ h >> 31);
 }
 
-/* All records of a FASTA file, sorted by ID. */
-static int read_fasta(const char *path, fseq_t **out, size_t *nout, lm_err_t *err)
+/* The slot of id: its record's, or the empty one where it goes. */
+static size_t fseqs_slot(const fseqs_t *fs, const char *id)
+{
+    size_t h = hash_id(id) & fs->mask;
+    while (fs->slot[h] && strcmp(fs->f[fs->slot[h] - 1].id, id) != 0) h = (h + 1) & fs->mask;
+    return h;
+}
+
+static const fseq_t *fseqs_find(const fseqs_t *fs, const char *id)
+{
+    if (!fs->slot) return NULL;
+    size_t h = fseqs_slot(fs, id);
+    return fs->slot[h] ? &fs->f[fs->slot[h] - 1] : NULL;
+}
+
+/* All records of a FASTA file, indexed by ID (an ID twice is an error). */
+static int read_fasta(const char *path, fseqs_t *out, lm_err_t *err)
 {
     lm_fq_opt_t fo;
     lm_fq_opt_init(&fo);
@@ -84,16 +111,23 @@ static int read_fasta(const char *path, fseq_t **out, size_t *nout, lm_err_t *er
     lm_seqrec_free(&rec);
     lm_fq_close(r);
     if (rc == LM_EOF) rc = 0;
-    if (!rc && n) qsort(f, n, sizeof(*f), cmp_fseq);
-    for (size_t i = 1; !rc && i < n; i++)
-        if (strcmp(f[i].id, f[i - 1].id) == 0)
+    fseqs_t fs = {.f = f, .n = n};
+    size_t slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    fs.mask = slots - 1;
+    if (!rc && !(fs.slot = calloc(slots, sizeof(*fs.slot))))
+        rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t h = fseqs_slot(&fs, f[i].id);
+        if (fs.slot[h])
             rc = lm_err_set(err, LM_EFORMAT, path, 0, 0, "feature '%s' appears twice", f[i].id);
+        fs.slot[h] = i + 1;
+    }
     if (rc) {
-        free_fseqs(f, n);
+        free_fseqs(&fs);
         return rc;
     }
-    *out = f;
-    *nout = n;
+    *out = fs;
     return 0;
 }
 
@@ -389,8 +423,7 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
     if (!path) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     double w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
     lm_table_t *t = NULL, *zt = NULL;
-    fseq_t *fs = NULL;
-    size_t nfs = 0;
+    fseqs_t fs = {0};
     state_t s = {0};
     order_t *ord = NULL;
     lm_triplet_t *trip = NULL;
@@ -412,7 +445,7 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
 #pragma omp section
                 t = lm_table_read_tsv(path, &e[0]);
 #pragma omp section
-                frc = read_fasta(fpath, &fs, &nfs, &e[1]);
+                frc = read_fasta(fpath, &fs, &e[1]);
             }
             if (!t)
                 rc = e[0].code ? e[0].code : LM_EINTERNAL, err ? (void)(*err = e[0]) : (void)0;
@@ -440,8 +473,7 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
         ord[i].i = i;
     if (!rc) qsort(ord, n, sizeof(*ord), cmp_order);
     for (size_t k = 0; !rc && k < n; k++) {
-        fseq_t key = {.id = (char *)ord[k].id};
-        fseq_t *f = bsearch(&key, fs, nfs, sizeof(*fs), cmp_fseq);
+        const fseq_t *f = fseqs_find(&fs, ord[k].id);
         if (!f) {
             snprintf(path, plen, "%s/features.fasta", table_dir);
             rc = lm_err_set(err, LM_EFORMAT, path, 0, 0,
@@ -520,7 +552,7 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
     free(zfinal);
     free(assigned);
     free_state(&s);
-    free_fseqs(fs, nfs);
+    free_fseqs(&fs);
     lm_table_destroy(t);
     lm_table_destroy(zt);
     return rc;
