@@ -6,7 +6,8 @@
 # same pooled uniques, at the same thread count, on SET (env):
 #   s48x50000 (default): the set, 48 subjects x 3 visits x 50,000 pairs (about
 #      124,000 pooled uniques): DEREP (default /work/bench-data/runs/scale-s48x50000/lumen/
-#      derep, the output of lumen table; copied, never written) and TRUTH (default
+#      derep, the output of lumen table; copied, never written; made here by lumen simulate
+#      --subjects 16 --reads 50000 --seed 11, reads and table when absent) and TRUTH (default
 #      /work/bench-data/s48x50000/truth); the vsearch mapping is timed once (MAPREPEAT);
 #   small: a quick set made here (lumen simulate --subjects 16 --reads 5000 --seed 11, then
 #      lumen reads --primers v4 and lumen table: 48 samples, about 14,000 uniques);
@@ -96,7 +97,16 @@ if [ "$SET" = small ]; then
 else
   DEREP=${DEREP:-/work/bench-data/runs/scale-s48x50000/lumen/derep}
   TRUTH=${TRUTH:-/work/bench-data/s48x50000/truth}
-  [ -s "$DEREP/table.tsv" ] || { echo "no $DEREP/table.tsv (set DEREP, or SET=small)" >&2; exit 66; }
+  if [ ! -s "$DEREP/table.tsv" ]; then
+    # not on this machine: make the set here (simulate about 2 min, reads and table 1 min)
+    echo "== making the 48 x 50,000-pair set in $W/gen48 (no $DEREP)"
+    if [ ! -s gen48/derep/table.tsv ]; then
+      "$LUMEN" simulate --reference "$REF" --subjects 16 --reads 50000 --seed 11 --out gen48/cohort -q
+      "$LUMEN" reads --manifest gen48/cohort/manifest.tsv --primers v4 --out gen48/res -t "$T" -q
+      "$LUMEN" table --reads gen48/res --out gen48/derep -t "$T" -q
+    fi
+    DEREP=$W/gen48/derep TRUTH=$W/gen48/cohort/truth
+  fi
   if [ ! -s s48x50000/derep/table.tsv ]; then
     mkdir -p s48x50000/derep
     cp "$DEREP/table.tsv" "$DEREP/features.fasta" s48x50000/derep/
