@@ -152,6 +152,17 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
 int lm_stat_cox_weighted(const double *time, const int *event, const double *x, const double *w,
                          size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err) LM_MUST_CHECK;
 
+/**
+ * lm_stat_cox_weighted stratified: with strata (n integer labels; NULL for none) each
+ * stratum has its own baseline hazard and risk sets never cross strata, as
+ * coxph(Surv(time, event) ~ x + strata(s), weights = w, robust = robust, ties = "efron").
+ * Covariates are centred over all subjects (the likelihood does not depend on it). The
+ * likelihood-ratio test is on p df (strata add no parameters).
+ */
+int lm_stat_cox_strata(const double *time, const int *event, const double *x, const double *w,
+                       const int *strata, size_t n, int p, int robust, lm_cox_t *res,
+                       lm_err_t *err) LM_MUST_CHECK;
+
 /** Most columns a logistic model takes. */
 #define LM_LOGIT_MAXP 32
 
@@ -279,6 +290,10 @@ typedef struct lm_stats_opt {
     int random_slope;       /**< mixed models: (1 + week | subject) instead of (1 | subject) */
     int week_numeric;       /**< mixed models: week as a number (linear time), not a factor */
     int genus_log;          /**< genus models: MaAsLin2's LOG transform instead of CLR */
+    const char *site;       /**< subjects.tsv column of the study site, or NULL: a factor
+                                 (first level the reference) in the mixed, genus and
+                                 propensity models, strata(site) in the Cox models, and
+                                 the strata of the PERMANOVA by arm */
 } lm_stats_opt_t;
 
 void lm_stats_opt_init(lm_stats_opt_t *opt);
