@@ -144,6 +144,7 @@ enum {
     CLI_ST_WEEKNUM,
     CLI_ST_GTRANS,
     CLI_ST_MINPREV,
+    CLI_ST_SITE,
 };
 struct lm_stats_opt;
 extern const struct option cli_stats_options[]; /* --seed stays each command's own */

@@ -92,6 +92,15 @@ static const char stats_usage3[] =
     "                         columns become indicators with the first level (byte order, as\n"
     "                         R's factor() in the C locale) as reference; subjects missing one\n"
     "                         are left out of the models\n"
+    "      --site COLUMN      the subjects.tsv column of the study site (multi-site trials):\n"
+    "                         a factor (first level the reference, as --covariates) in the\n"
+    "                         mixed, genus and propensity models, strata(COLUMN) in every\n"
+    "                         Cox model of survival_adjusted.tsv (a baseline hazard per site;\n"
+    "                         the IPTW-weighted one too) and the strata of the PERMANOVA by\n"
+    "                         arm (labels permuted within sites); the formula column says so.\n"
+    "                         Subjects without a site are left out of those analyses. The\n"
+    "                         other tables of issue #7 and the time to HBsAg loss by arm do\n"
+    "                         not use it. A missing column is a data error (exit 65)\n"
     "      --random-slope     mixed models with (1 + week | subject)\n"
     "      --week-numeric     mixed models with week as a number (linear time)\n"
     "      --genus-transform clr|log  genus models on CLR (default) or MaAsLin2's LOG\n"
@@ -106,6 +115,7 @@ const struct option cli_stats_options[] = {
     {"week-numeric", no_argument, NULL, CLI_ST_WEEKNUM},
     {"genus-transform", required_argument, NULL, CLI_ST_GTRANS},
     {"min-prevalence", required_argument, NULL, CLI_ST_MINPREV},
+    {"site", required_argument, NULL, CLI_ST_SITE},
     {NULL, 0, NULL, 0},
 };
 
@@ -119,6 +129,9 @@ int cli_stats_option(lm_stats_opt_t *o, int c, const char *arg)
         return 1;
     case CLI_ST_COVAR:
         o->covariates = *arg ? arg : NULL;
+        return 1;
+    case CLI_ST_SITE:
+        o->site = *arg ? arg : NULL;
         return 1;
     case CLI_ST_SLOPE:
         o->random_slope = 1;
