@@ -340,6 +340,41 @@ static void test_lmm_closed_form(void **state)
     lmm_oneway(h, 5, 4, 0, 1e-6);
 }
 
+/* Kenward-Roger on a balanced design (6 subjects x 4 visits, intercept and a visit
+ * covariate the same in every subject): the adjustment vanishes and the df are the exact
+ * ones, as Satterthwaite's (the intercept: subjects - 1; the within-subject slope:
+ * n - subjects - 1); lm_stat_lmm_kr leaves the Satterthwaite fields as lm_stat_lmm does. */
+static void test_lmm_kr_balanced(void **state)
+{
+    (void)state;
+    enum { G = 6, M = 4, N = G * M };
+    double y[N], x[2 * N];
+    int g[N];
+    const char *name[] = {"(Intercept)", "visit"};
+    for (int i = 0; i < N; i++) {
+        g[i] = i / M;
+        x[2 * i] = 1;
+        x[2 * i + 1] = i % M - 1.5; /* centred: the intercept is the between-subject mean */
+        y[i] = 0.3 * (i % M) + 0.8 * sin(1.7 * g[i]) + 0.4 * cos(2.3 * i);
+    }
+    lm_lmm_t a, b;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_lmm(y, x, N, 2, g, NULL, name, &a, &err), 0);
+    assert_int_equal(lm_stat_lmm_kr(y, x, N, 2, g, NULL, name, &b, &err), 0);
+    assert_true(b.kr && !a.kr);
+    assert_true(a.var_int > 0);
+    for (int j = 0; j < 2; j++) {
+        assert_close(b.se[j], a.se[j], 1e-12);
+        assert_close(b.df[j], a.df[j], 1e-12);
+        assert_close(b.se_kr[j], a.se[j], 1e-9 * a.se[j]);
+        assert_close(b.df_kr[j], a.df[j], 1e-4);
+        assert_close(b.p_kr[j], a.p_t[j], 1e-6);
+    }
+    assert_close(b.df_kr[0], G - 1, 1e-6);
+    assert_close(b.df_kr[1], N - G - 1, 1e-6);
+}
+
 static void test_lmm_errors(void **state)
 {
     (void)state;
@@ -479,6 +514,7 @@ int main(void)
         cmocka_unit_test(test_lmm_errors),
         cmocka_unit_test(test_cox_weights),
         cmocka_unit_test(test_cox_strata),
+        cmocka_unit_test(test_lmm_kr_balanced),
         cmocka_unit_test(test_logit_2x2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
