@@ -2,7 +2,8 @@
 # SPDX-License-Identifier: MIT
 # The models of `lumen stats` (issue #14) against the R packages a statistician would use,
 # run here on the same cohort files: lme4::lmer + lmerTest (Satterthwaite) for
-# mixed_models.tsv and genus_models.tsv (per-genus models, MaAsLin2-style); survival::coxph (Efron; weights and robust = TRUE) and glm(binomial)
+# mixed_models.tsv and genus_models.tsv (per-genus models, MaAsLin2-style), with
+# Satterthwaite df or (--df kr) Kenward-Roger's (pbkrtest); survival::coxph (Efron; weights and robust = TRUE) and glm(binomial)
 # for survival_adjusted.tsv and iptw_balance.tsv, also with --site (a fixed effect in lmer
 # and glm, strata(site) in coxph). The cohort comes from tests/oracle/make_models_fixture.R (fixed seed):
 # unbalanced arms, missing visits, a subject with one visit, a singular fit, a constant
@@ -31,6 +32,10 @@ Rscript "$ORACLE/models_oracle.R" fx r1.tsv age,sex,cnlc_stage,na_drug 0 0 clr \
   r2.tsv age,sex 1 0 clr r3.tsv "" 0 1 clr r7.tsv age,sex 0 0 log \
   r9.tsv age,sex,site 0 0 clr 2>/dev/null
 Rscript "$ORACLE/survival_oracle.R" fx rs.tsv age,sex,cnlc_stage,na_drug rs8.tsv age 2>/dev/null
+# rk: Kenward-Roger (lmerTest ddf = "Kenward-Roger", pbkrtest) for three responses, random
+# intercept with site as a factor, and random slope (pbkrtest takes ~1 s a model)
+DDF=Kenward-Roger RESPONSES=log10_hbsag,th1_th2_ratio,shannon Rscript "$ORACLE/models_oracle.R" \
+  fx rk1.tsv age,sex,site 0 0 clr rk2.tsv age 1 0 clr 2>/dev/null
 # r9, rs9: --site site, i.e. site a fixed-effect factor in lmer and glm, strata(site) in coxph
 SITE=site Rscript "$ORACLE/survival_oracle.R" fx rs9.tsv age,sex rs9l.tsv age 2>/dev/null
 
@@ -103,6 +108,21 @@ expect_rc "--site with one level" 65
 expect_err "--site with one level" "column 'const_site' of subjects.tsv has a single level"
 run "$LUMEN" stats $C -o o10 --covariates site --site site
 expect_rc "--site also a covariate" 64
+
+# Kenward-Roger instead of Satterthwaite (--df kr): SE, t, df and p as lmerTest's
+# summary(ddf = "Kenward-Roger"); estimates and variance components as before
+run "$LUMEN" stats $C -o ok1 --covariates age,sex --site site --df kr
+expect_rc "stats --df kr" 0
+run "$LUMEN" stats $C -o ok2 --covariates age --random-slope --df kr
+expect_rc "stats --df kr --random-slope" 0
+if [ "$(grep -c '^log10_hbsag' rk1.tsv)" -ge 10 ] && [ "$(grep -c '^shannon' rk2.tsv)" -ge 8 ] &&
+   "$PY" "$ORACLE/compare_models.py" ok1/mixed_models.tsv rk1.tsv 1e-6 >cmpk1 2>&1 &&
+   "$PY" "$ORACLE/compare_models.py" ok2/mixed_models.tsv rk2.tsv 1e-6 --theta-tol 1e-5 >cmpk2 2>&1 &&
+   grep -q 'lmer REML, Kenward-Roger df' ok1/genus_models.tsv; then
+  ok "lmerTest Kenward-Roger (pbkrtest): $(tail -1 cmpk1), slope: $(tail -1 cmpk2)"
+else not_ok "lmerTest Kenward-Roger" "$(tail -4 cmpk1; tail -4 cmpk2)"; fi
+run "$LUMEN" stats $C -o ok3 --df nosuch
+expect_rc "--df nosuch" 64
 
 # random slope for week
 run "$LUMEN" stats $C -o o2 --covariates age,sex --random-slope
