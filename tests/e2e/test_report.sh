@@ -150,6 +150,18 @@ mv "$WORK/part/stats.tsv" "$WORK/part/stats/permanova.tsv"
 run "$LUMEN" report --results "$WORK/part"; expect_rc "report with a malformed table" 0
 grep -q "stats/permanova.tsv could not be read" "$WORK/part/report.html" && ok "note for a malformed table" || not_ok "no note for a malformed table"
 
+# The mixed-model table names the df the stats module used: Satterthwaite by default,
+# Kenward-Roger after lumen stats --df kr.
+grep -q "Satterthwaite df as lmerTest" "$P" && ok "mixed models: Satterthwaite named" ||
+  not_ok "mixed models: Satterthwaite not named"
+K=$WORK/kr
+run "$LUMEN" stats -q -d "$R/diversity" -T "$R/taxa" -m "$WORK/cohort/metadata.tsv" \
+  -s "$WORK/cohort/subjects.tsv" -V "$WORK/cohort/visits.tsv" -p 9 --df kr -o "$K/stats"
+expect_rc "stats --df kr" 0
+run "$LUMEN" report -q --results "$K"; expect_rc "report of the --df kr models" 0
+grep -q "Kenward-Roger SE and df as lmerTest with pbkrtest" "$K/report.html" &&
+  ok "mixed models: Kenward-Roger named" || not_ok "mixed models: Kenward-Roger not named"
+
 # Hostile sample names are shown as text, never as markup.
 H=$WORK/hostile
 cp -r "$R" "$H"
