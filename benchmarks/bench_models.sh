@@ -47,6 +47,11 @@ measure lumen_rs "$LUMEN" stats $C -t 2 --random-slope -o out_rs
 measure r_ri Rscript "$ORACLE/models_oracle.R" fx r_ri.tsv "$COV" 0 0 clr
 measure r_rs Rscript "$ORACLE/models_oracle.R" fx r_rs.tsv "$COV" 1 0 clr
 measure r_surv Rscript "$ORACLE/survival_oracle.R" fx r_surv.tsv "$COV"
+# Kenward-Roger (--df kr): lumen for every model; R (lmerTest + pbkrtest, dense n x n
+# matrices) for the largest model alone, log10 HBsAg on every visit
+measure lumen_kr "$LUMEN" stats $C -t 2 --df kr -o out_kr
+measure r_kr env DDF=Kenward-Roger RESPONSES=log10_hbsag Rscript "$ORACLE/models_oracle.R" fx \
+  r_kr.tsv "$COV" 0 0 clr
 nmod=$(awk -F'\t' '$1 == "mixed_model" { m[$3] = 1 } END { print length(m) }' out_ri/mixed_models.tsv)
 ngen=$(awk -F'\t' '$1 == "genus_model" { m[$3] = 1 } END { print length(m) }' out_ri/genus_models.tsv)
 ntax=$(($(wc -l < fx/taxa/level-6.tsv) - 1))
@@ -60,6 +65,8 @@ printf '%-44s %8s %8s\n' "lumen stats (all models, (1 + week | subject))" "$(wal
 printf '%-44s %8s %8s\n' "R lmer+lmerTest (1 | subject)" "$(wall r_ri)" "$(cpu r_ri)"
 printf '%-44s %8s %8s\n' "R lmer+lmerTest (1 + week | subject)" "$(wall r_rs)" "$(cpu r_rs)"
 printf '%-44s %8s %8s\n' "R coxph/glm/IPTW/HBsAg loss" "$(wall r_surv)" "$(cpu r_surv)"
+printf '%-44s %8s %8s\n' "lumen stats --df kr (all models)" "$(wall lumen_kr)" "$(cpu lumen_kr)"
+printf '%-44s %8s %8s\n' "R lmerTest KR, log10 HBsAg model only" "$(wall r_kr)" "$(cpu r_kr)"
 awk -v l="$(wall lumen_ri)" -v r1="$(wall r_ri)" -v r2="$(wall r_surv)" \
   'BEGIN { printf "ratio R / lumen, random intercept + survival: %.1f\n", (r1 + r2) / l }'
 awk -v l="$(wall lumen_rs)" -v r1="$(wall r_rs)" -v r2="$(wall r_surv)" \
@@ -68,3 +75,4 @@ awk -v l="$(wall lumen_rs)" -v r1="$(wall r_rs)" -v r2="$(wall r_surv)" \
 /usr/bin/python3 "$ORACLE/compare_models.py" out_ri/mixed_models.tsv,out_ri/genus_models.tsv r_ri.tsv 1e-6 | tail -1
 /usr/bin/python3 "$ORACLE/compare_models.py" out_rs/mixed_models.tsv,out_rs/genus_models.tsv r_rs.tsv 1e-6 --theta-tol 1e-5 | tail -1
 /usr/bin/python3 "$ORACLE/compare_tidy.py" r_surv.tsv 1e-6 out_ri/survival_adjusted.tsv out_ri/iptw_balance.tsv | tail -1
+/usr/bin/python3 "$ORACLE/compare_models.py" out_kr/mixed_models.tsv r_kr.tsv 1e-6 | tail -1

@@ -56,6 +56,12 @@ typedef struct lm_sim_opt {
     const char *hbsag_genus; /**< genus whose baseline abundance drives HBsAg decline */
     double hbsag_rho;        /**< its correlation with the latent decline rate (0.5) */
     double missing_rate;     /**< fraction of clinical values missing (default 0.02) */
+    double genus_hbsag;      /**< opt-in (default 0: off): change in the natural log of the
+                                  hbsag_genus's abundance per log10 IU/mL of HBsAg at the
+                                  same stool visit (around 1.8), within and between subjects */
+    int sites;               /**< opt-in (default 0: none): study sites written to the
+                                  subjects table's site column, site1..siteN, uniformly at
+                                  random per subject; no effect on any outcome */
 } lm_sim_opt_t;
 
 /** Fill opt with the defaults above (default arm shifts: Bifidobacterium +1.5,

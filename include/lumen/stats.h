@@ -152,6 +152,17 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
 int lm_stat_cox_weighted(const double *time, const int *event, const double *x, const double *w,
                          size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err) LM_MUST_CHECK;
 
+/**
+ * lm_stat_cox_weighted stratified: with strata (n integer labels; NULL for none) each
+ * stratum has its own baseline hazard and risk sets never cross strata, as
+ * coxph(Surv(time, event) ~ x + strata(s), weights = w, robust = robust, ties = "efron").
+ * Covariates are centred over all subjects (the likelihood does not depend on it). The
+ * likelihood-ratio test is on p df (strata add no parameters).
+ */
+int lm_stat_cox_strata(const double *time, const int *event, const double *x, const double *w,
+                       const int *strata, size_t n, int p, int robust, lm_cox_t *res,
+                       lm_err_t *err) LM_MUST_CHECK;
+
 /** Most columns a logistic model takes. */
 #define LM_LOGIT_MAXP 32
 
@@ -241,6 +252,9 @@ typedef struct lm_lmm {
     double var_int, var_slope, cov_int_slope; /**< random-effect (co)variances (NaN when
                                                    q = 1) */
     double reml; /**< REML criterion at the optimum (lme4's REMLcrit) */
+    int kr;      /**< 1 when the Kenward-Roger fields below are filled (lm_stat_lmm_kr) */
+    double se_kr[LM_LMM_MAXP]; /**< SE from pbkrtest's adjusted covariance (vcovAdj) */
+    double t_kr[LM_LMM_MAXP], df_kr[LM_LMM_MAXP], p_kr[LM_LMM_MAXP]; /**< Lb_ddf's df */
 } lm_lmm_t;
 
 /**
@@ -262,6 +276,16 @@ int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *gr
                 const double *slope, const char *const *name, lm_lmm_t *res,
                 lm_err_t *err) LM_MUST_CHECK;
 
+/**
+ * lm_stat_lmm, and Kenward-Roger's t-tests as well, as lmerTest's summary(ddf =
+ * "Kenward-Roger") computes them with pbkrtest: se_kr from the adjusted covariance of
+ * beta (pbkrtest::vcovAdj), df_kr from pbkrtest::Lb_ddf, t_kr = beta / se_kr and p_kr =
+ * 2 * pt(-|t_kr|, df_kr); res->kr is set. The Satterthwaite fields are filled too.
+ */
+int lm_stat_lmm_kr(const double *y, const double *x, size_t n, int p, const int *group,
+                   const double *slope, const char *const *name, lm_lmm_t *res,
+                   lm_err_t *err) LM_MUST_CHECK;
+
 /* ---------------------------------------------------------------------------------- */
 /* The stats stage: cohort + diversity -> tidy tables                                 */
 /* ---------------------------------------------------------------------------------- */
@@ -279,6 +303,12 @@ typedef struct lm_stats_opt {
     int random_slope;       /**< mixed models: (1 + week | subject) instead of (1 | subject) */
     int week_numeric;       /**< mixed models: week as a number (linear time), not a factor */
     int genus_log;          /**< genus models: MaAsLin2's LOG transform instead of CLR */
+    int df_kr;              /**< mixed and genus models: Kenward-Roger SE and df
+                                 (pbkrtest) instead of Satterthwaite's (lmerTest) */
+    const char *site;       /**< subjects.tsv column of the study site, or NULL: a factor
+                                 (first level the reference) in the mixed, genus and
+                                 propensity models, strata(site) in the Cox models, and
+                                 the strata of the PERMANOVA by arm */
 } lm_stats_opt_t;
 
 void lm_stats_opt_init(lm_stats_opt_t *opt);

@@ -150,6 +150,8 @@ enum {
     CLI_ST_WEEKNUM,
     CLI_ST_GTRANS,
     CLI_ST_MINPREV,
+    CLI_ST_SITE,
+    CLI_ST_DF,
 };
 struct lm_stats_opt;
 extern const struct option cli_stats_options[]; /* --seed stays each command's own */

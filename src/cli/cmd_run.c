@@ -76,7 +76,8 @@ static const char run_usage_opts[] =
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
     "  stats:     --permutations --covariates age,sex,... --random-slope --week-numeric\n"
-    "             --genus-transform clr|log --min-prevalence\n"
+    "             --genus-transform clr|log --min-prevalence --site COLUMN\n"
+    "             --df satterthwaite|kr\n"
     "\n"
     "Progress: on a terminal a progress line for the read stage; otherwise a log line per\n"
     "stage and per 10% of the samples (-v: per step). --quiet prints only errors.\n"
@@ -311,6 +312,8 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "stats", "week-numeric", "%s", tf(st->week_numeric));
     padd(l, "stats", "genus-transform", "%s", st->genus_log ? "log" : "clr");
     padd(l, "stats", "min-prevalence", "%s", num(st->min_prevalence, b, sizeof(b)));
+    padd(l, "stats", "site", "%s", st->site ? st->site : "");
+    padd(l, "stats", "df", "%s", st->df_kr ? "kr" : "satterthwaite");
 }
 
 /* --params: every recorded parameter, through the same option handlers */

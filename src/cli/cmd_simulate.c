@@ -48,6 +48,13 @@ static const char sim_usage[] =
     "      --hbsag-genus G   genus whose baseline abundance correlates with HBsAg decline\n"
     "                        (default Bacteroides)\n"
     "      --hbsag-rho F     that correlation, -1 to 1 (default 0.5)\n"
+    "      --genus-hbsag B   opt-in (default 0, off): the --hbsag-genus's natural-log\n"
+    "                        abundance at each stool visit moves by B per log10 IU/mL of\n"
+    "                        that visit's latent HBsAg (0 at 1.8), within and between\n"
+    "                        subjects: what lumen stats's genus models estimate (about\n"
+    "                        B (1 - 1/genera) on the CLR scale)\n"
+    "      --sites N         opt-in (default 0, none): a site column in subjects.tsv,\n"
+    "                        site1..siteN at random per subject, with no effect on outcomes\n"
     "      --missing F       fraction of clinical values missing (default 0.02)\n"
     "      --read-truth      also write truth/reads/<sample>.tsv: each pair's source\n"
     "                        reference (and chimera parent and breakpoint)\n"
@@ -66,6 +73,8 @@ enum {
     OPT_HBRHO,
     OPT_MISSING,
     OPT_READTRUTH,
+    OPT_GENUSHB,
+    OPT_SITES,
 };
 
 static int parse_seed(const char *arg, uint64_t *out)
@@ -146,6 +155,12 @@ static int sim_opt(lm_sim_opt_t *o, int c, const char *arg)
     case OPT_READTRUTH:
         o->read_truth = 1;
         return 0;
+    case OPT_GENUSHB:
+        return cli_parse_double("--genus-hbsag", arg, &o->genus_hbsag);
+    case OPT_SITES:
+        if (cli_parse_int("--sites", arg, 0, 99, &v)) return -1;
+        o->sites = (int)v;
+        return 0;
     default:
         return 1;
     }
@@ -173,6 +188,8 @@ int cmd_simulate(int argc, char **argv)
         {"hbsag-rho", required_argument, NULL, OPT_HBRHO},
         {"missing", required_argument, NULL, OPT_MISSING},
         {"read-truth", no_argument, NULL, OPT_READTRUTH},
+        {"genus-hbsag", required_argument, NULL, OPT_GENUSHB},
+        {"sites", required_argument, NULL, OPT_SITES},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };

@@ -45,7 +45,8 @@ static const char stats_usage2[] =
     "                       that of IL-4, IL-6, IL-10, each alpha metric): response ~ arm *\n"
     "                       factor(week) + covariates + (1 | subject), REML (lme4::lmer);\n"
     "                       first sorted arm and first week are the references; estimate =\n"
-    "                       coefficient, CI and p from t on Satterthwaite df (lmerTest);\n"
+    "                       coefficient, CI and p from t on Satterthwaite df (lmerTest;\n"
+    "                       --df kr: Kenward-Roger, pbkrtest);\n"
     "                       q = BH over each model's terms but the intercept;\n"
     "                       mixed_model_variance rows: variance components\n"
     "  survival_adjusted.tsv coxph (Efron) of RFS/OS on arm + baseline alpha per SD +\n"
@@ -92,6 +93,19 @@ static const char stats_usage3[] =
     "                         columns become indicators with the first level (byte order, as\n"
     "                         R's factor() in the C locale) as reference; subjects missing one\n"
     "                         are left out of the models\n"
+    "      --site COLUMN      the subjects.tsv column of the study site (multi-site trials):\n"
+    "                         a factor (first level the reference, as --covariates) in the\n"
+    "                         mixed, genus and propensity models, strata(COLUMN) in every\n"
+    "                         Cox model of survival_adjusted.tsv (a baseline hazard per site;\n"
+    "                         the IPTW-weighted one too) and the strata of the PERMANOVA by\n"
+    "                         arm (labels permuted within sites); the formula column says so.\n"
+    "                         Subjects without a site are left out of those analyses. The\n"
+    "                         other tables of issue #7 and the time to HBsAg loss by arm do\n"
+    "                         not use it. A missing column is a data error (exit 65)\n"
+    "      --df satterthwaite|kr  the mixed and genus models' t-tests: Satterthwaite df\n"
+    "                         (default, lmerTest) or Kenward-Roger (lmerTest's ddf =\n"
+    "                         \"Kenward-Roger\": pbkrtest's adjusted SE and df); the model\n"
+    "                         column names the one used\n"
     "      --random-slope     mixed models with (1 + week | subject)\n"
     "      --week-numeric     mixed models with week as a number (linear time)\n"
     "      --genus-transform clr|log  genus models on CLR (default) or MaAsLin2's LOG\n"
@@ -106,6 +120,8 @@ const struct option cli_stats_options[] = {
     {"week-numeric", no_argument, NULL, CLI_ST_WEEKNUM},
     {"genus-transform", required_argument, NULL, CLI_ST_GTRANS},
     {"min-prevalence", required_argument, NULL, CLI_ST_MINPREV},
+    {"site", required_argument, NULL, CLI_ST_SITE},
+    {"df", required_argument, NULL, CLI_ST_DF},
     {NULL, 0, NULL, 0},
 };
 
@@ -119,6 +135,17 @@ int cli_stats_option(lm_stats_opt_t *o, int c, const char *arg)
         return 1;
     case CLI_ST_COVAR:
         o->covariates = *arg ? arg : NULL;
+        return 1;
+    case CLI_ST_DF:
+        if (!strcmp(arg, "satterthwaite"))
+            o->df_kr = 0;
+        else if (!strcmp(arg, "kr"))
+            o->df_kr = 1;
+        else
+            return cli_usage_error("--df: '%s' is not satterthwaite or kr", arg);
+        return 1;
+    case CLI_ST_SITE:
+        o->site = *arg ? arg : NULL;
         return 1;
     case CLI_ST_SLOPE:
         o->random_slope = 1;

@@ -51,10 +51,15 @@ static void mixed(rctx_t *c)
     rtsv_t *t = rtsv_or_note(c, "stats/mixed_models.tsv", "the mixed-model table is left out.");
     if (!t) return;
     cols_t k = columns(t);
+    /* lumen stats --df kr: the t-tests are Kenward-Roger's (the model column says so) */
+    int kr = t->nrow && k.model >= 0 && strstr(rtsv_get(t, 0, k.model), "Kenward-Roger");
     table_begin(c,
-                "Linear mixed models of the clinical course (lme4 lmer, REML; Satterthwaite df "
-                "as lmerTest): each response ~ arm * week (+ covariates) + (1 | subject). The "
-                "intercepts are in the file.",
+                kr ? "Linear mixed models of the clinical course (lme4 lmer, REML; Kenward-Roger "
+                     "SE and df as lmerTest with pbkrtest): each response ~ arm * week (+ "
+                     "covariates) + (1 | subject). The intercepts are in the file."
+                   : "Linear mixed models of the clinical course (lme4 lmer, REML; Satterthwaite "
+                     "df as lmerTest): each response ~ arm * week (+ covariates) + (1 | "
+                     "subject). The intercepts are in the file.",
                 head, 9, "stats/mixed_models.tsv");
     for (size_t i = 0; i < t->nrow; i++)
         if (strcmp(rtsv_get(t, i, k.x), "(Intercept)") != 0) row(c, t, i, &k, 0);

@@ -80,14 +80,19 @@ int sim_write_subjects(const lm_sim_cohort_t *c, const char *path, lm_err_t *err
     if (!f) return err->code;
     FILE *out = lm_afile_stream(f);
     fputs("subject-id\tarm\tage\tsex\tna_drug\tcnlc_stage\trfs_months\trfs_event\tos_months\t"
-          "os_event\n",
+          "os_event",
           out);
+    fputs(c->opt.sites > 0 ? "\tsite\n" : "\n", out);
     for (size_t s = 0; s < c->n_subj; s++) {
         const sim_subject_t *sj = &c->subj[s];
-        fprintf(out, "%s\t%s\t%d\t%s\t%s\t%s\t%.2f\t%d\t%.2f\t%d\n", sj->id,
+        fprintf(out, "%s\t%s\t%d\t%s\t%s\t%s\t%.2f\t%d\t%.2f\t%d", sj->id,
                 sj->ifn ? SIM_ARM_IFN : SIM_ARM_NAS, sj->age, sj->male ? "M" : "F",
                 sim_drugs[sj->drug], sj->stage < 0 ? "NA" : sim_stages[sj->stage], sj->rfs,
                 sj->rfs_event, sj->os, sj->os_event);
+        if (c->opt.sites > 0)
+            fprintf(out, "\tsite%d\n", sj->site + 1);
+        else
+            fputc('\n', out);
     }
     return lm_afile_commit(f, err);
 }
@@ -178,4 +183,42 @@ int sim_write_visits(const lm_sim_cohort_t *c, const char *path, lm_err_t *err)
     }
     gsl_rng_free(r);
     return lm_afile_commit(f, err);
+}
+
+double sim_hbsag_at(const sim_subject_t *sj, int week)
+{
+    /* weeks 0-48: both arms decline linearly by the latent 48-week decline */
+    double lh = sj->log_hbsag0 - sj->decline * (week < 48 ? week / 48.0 : 1.0);
+    double fl = log10(SIM_HBSAG_FLOOR);
+    return lh < fl ? fl : lh;
+}
+
+int sim_genus_hbsag(lm_sim_cohort_t *c, lm_err_t *err)
+{
+    (void)err;
+    const lm_sim_opt_t *o = &c->opt;
+    int k = o->taxa;
+    gsl_rng *r = NULL;
+    if (o->sites > 0 && !(r = lm_rng_create(o->seed, 0)))
+        return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t s = 0; s < c->n_subj; s++) {
+        sim_subject_t *sj = &c->subj[s];
+        if (r) {
+            lm_rng_reseed(r, o->seed, SIM_STREAM(SIM_STREAM_SITE, s));
+            sj->site = (int)gsl_rng_uniform_int(r, (unsigned long)o->sites);
+        }
+        if (o->genus_hbsag == 0) continue;
+        for (int t = 0; t < SIM_NSTOOL; t++) {
+            sim_sample_t *sm = &c->samp[s * SIM_NSTOOL + t];
+            double f = exp(o->genus_hbsag * (sim_hbsag_at(sj, sm->week) - SIM_GENUS_HBSAG_CENTRE));
+            double sum = 0;
+            for (int j = 0; j < k; j++) {
+                if (!strcmp(lm_sim_ref_genus(c->ref, sj->taxa[j]), o->hbsag_genus)) sm->p[j] *= f;
+                sum += sm->p[j];
+            }
+            for (int j = 0; j < k; j++) sm->p[j] /= sum;
+        }
+    }
+    gsl_rng_free(r);
+    return 0;
 }

@@ -72,7 +72,7 @@ lm_sim_cohort_t *lm_sim_cohort_create(const lm_sim_opt_t *opt, const lm_sim_ref_
         }
     }
     if (allocate_arms(c)) goto nomem;
-    if (sim_communities(c, err) || sim_clinical(c, err)) {
+    if (sim_communities(c, err) || sim_clinical(c, err) || sim_genus_hbsag(c, err)) {
         lm_sim_cohort_destroy(c);
         return NULL;
     }

@@ -114,6 +114,16 @@ static void write_hbsag(lm_json_t *j, const lm_sim_cohort_t *c)
                    "latent 48-week decline (truth/latent.tsv) with the "
                    "standardised log10(week-0 proportion + 1e-5) of the "
                    "genus, within each arm");
+    lm_json_double(j, "genus_ln_per_log10_hbsag", o->genus_hbsag);
+    lm_json_string(j, "genus_ln_per_log10_hbsag_is",
+                   o->genus_hbsag != 0
+                       ? "the correlated genus's natural-log abundance at each stool visit "
+                         "moves by this per log10 IU/mL of the visit's latent HBsAg (0 at "
+                         "1.8; floored at log10 0.01), within and between subjects; on the "
+                         "CLR scale of a table of G genera about this times (1 - 1/G). The "
+                         "correlation above and the Shannon hazard refer to the abundances "
+                         "before this effect"
+                       : "off (0): the genus's abundance does not follow same-visit HBsAg");
     lm_json_double(j, "genus_log10_mean", c->genus_mean);
     lm_json_double(j, "genus_log10_sd", c->genus_sd);
     lm_json_double(j, "loss_below_iu_ml", 0.05);
@@ -132,6 +142,13 @@ static void write_hbsag(lm_json_t *j, const lm_sim_cohort_t *c)
 
 static void write_clinic(lm_json_t *j, const lm_sim_cohort_t *c)
 {
+    lm_json_object_begin(j, "sites");
+    lm_json_int(j, "n", c->opt.sites);
+    lm_json_string(j, "assignment",
+                   c->opt.sites > 0 ? "uniform at random per subject (subjects.tsv column site)"
+                                    : "none (no site column)");
+    lm_json_string(j, "effect", "none");
+    lm_json_object_end(j);
     lm_json_object_begin(j, "cytokines");
     lm_json_string(j, "weeks", "0, 24, 48 (empty at other visits)");
     lm_json_string(j, "model", "median * exp(subject N(0, 0.4) + visit N(0, 0.3)) * fold");

@@ -98,6 +98,9 @@ int lm_sim_opt_check(const lm_sim_opt_t *opt, lm_err_t *err)
     if (!opt->hbsag_genus || !*opt->hbsag_genus) return BAD("--hbsag-genus is empty");
     if (!(opt->missing_rate >= 0 && opt->missing_rate <= 0.5))
         return BAD("--missing must be from 0 to 0.5");
+    if (!(opt->genus_hbsag >= -5 && opt->genus_hbsag <= 5))
+        return BAD("--genus-hbsag must be from -5 to 5");
+    if (opt->sites < 0 || opt->sites > 99) return BAD("--sites must be from 0 to 99");
     return 0;
 #undef BAD
 }

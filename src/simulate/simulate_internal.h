@@ -17,7 +17,8 @@ enum {
     SIM_STREAM_SUBJECT,
     SIM_STREAM_SAMPLE,
     SIM_STREAM_CLINIC,
-    SIM_STREAM_VISITS
+    SIM_STREAM_VISITS,
+    SIM_STREAM_SITE
 };
 #define SIM_STREAM(kind, unit) (((uint64_t)(kind) << 32) | (uint64_t)(unit))
 
@@ -66,6 +67,7 @@ typedef struct sim_subject {
     int hbeag0;                 /* HBeAg positive at baseline */
     double log_hbsag0;          /* log10 IU/mL at week 0 */
     double decline;             /* latent log10 HBsAg decline over the first 48 weeks */
+    int site;                   /* 0-based study site (--sites), 0 without */
     double genus_z;             /* standardised log10 abundance of the HBsAg genus at week 0 */
     double shannon0;            /* bits, from the true week-0 proportions */
     double rfs, os;             /* months */
@@ -98,6 +100,12 @@ int sim_communities(lm_sim_cohort_t *c, lm_err_t *err);
 double sim_genus_weight(const char *genus);
 /* clinical.c */
 int sim_clinical(lm_sim_cohort_t *c, lm_err_t *err);
+/* The latent log10 HBsAg of subject sj at stool week w (0, 24, 48), floored as written. */
+double sim_hbsag_at(const sim_subject_t *sj, int week);
+/* --genus-hbsag: the genus's abundance at each stool visit follows that visit's HBsAg
+ * (after sim_clinical; draws no random numbers). --sites: each subject's site. */
+int sim_genus_hbsag(lm_sim_cohort_t *c, lm_err_t *err);
+#define SIM_GENUS_HBSAG_CENTRE 1.8 /* log10 IU/mL at which the effect is 0 */
 int sim_write_subjects(const lm_sim_cohort_t *c, const char *path, lm_err_t *err);
 int sim_write_visits(const lm_sim_cohort_t *c, const char *path, lm_err_t *err);
 /* tables.c */

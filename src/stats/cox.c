@@ -15,23 +15,34 @@ enum { MAXP = LM_COX_MAXP };
 typedef struct {
     const double *time;
     const int *event;
-    const double *x; /* centred, n x p */
-    const double *w; /* case weights, or NULL for 1 */
-    const size_t *ord;
+    const double *x;   /* centred, n x p */
+    const double *w;   /* case weights, or NULL for 1 */
+    const size_t *ord; /* by stratum, then time (the strata's blocks in ord) */
     size_t n;
     int p;
+    const size_t *sb; /* stratum k is ord[sb[k] .. sb[k + 1]) */
+    size_t nstrata;
 } cox_data_t;
+
+/* The same data restricted to stratum k (a block of ord), with no strata of its own. */
+static cox_data_t stratum(const cox_data_t *c, size_t k)
+{
+    cox_data_t s = *c;
+    s.ord = c->ord + c->sb[k];
+    s.n = c->sb[k + 1] - c->sb[k];
+    s.sb = NULL;
+    s.nstrata = 1;
+    return s;
+}
 
 /* Partial log-likelihood, score u and information imat (p x p) at beta, with Efron's
  * approximation for tied event times. Subjects are visited from the latest time down,
  * so the risk-set sums (s0, s1, s2) grow by addition only. */
-static double cox_eval(const cox_data_t *c, const double *beta, double *u, double *imat)
+static double cox_eval1(const cox_data_t *c, const double *beta, double *u, double *imat)
 {
     int p = c->p;
     double s0 = 0, s1[MAXP] = {0}, s2[MAXP * MAXP] = {0};
     double ll = 0;
-    memset(u, 0, (size_t)p * sizeof(*u));
-    memset(imat, 0, (size_t)p * p * sizeof(*imat));
     size_t i = c->n;
     while (i > 0) {
         double t = c->time[c->ord[i - 1]];
@@ -81,6 +92,20 @@ static double cox_eval(const cox_data_t *c, const double *beta, double *u, doubl
     return ll;
 }
 
+/* The sums of cox_eval1 over the strata (risk sets never cross a stratum: coxph's
+ * strata()). */
+static double cox_eval(const cox_data_t *c, const double *beta, double *u, double *imat)
+{
+    memset(u, 0, (size_t)c->p * sizeof(*u));
+    memset(imat, 0, (size_t)c->p * c->p * sizeof(*imat));
+    double ll = 0;
+    for (size_t k = 0; k < c->nstrata; k++) {
+        cox_data_t s = stratum(c, k);
+        ll += cox_eval1(&s, beta, u, imat);
+    }
+    return ll;
+}
+
 /* Solve imat * step = u by Cholesky; inv (if not NULL) gets imat^-1. Returns 0, or -1
  * when imat is not positive definite (a constant or collinear covariate). */
 static int solve(const double *imat, const double *u, int p, double *step, double *inv)
@@ -106,19 +131,15 @@ static int solve(const double *imat, const double *u, int p, double *step, doubl
  * dLambda, where a death tied with d others counts 1/d at each of the d steps and stays at
  * risk with weight 1 - l/d at step l. Steps are walked forward in time; H and G hold the
  * cumulative hazard and hazard-weighted mean of the steps so far. sr is n x p. */
-static int score_resid(const cox_data_t *c, const double *beta, double *sr)
+static void score_resid1(const cox_data_t *c, const double *eta, double *sr)
 {
     int p = c->p;
     size_t n = c->n;
-    double *eta = malloc(n * sizeof(double));
-    if (!eta) return LM_ENOMEM;
     double s0 = 0, s1[MAXP] = {0};
-    for (size_t i = 0; i < n; i++) {
+    for (size_t k = 0; k < n; k++) {
+        size_t i = c->ord[k];
         const double *xi = c->x + i * (size_t)p;
-        double e = 0;
-        for (int a = 0; a < p; a++) e += beta[a] * xi[a];
-        eta[i] = e;
-        double r = (c->w ? c->w[i] : 1) * exp(e);
+        double r = (c->w ? c->w[i] : 1) * exp(eta[i]);
         s0 += r;
         for (int a = 0; a < p; a++) s1[a] += r * xi[a];
     }
@@ -174,6 +195,25 @@ static int score_resid(const cox_data_t *c, const double *beta, double *sr)
         for (int a = 0; a < p; a++) s1[a] -= rem1[a];
         i = j;
     }
+}
+
+/* score_resid1 in each stratum (a subject's residual involves only its own stratum's
+ * risk sets). */
+static int score_resid(const cox_data_t *c, const double *beta, double *sr)
+{
+    int p = c->p;
+    double *eta = malloc((c->n + 1) * sizeof(double));
+    if (!eta) return LM_ENOMEM;
+    for (size_t i = 0; i < c->n; i++) {
+        const double *xi = c->x + i * (size_t)p;
+        double e = 0;
+        for (int a = 0; a < p; a++) e += beta[a] * xi[a];
+        eta[i] = e;
+    }
+    for (size_t k = 0; k < c->nstrata; k++) {
+        cox_data_t s = stratum(c, k);
+        score_resid1(&s, eta, sr);
+    }
     free(eta);
     return 0;
 }
@@ -186,6 +226,54 @@ int lm_stat_cox(const double *time, const int *event, const double *x, size_t n,
 
 int lm_stat_cox_weighted(const double *time, const int *event, const double *x, const double *w,
                          size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err)
+{
+    return lm_stat_cox_strata(time, event, x, w, NULL, n, p, robust, res, err);
+}
+
+static int cmp_int(const void *a, const void *b)
+{
+    int x = *(const int *)a, y = *(const int *)b;
+    return (x > y) - (x < y);
+}
+
+/* Regroup ord (sorted by time) into the strata's blocks, each still sorted by time, the
+ * strata in label order; sb gets the blocks' bounds. Returns the number of strata, or 0
+ * when out of memory. */
+static size_t by_strata(const int *strata, size_t n, size_t *ord, size_t **sbp)
+{
+    int *lab = malloc((n + 1) * sizeof(*lab));
+    size_t *tmp = malloc((n + 1) * sizeof(*tmp)), *sb = malloc((n + 2) * sizeof(*sb));
+    if (!lab || !tmp || !sb) {
+        free(lab);
+        free(tmp);
+        free(sb);
+        return 0;
+    }
+    size_t k = 0;
+    if (strata) {
+        memcpy(lab, strata, n * sizeof(*lab));
+        qsort(lab, n, sizeof(*lab), cmp_int);
+        for (size_t i = 0; i < n; i++)
+            if (!k || lab[k - 1] != lab[i]) lab[k++] = lab[i];
+    } else {
+        k = 1;
+    }
+    size_t m = 0;
+    for (size_t g = 0; g < k; g++) {
+        sb[g] = m;
+        for (size_t i = 0; i < n; i++)
+            if (!strata || strata[ord[i]] == lab[g]) tmp[m++] = ord[i];
+    }
+    sb[k] = m;
+    memcpy(ord, tmp, n * sizeof(*ord));
+    free(lab);
+    free(tmp);
+    *sbp = sb;
+    return k;
+}
+
+int lm_stat_cox_strata(const double *time, const int *event, const double *x, const double *w,
+                       const int *strata, size_t n, int p, int robust, lm_cox_t *res, lm_err_t *err)
 {
     if (p < 1 || p > MAXP)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "Cox model takes 1 to %d covariates", MAXP);
@@ -204,8 +292,9 @@ int lm_stat_cox_weighted(const double *time, const int *event, const double *x, 
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                           "Cox model undefined: no events (all censored)");
     double *xc = malloc(n * (size_t)p * sizeof(*xc));
-    size_t *ord = malloc(n * sizeof(*ord));
-    if (!xc || !ord || stat_surv_order(time, event, n, ord)) {
+    size_t *ord = malloc(n * sizeof(*ord)), *sb = NULL, nstrata = 0;
+    if (!xc || !ord || stat_surv_order(time, event, n, ord) ||
+        !(nstrata = by_strata(strata, n, ord, &sb))) {
         free(xc);
         free(ord);
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
@@ -217,6 +306,7 @@ int lm_stat_cox_weighted(const double *time, const int *event, const double *x, 
             if (!isfinite(x[i * p + a])) {
                 free(xc);
                 free(ord);
+                free(sb);
                 return lm_err_set(err, LM_EFORMAT, NULL, 0, i + 1,
                                   "Cox covariate %d is missing or not finite", a + 1);
             }
@@ -230,11 +320,12 @@ int lm_stat_cox_weighted(const double *time, const int *event, const double *x, 
         if (!(v > 0)) {
             free(xc);
             free(ord);
+            free(sb);
             return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                               "Cox model undefined: covariate %d is constant", a + 1);
         }
     }
-    cox_data_t c = {time, event, xc, w, ord, n, p};
+    cox_data_t c = {time, event, xc, w, ord, n, p, sb, nstrata};
     double beta[MAXP] = {0}, u[MAXP], imat[MAXP * MAXP], step[MAXP], inv[MAXP * MAXP];
     double ll0 = cox_eval(&c, beta, u, imat), ll = ll0;
     int iter = 0, converged = 0;
@@ -306,6 +397,7 @@ int lm_stat_cox_weighted(const double *time, const int *event, const double *x, 
     }
     free(xc);
     free(ord);
+    free(sb);
     if (rc) return rc;
     const double zq = gsl_cdf_ugaussian_Pinv(0.975);
     memset(res, 0, sizeof(*res));

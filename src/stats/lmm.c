@@ -428,8 +428,8 @@ static int optimise3(opt_ctx_t *o, double *theta)
     return 0;
 }
 
-int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *group,
-                const double *slope, const char *const *name, lm_lmm_t *res, lm_err_t *err)
+static int fit(const double *y, const double *x, size_t n, int p, const int *group,
+               const double *slope, const char *const *name, int kr, lm_lmm_t *res, lm_err_t *err)
 {
     memset(res, 0, sizeof(*res));
     if (p < 1 || p > LM_LMM_MAXP)
@@ -523,12 +523,47 @@ int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *gr
         else
             res->df[j] = res->p_t[j] = NAN;
     }
+    int rk = 0;
+    if (kr && !rc) {
+        double gam[4] = {res->var_int, s2}, *va = malloc((size_t)p * p * sizeof(double));
+        if (q == 2) {
+            gam[1] = res->cov_int_slope;
+            gam[2] = res->var_slope;
+            gam[3] = s2;
+        }
+        rk = va ? lmm_kenward_roger(&d, gam, vcov, va, res->df_kr) : LM_ENOMEM;
+        for (int j = 0; !rk && j < p; j++) {
+            res->se_kr[j] = sqrt(va[j * p + j]);
+            res->t_kr[j] = res->beta[j] / res->se_kr[j];
+            res->p_kr[j] =
+                res->df_kr[j] > 0 ? 2 * gsl_cdf_tdist_Q(fabs(res->t_kr[j]), res->df_kr[j]) : NAN;
+        }
+        res->kr = !rk;
+        free(va);
+    }
     free(vcov);
     data_free(&d);
-    if (rc == LM_ENOMEM) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    if (rc == LM_ENOMEM || rk == LM_ENOMEM)
+        return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (rc)
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
                           "mixed model: the deviance's Hessian in the variance parameters "
                           "has no positive eigenvalue (no Satterthwaite df)");
+    if (rk)
+        return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
+                          "mixed model: the covariance of a subject's observations is not "
+                          "positive definite (no Kenward-Roger df)");
     return 0;
+}
+
+int lm_stat_lmm(const double *y, const double *x, size_t n, int p, const int *group,
+                const double *slope, const char *const *name, lm_lmm_t *res, lm_err_t *err)
+{
+    return fit(y, x, n, p, group, slope, name, 0, res, err);
+}
+
+int lm_stat_lmm_kr(const double *y, const double *x, size_t n, int p, const int *group,
+                   const double *slope, const char *const *name, lm_lmm_t *res, lm_err_t *err)
+{
+    return fit(y, x, n, p, group, slope, name, 1, res, err);
 }

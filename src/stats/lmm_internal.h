@@ -45,4 +45,12 @@ static inline int lmm_ntheta(int q)
 int lmm_satterthwaite(lmm_data_t *d, const double *theta, double sigma, const double *vcov,
                       double *df);
 
+/* Kenward-Roger as pbkrtest's vcovAdj and Lb_ddf (lmerTest's ddf = "Kenward-Roger"): gam
+ * holds the variance parameters (var_int, residual variance; with a slope var_int,
+ * cov_int_slope, var_slope, residual), phi the unadjusted vcov (p x p). Fills phia (p x p,
+ * the adjusted vcov) and df (p). Returns 0, LM_ENOMEM, or -1 when V is not positive
+ * definite. */
+int lmm_kenward_roger(const lmm_data_t *d, const double *gam, const double *phi, double *phia,
+                      double *df);
+
 #endif

@@ -229,6 +229,7 @@ int lm_stats_run(const lm_stats_opt_t *opt, lm_err_t *err)
     c.out[OUT_MIXED].ext = c.out[OUT_SURVADJ].ext = c.out[OUT_IPTW].ext = c.out[OUT_GENUS].ext = 1;
     rc = load(&c, err);
     if (!rc) rc = covars_parse(c.co, opt->covariates, &c.cov, err);
+    if (!rc) rc = covars_site(c.co, opt->site, opt->subjects, &c.cov, err);
     if (!rc) rc = run_endpoints(&c, err);
     if (!rc) rc = run_correlations(&c, err);
     if (!rc) rc = run_arm_tests(&c, err);

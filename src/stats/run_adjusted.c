@@ -76,23 +76,16 @@ static void surv_of(const lm_subject_t *sj, int os, double *t, int *e)
     *e = os ? sj->os_event : sj->rfs_event;
 }
 
-static void cov_formula(const covars_t *cv, char *buf, size_t len)
-{
-    size_t o = 0;
-    buf[0] = 0;
-    for (size_t k = 0; k < cv->n && o < len; k++)
-        o += (size_t)snprintf(buf + o, len - o, " + %s", cv->v[k].name);
-}
-
 /* coxph(Surv ~ arm + metric_per_sd + covariates) for every endpoint and alpha metric. */
-static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, size_t *who)
+static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, int *st, double *bv,
+                        size_t *who)
 {
     const lm_cohort_t *co = c->co;
     const covars_t *cv = &c->cov;
     size_t ns = lm_cohort_n_subjects(co);
     tidy_t *out = &c->out[OUT_SURVADJ], *skip = &c->out[OUT_MSKIP];
     char covs[512];
-    cov_formula(cv, covs, sizeof(covs));
+    covars_formula(cv, 1, covs, sizeof(covs));
     int rc = 0;
     for (int os = 0; os < 2 && !rc; os++)
         for (size_t j = 0; j < c->alpha->ncol && !rc; j++) {
@@ -109,12 +102,12 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
                 int e, a = arm_of(co, s);
                 surv_of(sj, os, &t, &e);
                 if (isnan(t) || e < 0 || a < 0 || a >= 64 || isnan(bv[s]) ||
-                    covars_row(co, cv, s, x))
+                    covars_row_strata(co, cv, s, x))
                     continue;
                 who[n++] = s;
             }
             int alev[64], nal = arms_present(co, who, n, alev);
-            int p = nal - 1 + 1 + cv->ncols;
+            int ncv = cv->ncols - cv->site_cols, p = nal - 1 + 1 + ncv;
             if (nal < 2 || p > LM_COX_MAXP) {
                 rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA,
                                nal < 2 ? "fewer than two arms with data"
@@ -130,7 +123,7 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
             for (int a = 1; a < nal; a++)
                 snprintf(name[a], NAME, "arm%s", lm_cohort_arm(co, (size_t)alev[a]));
             snprintf(name[nal], NAME, "%s_per_sd", metric);
-            for (int k = 0; k < cv->ncols; k++) covars_name(cv, k, name[nal + 1 + k], NAME);
+            for (int k = 0; k < ncv; k++) covars_name(cv, k, name[nal + 1 + k], NAME);
             /* the design with an intercept column first, for the rank check */
             for (size_t i = 0; i < n; i++) {
                 size_t s = who[i];
@@ -139,7 +132,8 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
                 xi[0] = 1;
                 for (int k = 1; k < nal; k++) xi[k] = a == alev[k];
                 xi[nal] = sd > 0 ? bv[s] / sd : 0;
-                covars_row(co, cv, s, xi + nal + 1);
+                covars_row_strata(co, cv, s, xi + nal + 1);
+                st[i] = covars_stratum(co, cv, s);
                 surv_of(lm_cohort_subject(co, s), os, &tm[i], &ev[i]);
             }
             int bad;
@@ -156,12 +150,13 @@ static int adjusted_cox(run_ctx_t *c, double *x, double *tm, int *ev, double *bv
             lm_cox_t r;
             lm_err_t e;
             lm_err_clear(&e);
-            int st = lm_stat_cox(tm, ev, x, n, p, &r, &e);
-            if (st == LM_EFORMAT) {
+            int sc =
+                lm_stat_cox_strata(tm, ev, x, NULL, cv->site_cols ? st : NULL, n, p, 0, &r, &e);
+            if (sc == LM_EFORMAT) {
                 rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA, e.msg);
                 continue;
             }
-            if (st) return st;
+            if (sc) return sc;
             rc = add_cox_rows(out, analysis, metric, &r, name + 1, p, "coxph Efron", form);
         }
     return rc;
@@ -210,7 +205,7 @@ static void week24_alpha(const run_ctx_t *c, size_t j, double *v)
 /* Landmark analysis at week 24: subjects still event-free and followed after week 24,
  * time counted from it, coxph(Surv(t - L, event) ~ arm + metric at week 0 per SD + its
  * change to week 24 per SD + HBsAg decline to week 24 (log10) + covariates). */
-static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, size_t *who)
+static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, int *st, double *bv, size_t *who)
 {
     const lm_cohort_t *co = c->co;
     const covars_t *cv = &c->cov;
@@ -227,7 +222,7 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
         dec[s] = v ? v->hbsag_decline : NAN;
     }
     char covs[512];
-    cov_formula(cv, covs, sizeof(covs));
+    covars_formula(cv, 1, covs, sizeof(covs));
     int rc = 0;
     for (int os = 0; os < 2 && !rc; os++)
         for (size_t j = 0; j < c->alpha->ncol && !rc; j++) {
@@ -247,12 +242,13 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
                 int e, a = arm_of(co, s);
                 surv_of(lm_cohort_subject(co, s), os, &t, &e);
                 if (isnan(t) || e < 0 || !(t > LANDMARK_MONTHS) || a < 0 || a >= 64 ||
-                    isnan(bv[s]) || isnan(v24[s]) || isnan(dec[s]) || covars_row(co, cv, s, x))
+                    isnan(bv[s]) || isnan(v24[s]) || isnan(dec[s]) ||
+                    covars_row_strata(co, cv, s, x))
                     continue;
                 who[n++] = s;
             }
             int alev[64], nal = arms_present(co, who, n, alev);
-            int p = nal - 1 + 3 + cv->ncols;
+            int ncv = cv->ncols - cv->site_cols, p = nal - 1 + 3 + ncv;
             if (nal < 2 || p > LM_COX_MAXP) {
                 rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA,
                                nal < 2 ? "fewer than two arms with data"
@@ -278,7 +274,7 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
             snprintf(name[nal], NAME, "%s_w0_per_sd", metric);
             snprintf(name[nal + 1], NAME, "%s_change_w24_per_sd", metric);
             snprintf(name[nal + 2], NAME, "hbsag_decline_w24");
-            for (int k = 0; k < cv->ncols; k++) covars_name(cv, k, name[nal + 3 + k], NAME);
+            for (int k = 0; k < ncv; k++) covars_name(cv, k, name[nal + 3 + k], NAME);
             for (size_t i = 0; i < n; i++) {
                 size_t s = who[i];
                 double *xi = x + i * (size_t)(p + 1);
@@ -288,7 +284,8 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
                 xi[nal] = s0 > 0 ? bv[s] / s0 : 0;
                 xi[nal + 1] = s1 > 0 ? (v24[s] - bv[s]) / s1 : 0;
                 xi[nal + 2] = dec[s];
-                covars_row(co, cv, s, xi + nal + 3);
+                covars_row_strata(co, cv, s, xi + nal + 3);
+                st[i] = covars_stratum(co, cv, s);
                 surv_of(lm_cohort_subject(co, s), os, &tm[i], &ev[i]);
                 tm[i] -= LANDMARK_MONTHS;
             }
@@ -309,13 +306,14 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
             lm_cox_t r;
             lm_err_t e;
             lm_err_clear(&e);
-            int st = lm_stat_cox(tm, ev, x, n, p, &r, &e);
-            if (st == LM_EFORMAT) {
+            int sc =
+                lm_stat_cox_strata(tm, ev, x, NULL, cv->site_cols ? st : NULL, n, p, 0, &r, &e);
+            if (sc == LM_EFORMAT) {
                 rc = tidy_skip(skip, analysis, form, metric, NULL, WEEK_NA, e.msg);
                 continue;
             }
-            if (st) {
-                rc = st;
+            if (sc) {
+                rc = sc;
                 break;
             }
             rc = add_cox_rows(out, analysis, metric, &r, name + 1, p,
@@ -327,14 +325,16 @@ static int landmark(run_ctx_t *c, double *x, double *tm, int *ev, double *bv, si
 }
 
 /* Propensity model, stabilised weights, balance, and the weighted Cox models. */
-static int iptw(run_ctx_t *c, double *x, double *tm, int *ev, size_t *who)
+static int iptw(run_ctx_t *c, double *x, double *tm, int *ev, int *stv, size_t *who)
 {
     const lm_cohort_t *co = c->co;
     const covars_t *cv = &c->cov;
     tidy_t *out = &c->out[OUT_SURVADJ], *bal = &c->out[OUT_IPTW], *skip = &c->out[OUT_MSKIP];
     size_t ns = lm_cohort_n_subjects(co);
-    char covs[512], pform[640];
-    cov_formula(cv, covs, sizeof(covs));
+    char covs[512], pform[640], sform[160] = "";
+    int *sti = stv;
+    covars_formula(cv, 0, covs, sizeof(covs));
+    if (cv->site_cols) snprintf(sform, sizeof(sform), " + strata(%s)", cv->v[cv->n - 1].name);
     snprintf(pform, sizeof(pform), "arm ~ 1%s (binomial)", covs);
     if (cv->n == 0)
         return tidy_skip(skip, "iptw", pform, NULL, NULL, WEEK_NA,
@@ -426,8 +426,8 @@ static int iptw(run_ctx_t *c, double *x, double *tm, int *ev, size_t *who)
             char analysis[64], form[1024];
             snprintf(analysis, sizeof(analysis), "cox_%s_iptw", ep_name[os]);
             snprintf(form, sizeof(form),
-                     "Surv(%s_months, %s_event) ~ arm, weights = stabilised IPTW from %s",
-                     ep_name[os], ep_name[os], pform);
+                     "Surv(%s_months, %s_event) ~ arm%s, weights = stabilised IPTW from %s",
+                     ep_name[os], ep_name[os], sform, pform);
             size_t m = 0;
             for (size_t i = 0; i < n; i++) {
                 double t;
@@ -438,11 +438,12 @@ static int iptw(run_ctx_t *c, double *x, double *tm, int *ev, size_t *who)
                 ev[m] = ee;
                 tmp[m] = w[i];
                 ps[m] = grp[i]; /* the arm indicator, reusing ps */
+                sti[m] = covars_stratum(co, cv, who[i]);
                 m++;
             }
             lm_cox_t r;
             lm_err_clear(&e);
-            st = lm_stat_cox_weighted(tm, ev, ps, tmp, m, 1, 1, &r, &e);
+            st = lm_stat_cox_strata(tm, ev, ps, tmp, cv->site_cols ? sti : NULL, m, 1, 1, &r, &e);
             if (st == LM_EFORMAT) {
                 rc = tidy_skip(skip, analysis, form, NULL, NULL, WEEK_NA, e.msg);
                 continue;
@@ -472,12 +473,13 @@ int run_adjusted_survival(run_ctx_t *c, lm_err_t *err)
     int width = LM_COX_MAXP + 1 > 1 + c->cov.ncols ? LM_COX_MAXP + 1 : 1 + c->cov.ncols;
     double *x = malloc((ns + 1) * (size_t)width * sizeof(double));
     double *tm = malloc((ns + 1) * sizeof(double)), *bv = malloc((ns + 1) * sizeof(double));
-    int *ev = malloc((ns + 1) * sizeof(int));
+    int *ev = malloc((ns + 1) * sizeof(int)), *st = malloc((ns + 1) * sizeof(int));
     size_t *who = malloc((ns + 1) * sizeof(size_t));
-    int rc = x && tm && bv && ev && who ? 0 : LM_ENOMEM;
-    if (!rc) rc = adjusted_cox(c, x, tm, ev, bv, who);
-    if (!rc) rc = landmark(c, x, tm, ev, bv, who);
-    if (!rc) rc = iptw(c, x, tm, ev, who);
+    int rc = x && tm && bv && ev && st && who ? 0 : LM_ENOMEM;
+    if (!rc) rc = adjusted_cox(c, x, tm, ev, st, bv, who);
+    if (!rc) rc = landmark(c, x, tm, ev, st, bv, who);
+    if (!rc) rc = iptw(c, x, tm, ev, st, who);
+    free(st);
     free(x);
     free(tm);
     free(bv);

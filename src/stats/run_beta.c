@@ -1,6 +1,7 @@
 /* SPDX-License-Identifier: MIT */
-/* PERMANOVA of each beta-diversity matrix by arm (per week), by week and by HBsAg loss
- * (within subject: strata, since a subject's samples are not independent). */
+/* PERMANOVA of each beta-diversity matrix by arm (per week; with --site permuted within
+ * sites), by week and by HBsAg loss (within subject: strata, since a subject's samples are
+ * not independent). */
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -24,8 +25,9 @@ static int one(run_ctx_t *c, const lm_matrix_t *m, const char *metric, int by, i
         const lm_sample_t *s =
             lm_cohort_sample(c->co, (size_t)lm_cohort_find_sample(c->co, m->row_id[i]));
         int label = 0;
+        int site = covars_stratum(c->co, &c->cov, s->subject);
         if (by == BY_ARM) {
-            if (s->week != week || !s->arm) continue;
+            if (s->week != week || !s->arm || site < 0) continue;
             size_t a = 0;
             while (strcmp(lm_cohort_arm(c->co, a), s->arm)) a++;
             label = (int)a;
@@ -38,13 +40,16 @@ static int one(run_ctx_t *c, const lm_matrix_t *m, const char *metric, int by, i
         }
         idx[k] = i;
         g[k] = label;
-        st[k++] = (int)s->subject;
+        st[k++] = by == BY_ARM ? site : (int)s->subject;
     }
     if (!rc && !(sub = malloc((k * k + 1) * sizeof(*sub)))) rc = LM_ENOMEM;
     for (size_t i = 0; !rc && i < k; i++)
         for (size_t j = 0; j < k; j++) sub[i * k + j] = m->v[idx[i] * n + idx[j]];
     static const char *const yname[] = {"arm", "week", "hbsag_loss"};
-    const char *strata = by == BY_ARM ? NULL : "strata=subject";
+    char sname[96] = "strata=subject";
+    int bysite = by == BY_ARM && c->cov.site_cols;
+    if (bysite) snprintf(sname, sizeof(sname), "strata=%s", c->cov.v[c->cov.n - 1].name);
+    const char *strata = by == BY_ARM && !bysite ? NULL : sname;
     int wk = by == BY_ARM ? week : WEEK_NA;
     if (!rc) {
         lm_permanova_opt_t po;
@@ -55,9 +60,10 @@ static int one(run_ctx_t *c, const lm_matrix_t *m, const char *metric, int by, i
         lm_permanova_t r;
         lm_err_t e;
         lm_err_clear(&e);
-        /* By arm within a week each subject has one sample, so no strata are needed; by
+        /* By arm within a week each subject has one sample, so no strata are needed
+         * (with --site: labels move only within a site, as adonis2(strata = site)); by
          * week or loss, labels move only within a subject. */
-        int s = lm_stat_permanova(sub, k, g, by == BY_ARM ? NULL : st, &po, &r, &e);
+        int s = lm_stat_permanova(sub, k, g, by == BY_ARM && !bysite ? NULL : st, &po, &r, &e);
         if (s == 0)
             rc = tidy_add(&c->out[OUT_PERMANOVA], "permanova", metric, yname[by], strata, wk,
                           (long)k, r.r2, NAN, NAN, r.F, r.p, "permanova");

@@ -23,19 +23,26 @@ static int cmp_str(const void *a, const void *b)
     return strcmp(*(const char *const *)a, *(const char *const *)b);
 }
 
-static int add_one(const lm_cohort_t *co, const char *name, covars_t *cv, lm_err_t *err)
+static int add_one(const lm_cohort_t *co, const char *name, int site, const char *file,
+                   covars_t *cv, lm_err_t *err)
 {
+    const char *opt = site ? "--site" : "--covariates";
     long col = lm_cohort_subject_column(co, name);
+    if (col < 0 && site) /* a data problem: the cohort has no such column */
+        return lm_err_set(err, LM_EFORMAT, file, 1, 0,
+                          "--site: no column '%s' in the header of the subjects table", name);
     if (col < 0)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0,
                           "--covariates: subjects.tsv has no column '%s'", name);
     if (!strcmp(name, "subject-id") || !strcmp(name, "arm"))
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0,
-                          "--covariates: '%s' cannot be a covariate (the models have it already)",
-                          name);
+                          "%s: '%s' cannot be a covariate (the models have it already)", opt, name);
     for (size_t k = 0; k < cv->n; k++)
         if (!strcmp(cv->v[k].name, name))
-            return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "--covariates: '%s' named twice", name);
+            return lm_err_set(err, LM_EUSAGE, NULL, 0, 0,
+                              site ? "--site: '%s' is one of the --covariates too"
+                                   : "--covariates: '%s' named twice",
+                              name);
     covar_t *c = &cv->v[cv->n];
     memset(c, 0, sizeof(*c));
     snprintf(c->name, sizeof(c->name), "%s", name);
@@ -44,9 +51,10 @@ static int add_one(const lm_cohort_t *co, const char *name, covars_t *cv, lm_err
     if (!(c->lev = calloc(ns + 1, sizeof(*c->lev))))
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     cv->n++;
-    c->numeric = 1;
+    c->site = site;
+    c->numeric = !site; /* a site is a label even when written as a number */
     double v;
-    for (size_t i = 0; i < ns; i++) {
+    for (size_t i = 0; i < ns && c->numeric; i++) {
         const char *s = lm_cohort_subject_cell(co, i, col);
         if (s && !is_number(s, &v)) c->numeric = 0;
     }
@@ -64,10 +72,10 @@ static int add_one(const lm_cohort_t *co, const char *name, covars_t *cv, lm_err
         if (!u || strcmp(c->lev[u - 1], c->lev[i])) c->lev[u++] = c->lev[i];
     c->nlev = u;
     if (u < 2)
-        return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
-                          "--covariates: column '%s' of subjects.tsv has %s level%s: nothing to "
+        return lm_err_set(err, LM_EFORMAT, site ? file : NULL, 0, 0,
+                          "%s: column '%s' of subjects.tsv has %s level%s: nothing to "
                           "adjust for",
-                          name, u ? "a single" : "no", u ? "" : "s");
+                          opt, name, u ? "a single" : "no", u ? "" : "s");
     c->ncols = (int)u - 1;
     return 0;
 }
@@ -76,7 +84,7 @@ int covars_parse(const lm_cohort_t *co, const char *list, covars_t *cv, lm_err_t
 {
     memset(cv, 0, sizeof(*cv));
     if (!list || !*list) return 0;
-    size_t cap = 1;
+    size_t cap = 2; /* and one for --site */
     for (const char *p = list; *p; p++) cap += *p == ',';
     if (!(cv->v = calloc(cap, sizeof(*cv->v))))
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
@@ -90,7 +98,7 @@ int covars_parse(const lm_cohort_t *co, const char *list, covars_t *cv, lm_err_t
                               "--covariates: '%s' is not a comma-separated list of columns", list);
         memcpy(name, p, l);
         name[l] = 0;
-        int rc = add_one(co, name, cv, err);
+        int rc = add_one(co, name, 0, NULL, cv, err);
         if (rc) return rc;
         cv->ncols += cv->v[cv->n - 1].ncols;
         if (!e) break;
@@ -99,13 +107,37 @@ int covars_parse(const lm_cohort_t *co, const char *list, covars_t *cv, lm_err_t
     return 0;
 }
 
-int covars_row(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out)
+int covars_site(const lm_cohort_t *co, const char *name, const char *file, covars_t *cv,
+                lm_err_t *err)
+{
+    if (!name) return 0;
+    if (!cv->v && !(cv->v = calloc(1, sizeof(*cv->v))))
+        return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    int rc = add_one(co, name, 1, file, cv, err);
+    if (rc) return rc;
+    cv->site_cols = cv->v[cv->n - 1].ncols;
+    cv->ncols += cv->site_cols;
+    return 0;
+}
+
+int covars_stratum(const lm_cohort_t *co, const covars_t *cv, size_t s)
+{
+    if (!cv->site_cols) return 0;
+    const covar_t *c = &cv->v[cv->n - 1];
+    const char *cell = lm_cohort_subject_cell(co, s, c->col);
+    for (size_t l = 0; cell && l < c->nlev; l++)
+        if (!strcmp(cell, c->lev[l])) return (int)l;
+    return -1;
+}
+
+static int row(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out, int site)
 {
     int j = 0;
     for (size_t k = 0; k < cv->n; k++) {
         const covar_t *c = &cv->v[k];
         const char *cell = lm_cohort_subject_cell(co, s, c->col);
         if (!cell) return 1;
+        if (c->site && !site) continue;
         if (c->numeric) {
             out[j++] = strtod(cell, NULL);
             continue;
@@ -113,6 +145,25 @@ int covars_row(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out)
         for (size_t l = 1; l < c->nlev; l++) out[j++] = !strcmp(cell, c->lev[l]);
     }
     return 0;
+}
+
+int covars_row(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out)
+{
+    return row(co, cv, s, out, 1);
+}
+
+int covars_row_strata(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out)
+{
+    return row(co, cv, s, out, 0);
+}
+
+void covars_formula(const covars_t *cv, int strata, char *buf, size_t len)
+{
+    size_t o = 0;
+    buf[0] = 0;
+    for (size_t k = 0; k < cv->n && o < len; k++)
+        o += (size_t)snprintf(buf + o, len - o, cv->v[k].site && strata ? " + strata(%s)" : " + %s",
+                              cv->v[k].name);
 }
 
 int covars_name(const covars_t *cv, int j, char *buf, size_t len)

@@ -69,19 +69,34 @@ typedef struct covar {
     const char **lev; /* categorical: distinct levels, sorted (borrowed from the cohort) */
     size_t nlev;
     int ncols; /* design columns: 1, or nlev - 1 */
+    int site;  /* the --site column (always the last covariate) */
 } covar_t;
 
 typedef struct covars {
     covar_t *v;
     size_t n;
-    int ncols;
+    int ncols;     /* every design column, the site's indicators last */
+    int site_cols; /* the site's indicators (0 without --site) */
 } covars_t;
 
 /* Parse a comma-separated list of subjects.tsv columns (NULL or "": none). Errors:
  * LM_EUSAGE for an unknown or repeated column, LM_EFORMAT for a column with one level. */
 int covars_parse(const lm_cohort_t *co, const char *list, covars_t *cv, lm_err_t *err);
+/* --site COLUMN (NULL: none) after covars_parse: a categorical covariate appended last
+ * (treatment contrasts, first level the reference) for the linear and logistic models, a
+ * stratum for the Cox models and PERMANOVA. Errors: LM_EFORMAT naming file when the column
+ * is missing or has one level, LM_EUSAGE when it is one of the covariates too. */
+int covars_site(const lm_cohort_t *co, const char *name, const char *file, covars_t *cv,
+                lm_err_t *err);
 /* Subject s's design columns into out[cv->ncols]: 0, or 1 when a covariate is missing. */
 int covars_row(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out);
+/* The same without the site's columns (out[cv->ncols - cv->site_cols]), for models that
+ * stratify by site; 1 also when the site is missing. */
+int covars_row_strata(const lm_cohort_t *co, const covars_t *cv, size_t s, double *out);
+/* Subject s's site as a level number (0 without --site, -1 when missing). */
+int covars_stratum(const lm_cohort_t *co, const covars_t *cv, size_t s);
+/* " + age + sex + site" (strata 0) or " + age + sex + strata(site)" (strata 1). */
+void covars_formula(const covars_t *cv, int strata, char *buf, size_t len);
 /* Name of design column j as R names it (age, sexM). */
 int covars_name(const covars_t *cv, int j, char *buf, size_t len);
 void covars_free(covars_t *cv);

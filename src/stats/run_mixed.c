@@ -224,9 +224,11 @@ static int fit_one(run_ctx_t *c, const spec_t *sp, const char *resp, const obs_l
     lm_lmm_t *m = malloc(sizeof(*m));
     lm_err_t fe;
     lm_err_clear(&fe);
-    rc = m ? lm_stat_lmm(d.y, d.x, d.n, d.p, d.grp, c->opt->random_slope ? d.slope : NULL,
-                         d.nameptr, m, &fe)
-           : LM_ENOMEM;
+    rc = !m              ? LM_ENOMEM
+         : c->opt->df_kr ? lm_stat_lmm_kr(d.y, d.x, d.n, d.p, d.grp,
+                                          c->opt->random_slope ? d.slope : NULL, d.nameptr, m, &fe)
+                         : lm_stat_lmm(d.y, d.x, d.n, d.p, d.grp,
+                                       c->opt->random_slope ? d.slope : NULL, d.nameptr, m, &fe);
     if (rc == LM_ENOMEM) {
         free(m);
         design_free(&d);
@@ -239,8 +241,15 @@ static int fit_one(run_ctx_t *c, const spec_t *sp, const char *resp, const obs_l
         return rc ? lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory") : 0;
     }
     char model[160];
-    snprintf(model, sizeof(model), "lmer REML, Satterthwaite df%s; %zu subjects",
-             m->singular ? "; singular fit" : "", m->groups);
+    snprintf(model, sizeof(model), "lmer REML, %s df%s; %zu subjects",
+             m->kr ? "Kenward-Roger" : "Satterthwaite", m->singular ? "; singular fit" : "",
+             m->groups);
+    if (m->kr) { /* the t-tests on Kenward-Roger's adjusted SE and df */
+        memcpy(m->se, m->se_kr, sizeof(m->se));
+        memcpy(m->t, m->t_kr, sizeof(m->t));
+        memcpy(m->df, m->df_kr, sizeof(m->df));
+        memcpy(m->p_t, m->p_kr, sizeof(m->p_t));
+    }
     char fam[160];
     if (sp->family)
         snprintf(fam, sizeof(fam), "%s", sp->family);

@@ -113,6 +113,25 @@ for k in csv.DictReader(open(f"{r}/stats/survival_km.tsv"), delimiter="\t"):
         assert risk[key] == int(k["n"]), (key, risk[key], k["n"])
         matched += 1
 assert matched >= 16, matched
+# the models section: the top per-genus associations are genus_models.tsv's rows (the
+# intercepts aside) in order of q, file order on ties, up to 15; each row's genus, term,
+# estimate and q as in the file (3 significant digits)
+import html, math
+gm = [g for g in csv.DictReader(open(f"{r}/stats/genus_models.tsv"), delimiter="\t")
+      if g["x"] != "(Intercept)"]
+qv = lambda g: math.inf if g["q"] == "NA" else float(g["q"])
+want = sorted(gm, key=qv)[:15]
+i = page.find("The strongest per-genus associations")
+assert i > 0, "no per-genus table"
+tb = page[page.find("<tbody>", i):page.find("</tbody>", i)]
+got = [[html.unescape(c) for c in re.findall(r"<td[^>]*>(.*?)</td>", tr)]
+       for tr in re.findall(r"<tr>(.*?)</tr>", tb)]
+assert len(want) >= 5 and len(got) == len(want), (len(got), len(want))
+close = lambda a, b: b == "NA" and a == "NA" or abs(float(a) - float(b)) <= 5e-3 * abs(float(b)) + 1e-12
+for g, w in zip(got, want):
+    last = w["y"].split(";")[-1]
+    if last.startswith("g__") and len(last) > 3: assert g[0] == last[3:], (g, w["y"])
+    assert g[1] == w["x"] and close(g[3], w["estimate"]) and close(g[8], w["q"]), (g, w)
 # a page written elsewhere links back into the folder by absolute path
 o = open(other, encoding="utf-8").read()
 assert 'href="' + os.path.realpath(r) + '/stats/permanova.tsv"' in o
@@ -130,6 +149,18 @@ printf 'analysis\tx\n1\t2\t3\n' > "$WORK/part/stats.tsv"; mkdir -p "$WORK/part/s
 mv "$WORK/part/stats.tsv" "$WORK/part/stats/permanova.tsv"
 run "$LUMEN" report --results "$WORK/part"; expect_rc "report with a malformed table" 0
 grep -q "stats/permanova.tsv could not be read" "$WORK/part/report.html" && ok "note for a malformed table" || not_ok "no note for a malformed table"
+
+# The mixed-model table names the df the stats module used: Satterthwaite by default,
+# Kenward-Roger after lumen stats --df kr.
+grep -q "Satterthwaite df as lmerTest" "$P" && ok "mixed models: Satterthwaite named" ||
+  not_ok "mixed models: Satterthwaite not named"
+K=$WORK/kr
+run "$LUMEN" stats -q -d "$R/diversity" -T "$R/taxa" -m "$WORK/cohort/metadata.tsv" \
+  -s "$WORK/cohort/subjects.tsv" -V "$WORK/cohort/visits.tsv" -p 9 --df kr -o "$K/stats"
+expect_rc "stats --df kr" 0
+run "$LUMEN" report -q --results "$K"; expect_rc "report of the --df kr models" 0
+grep -q "Kenward-Roger SE and df as lmerTest with pbkrtest" "$K/report.html" &&
+  ok "mixed models: Kenward-Roger named" || not_ok "mixed models: Kenward-Roger not named"
 
 # Hostile sample names are shown as text, never as markup.
 H=$WORK/hostile

@@ -3,7 +3,8 @@
 # writes DIR/{metadata,subjects,visits}.tsv and DIR/diversity/alpha.tsv from a fixed seed.
 # On purpose: unbalanced arms, missing visits, a subject with one visit, a response whose
 # between-subject variance is 0 at the optimum (singular fit: within-subject errors made
-# negatively correlated), a constant column (rank-deficient design), tied survival times.
+# negatively correlated), a constant column (rank-deficient design), tied survival times,
+# a study site column (lumen stats --site).
 args <- commandArgs(trailingOnly = TRUE)
 out <- args[1]
 dir.create(file.path(out, "diversity"), recursive = TRUE, showWarnings = FALSE)
@@ -18,6 +19,8 @@ subj <- data.frame(`subject-id` = id, arm = arm, age = round(runif(ns, 25, 64)),
                    rfs_months = round(rexp(ns, 1 / 30)), rfs_event = rbinom(ns, 1, 0.6),
                    os_months = round(rexp(ns, 1 / 50)), os_event = rbinom(ns, 1, 0.4),
                    const_site = 1, check.names = FALSE)
+# a study site (three sites, both arms in each; no random draw, so nothing else moves)
+subj$site <- c("HZ", "NB", "WZ")[(seq_len(ns) * 5) %/% 7 %% 3 + 1]
 subj$rfs_months[subj$rfs_months == 0] <- 1
 subj$os_months <- pmax(subj$os_months, subj$rfs_months)
 peg <- subj$arm == "PegIFN+NAs"

@@ -10,8 +10,13 @@
 # Writes: response term estimate se df t p (variance rows: term var(...), df t p NA).
 # The optimiser's tolerances are tightened (lme4's defaults stop ~1e-4 short in theta) so
 # that both sides report the optimum itself.
+# With DDF=Kenward-Roger in the environment the t-tests are lmerTest's Kenward-Roger ones
+# (pbkrtest's adjusted SE and df; lumen stats --df kr).
 suppressMessages({ library(lme4); library(lmerTest) })
 a <- commandArgs(trailingOnly = TRUE)
+ddf <- Sys.getenv("DDF", "Satterthwaite")
+# RESPONSES=a,b,... in the environment: only those responses (pbkrtest is slow)
+only <- strsplit(Sys.getenv("RESPONSES"), ",")[[1]]
 dir <- a[1]
 rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
                              na.strings = c("", "NA"))
@@ -39,6 +44,7 @@ ctl <- lmerControl(optimizer = "nloptwrap",
                                   maxeval = 1e5))
 res <- list()
 fit <- function(d, resp, extra = character(0)) {
+  if (length(only) && !(resp %in% only)) return(invisible())
   d <- merge(d, subj[, c("subject-id", "arm", covs), drop = FALSE], by = "subject-id")
   d$y <- d[[resp]]
   d <- d[complete.cases(d[, c("y", "arm", covs, extra), drop = FALSE]), ]
@@ -51,7 +57,7 @@ fit <- function(d, resp, extra = character(0)) {
   re <- if (slope) "(1 + wk | subject)" else "(1 | subject)"
   f <- as.formula(paste("y ~", rhs, "+", re))
   m <- suppressMessages(suppressWarnings(lmer(f, d, REML = TRUE, control = ctl)))
-  s <- coef(summary(m))
+  s <- coef(summary(m, ddf = ddf))
   tab <- data.frame(response = resp, term = rownames(s), estimate = s[, 1], se = s[, 2],
                     df = s[, 3], t = s[, 4], p = s[, 5])
   vc <- as.data.frame(VarCorr(m))

@@ -7,8 +7,12 @@
 # weights (quantile type 7 per arm); standardised mean differences (denominator from the
 # unweighted groups); coxph(Surv ~ arm, weights = w, robust = TRUE); time to HBsAg loss
 # by arm: survfit at weeks 24, 48, 96, survdiff, coxph.
+# With SITE=COLUMN in the environment (lumen stats --site COLUMN): every Cox model gets
+# + strata(COLUMN) and the propensity model + COLUMN (a factor); the time to HBsAg loss
+# stays by arm alone.
 suppressMessages(library(survival))
 a <- commandArgs(trailingOnly = TRUE)
+site <- Sys.getenv("SITE")
 dir <- a[1]
 rd <- function(f) read.delim(file.path(dir, f), check.names = FALSE, stringsAsFactors = FALSE,
                              na.strings = c("", "NA"))
@@ -23,11 +27,15 @@ run_job <- function() {
 subj <- subj0
 subj$arm <- factor(subj$arm)
 for (cv in covs) if (is.character(subj[[cv]])) subj[[cv]] <- factor(subj[[cv]])
+if (nchar(site)) subj[[site]] <- factor(subj[[site]])
+sitec <- if (nchar(site)) site else character(0)
+strf <- if (nchar(site)) paste0(" + strata(", site, ")") else ""
 rows <- list()
 add <- function(analysis, x, y, group, n, est, lo, hi, st, p)
   rows[[length(rows) + 1]] <<- data.frame(analysis, x, y, group, n, estimate = est, ci_low = lo,
                                           ci_high = hi, statistic = st, p)
-covf <- paste(c("", covs), collapse = " + ")
+covf <- paste0(paste(c("", covs), collapse = " + "), strf) # Cox models
+pcovf <- paste(c("", covs, sitec), collapse = " + ")         # the propensity model
 # a Cox fit, or NULL when coxph warns (no convergence, an infinite coefficient): lumen
 # skips such models (models_skipped.tsv), so no rows are expected from them
 cox_or_null <- function(expr) {
@@ -41,7 +49,7 @@ cox_or_null <- function(expr) {
 for (ep in c("rfs", "os")) for (m in names(alpha)[-1]) {
   d <- merge(subj, base[, c("subject-id", m)], by = "subject-id")
   d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
-  d <- d[complete.cases(d[, c("time", "ev", "arm", m, covs)]), ]
+  d <- d[complete.cases(d[, c("time", "ev", "arm", m, covs, sitec)]), ]
   d[[paste0(m, "_per_sd")]] <- d[[m]] / sd(d[[m]])
   f <- as.formula(paste0("Surv(time, ev) ~ arm + ", m, "_per_sd", covf))
   fit <- cox_or_null(coxph(f, data = d, ties = "efron"))
@@ -67,7 +75,7 @@ for (ep in c("rfs", "os")) for (m in names(alpha)[-1]) {
   d <- merge(d, setNames(w24[, c("subject-id", m)], c("subject-id", "m24")), by = "subject-id")
   d <- merge(d, dec[, c("subject-id", "hbsag_decline_w24")], by = "subject-id")
   d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
-  d <- d[complete.cases(d[, c("time", "ev", "arm", m, "m24", "hbsag_decline_w24", covs)]), ]
+  d <- d[complete.cases(d[, c("time", "ev", "arm", m, "m24", "hbsag_decline_w24", covs, sitec)]), ]
   d <- d[d$time > L, ]
   d[[paste0(m, "_w0_per_sd")]] <- d[[m]] / sd(d[[m]])
   ch <- d$m24 - d[[m]]
@@ -82,11 +90,11 @@ for (ep in c("rfs", "os")) for (m in names(alpha)[-1]) {
     add(paste0("cox_", ep, "_landmark24"), k, m, "NA", nrow(d), s$conf.int[k, 1],
         s$conf.int[k, 3], s$conf.int[k, 4], s$coefficients[k, 4], s$coefficients[k, 5])
 }
-S <- subj[complete.cases(subj[, c("arm", covs)]), ]
+S <- subj[complete.cases(subj[, c("arm", covs, sitec)]), ]
 S$arm <- droplevels(S$arm)
 treated <- levels(S$arm)[2]
 S$a <- as.integer(S$arm == treated)
-g <- glm(as.formula(paste("a ~ 1", covf)), family = binomial, data = S,
+g <- glm(as.formula(paste("a ~ 1", pcovf)), family = binomial, data = S,
          control = glm.control(epsilon = 1e-14, maxit = 100))
 cf <- summary(g)$coefficients
 for (k in rownames(cf))
@@ -100,7 +108,7 @@ for (lv in levels(S$arm)) {
   nm <- c("min", "p25", "median", "p75", "max", "mean")
   for (k in 1:6) add("iptw_weight", nm[k], "stabilised weight", lv, length(w), q[k], NA, NA, NA, NA)
 }
-X <- model.matrix(as.formula(paste("~ 1", covf)), S)
+X <- model.matrix(as.formula(paste("~ 1", pcovf)), S)
 for (k in colnames(X)[-1]) {
   x <- X[, k]; t <- S$a == 1
   den <- sqrt((var(x[t]) + var(x[!t])) / 2)
@@ -111,7 +119,8 @@ for (k in colnames(X)[-1]) {
 for (ep in c("rfs", "os")) {
   d <- S; d$time <- d[[paste0(ep, "_months")]]; d$ev <- d[[paste0(ep, "_event")]]
   d <- d[complete.cases(d[, c("time", "ev")]), ]
-  s <- summary(coxph(Surv(time, ev) ~ arm, data = d, weights = w, robust = TRUE, ties = "efron"))
+  s <- summary(coxph(as.formula(paste0("Surv(time, ev) ~ arm", strf)), data = d, weights = w,
+                     robust = TRUE, ties = "efron"))
   k <- rownames(s$coefficients)[1]
   add(paste0("cox_", ep, "_iptw"), k, "arm (IPTW)", "NA", nrow(d), s$conf.int[k, 1],
       s$conf.int[k, 3], s$conf.int[k, 4], s$coefficients[k, "z"], s$coefficients[k, "Pr(>|z|)"])

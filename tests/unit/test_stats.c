@@ -340,6 +340,41 @@ static void test_lmm_closed_form(void **state)
     lmm_oneway(h, 5, 4, 0, 1e-6);
 }
 
+/* Kenward-Roger on a balanced design (6 subjects x 4 visits, intercept and a visit
+ * covariate the same in every subject): the adjustment vanishes and the df are the exact
+ * ones, as Satterthwaite's (the intercept: subjects - 1; the within-subject slope:
+ * n - subjects - 1); lm_stat_lmm_kr leaves the Satterthwaite fields as lm_stat_lmm does. */
+static void test_lmm_kr_balanced(void **state)
+{
+    (void)state;
+    enum { G = 6, M = 4, N = G * M };
+    double y[N], x[2 * N];
+    int g[N];
+    const char *name[] = {"(Intercept)", "visit"};
+    for (int i = 0; i < N; i++) {
+        g[i] = i / M;
+        x[2 * i] = 1;
+        x[2 * i + 1] = i % M - 1.5; /* centred: the intercept is the between-subject mean */
+        y[i] = 0.3 * (i % M) + 0.8 * sin(1.7 * g[i]) + 0.4 * cos(2.3 * i);
+    }
+    lm_lmm_t a, b;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_lmm(y, x, N, 2, g, NULL, name, &a, &err), 0);
+    assert_int_equal(lm_stat_lmm_kr(y, x, N, 2, g, NULL, name, &b, &err), 0);
+    assert_true(b.kr && !a.kr);
+    assert_true(a.var_int > 0);
+    for (int j = 0; j < 2; j++) {
+        assert_close(b.se[j], a.se[j], 1e-12);
+        assert_close(b.df[j], a.df[j], 1e-12);
+        assert_close(b.se_kr[j], a.se[j], 1e-9 * a.se[j]);
+        assert_close(b.df_kr[j], a.df[j], 1e-4);
+        assert_close(b.p_kr[j], a.p_t[j], 1e-6);
+    }
+    assert_close(b.df_kr[0], G - 1, 1e-6);
+    assert_close(b.df_kr[1], N - G - 1, 1e-6);
+}
+
 static void test_lmm_errors(void **state)
 {
     (void)state;
@@ -392,6 +427,43 @@ static void test_cox_weights(void **state)
     assert_int_equal(lm_stat_cox_weighted(t, e, x, w3, 10, 1, 1, &c, &err), LM_EFORMAT);
 }
 
+/* strata(): a second stratum that copies the first with its times stretched doubles the
+ * partial likelihood (risk sets never mix), so the coefficient is the first stratum's
+ * alone and every SE shrinks by sqrt(2); pooling the two (no strata) gives another fit.
+ * One label for everyone is no stratification. Labels are any integers, in any order. */
+static void test_cox_strata(void **state)
+{
+    (void)state;
+    double t[10] = {2, 3, 3, 5, 6, 6, 6, 8, 9, 12},
+           x[10] = {1.2, 0.3, -0.5, 0.8, 0, -1, 2, 0.1, -0.4, 0.6};
+    int e[10] = {1, 1, 1, 0, 1, 1, 0, 1, 0, 1};
+    double t2[20], x2[20];
+    int e2[20], s2[20], one[20];
+    for (int i = 0; i < 20; i++) {
+        int k = i / 2, b = i % 2; /* interleaved: stratum 7 the copy, -3 the original */
+        t2[i] = b ? t[k] * 10 + 0.5 : t[k];
+        x2[i] = x[k];
+        e2[i] = e[k];
+        s2[i] = b ? 7 : -3;
+        one[i] = 4;
+    }
+    lm_cox_t a, ar, b, c, d;
+    lm_err_t err;
+    lm_err_clear(&err);
+    assert_int_equal(lm_stat_cox(t, e, x, 10, 1, &a, &err), 0);
+    assert_int_equal(lm_stat_cox_weighted(t, e, x, NULL, 10, 1, 1, &ar, &err), 0);
+    assert_int_equal(lm_stat_cox_strata(t2, e2, x2, NULL, s2, 20, 1, 1, &b, &err), 0);
+    assert_close(b.coef[0], a.coef[0], 1e-9);
+    assert_close(b.se_naive[0], a.se[0] / sqrt(2), 1e-9);
+    assert_close(b.se[0], ar.se[0] / sqrt(2), 1e-9);
+    assert_close(b.loglik, 2 * a.loglik, 1e-9);
+    assert_int_equal(lm_stat_cox_strata(t2, e2, x2, NULL, NULL, 20, 1, 0, &c, &err), 0);
+    assert_true(fabs(c.coef[0] - a.coef[0]) > 1e-3);
+    assert_int_equal(lm_stat_cox_strata(t2, e2, x2, NULL, one, 20, 1, 0, &d, &err), 0);
+    assert_close(d.coef[0], c.coef[0], 1e-12);
+    assert_close(d.se[0], c.se[0], 1e-12);
+}
+
 /* One binary covariate: the coefficient is the log odds ratio of the 2 x 2 table and its
  * SE sqrt(1/a + 1/b + 1/c + 1/d). */
 static void test_logit_2x2(void **state)
@@ -441,6 +513,8 @@ int main(void)
         cmocka_unit_test(test_lmm_closed_form),
         cmocka_unit_test(test_lmm_errors),
         cmocka_unit_test(test_cox_weights),
+        cmocka_unit_test(test_cox_strata),
+        cmocka_unit_test(test_lmm_kr_balanced),
         cmocka_unit_test(test_logit_2x2),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
