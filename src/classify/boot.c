@@ -190,6 +190,49 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
     rows_totals(b, rows, pick, m, blk, tot);
 }
 
+/* A trial's look at block blk: 0 if a bound shows no leaf of it reaches best - margin;
+ * else 1 with block_totals() in tot. The bound needs no index read: the rows the block
+ * already has give their words' exact scores, the other draws their block maximum. */
+static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, size_t n, size_t m,
+                                                             uint32_t blk, double best,
+                                                             double margin, double *tot)
+{
+    const uint32_t s = b->dslot[blk];
+    if (s != UINT32_MAX) {
+        const float *rows = b->dpool + (size_t)s * n * CLS_BLK;
+        const unsigned char *mk = b->dmark + (size_t)s * n;
+        v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        double ub = 0.0, mf = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const uint32_t p = b->pick[i];
+            if (mk[p]) {
+                const float *r = rows + (size_t)p * CLS_BLK;
+                ADD4(a0, r);
+                ADD4(a1, r + 4);
+                ADD4(a2, r + 8);
+                ADD4(a3, r + 12);
+                mf += 1.0;
+            } else {
+                ub += (double)b->bm[p][blk];
+            }
+        }
+        if (mf < (double)m) { /* some draws lack rows: is filling them worth it? */
+            double sl[CLS_BLK], top = -INFINITY;
+            memcpy(sl, &a0, sizeof(a0));
+            memcpy(sl + 4, &a1, sizeof(a1));
+            memcpy(sl + 8, &a2, sizeof(a2));
+            memcpy(sl + 12, &a3, sizeof(a3));
+            for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
+                const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o];
+                if (v > top) top = v;
+            }
+            if (top + ub + margin < best) return 0;
+        }
+    }
+    block_totals(b, n, b->pick, m, blk, tot);
+    return 1;
+}
+
 /* The candidates: blocks in leaf order (so ties resolve as in cls_best_leaf()), each with
  * its dense rows over the n words (the full pass filled them; filled here if their slot
  * did not fit in memory). */
@@ -369,7 +412,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
         const uint32_t k = blk[x];
         if ((double)bd[k] + margin < best) break;
         double tot[CLS_BLK];
-        block_totals(b, n, b->pick, m, k, tot);
+        if (!trial_block(b, n, m, k, best, margin, tot)) continue;
         for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
             uint32_t g = k * CLS_BLK + o;
             b->score[g] = tot[o];
