@@ -68,10 +68,21 @@ static void keep_block(uint32_t blk, double v, uint32_t *cb, double *cv, uint32_
     cv[j] = v;
 }
 
-/* The rounding a float bound summed over m words may hide. */
-static double bound_margin(double m, double bound)
+/* What rounding can hide in a float sum of m terms each at most a in magnitude: recursive
+ * summation errs by at most (m - 1) u sum|x| (u = 2^-24); twice that, to spare the proof
+ * its second-order terms. */
+static double sum_margin(double m, double a)
 {
-    return m * (1e-5 + 2e-7 * (fabs(bound) + 1.0));
+    /* (m + 2) m: the m block maxima themselves were rounded to float at load. */
+    return (m + 2.0) * m * a * (2.0 / 16777216.0) + 1e-12;
+}
+
+/* The margin of the full pass: the proven one above, and never less than the earlier
+ * rule of thumb. */
+static double full_margin(double m, double bound, float a)
+{
+    const double old = m * (1e-5 + 2e-7 * (fabs(bound) + 1.0)), proven = sum_margin(m, (double)a);
+    return old > proven ? old : proven;
 }
 
 /* Word i's scores for the leaves of block blk into row[0..CLS_BLK). */
@@ -270,7 +281,6 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     const uint32_t NB = b->nblk, BS = b->bstride;
     const lm_kidx_view_t *v = &b->v;
     float *bound = b->bound;
-    memset(bound, 0, BS * sizeof(float));
     reset_slots(b);
     for (size_t i = 0; i < n; i++) {
         const uint32_t w = b->words[i], r = v->row_of[w];
@@ -279,11 +289,16 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         b->we[i] = v->ent + v->off[w];
     }
     /* The sum of the words' block maxima bounds every block over the whole query. */
-    for (size_t i = 0; i < n; i++) {
-        const float *bm = b->bm[i];
-        if (i + 4 < n) /* the rows lie all over memory: fetch a later word's early */
-            for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
-        for (uint32_t k = 0; k < BS; k++) bound[k] += bm[k];
+    for (uint32_t c = 0; c < BS; c += 16) { /* 16 blocks at a time, in registers */
+        v8f s0 = {0}, s1 = {0};
+        for (size_t i = 0; i < n; i++) {
+            if (c == 0 && i + 4 < n) /* the rows lie all over memory: fetch ahead */
+                for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
+            ADD8(s0, b->bm[i] + c);
+            ADD8(s1, b->bm[i] + c + 8);
+        }
+        memcpy(bound + c, &s0, sizeof(v8f));
+        memcpy(bound + c + 8, &s1, sizeof(v8f));
     }
     /* Sum blocks leaf by leaf, highest bound first, until no other block can reach the
      * best leaf; the CLS_CBLK blocks with the best leaves become the trials' candidates. */
@@ -297,7 +312,7 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         for (uint32_t j = 1; j < NB; j++)
             if (bound[j] > bound[k]) k = j;
         if (bound[k] == -INFINITY) break;
-        if (b->ncblk == want && bound[k] + bound_margin(dn, bound[k]) < bv) break;
+        if (b->ncblk == want && bound[k] + full_margin(dn, bound[k], b->v.bmax_abs) < bv) break;
         bound[k] = -INFINITY; /* summed */
         double tot[CLS_BLK], kb = -INFINITY;
         block_totals(b, n, NULL, n, k, tot);
@@ -320,14 +335,6 @@ static void credit(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon, uint
 {
     for (int r = 0; r < LM_NRANKS; r++)
         on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r];
-}
-
-/* What rounding can hide in a float sum of m terms each at most a in magnitude: recursive
- * summation errs by at most (m - 1) u sum|x| (u = 2^-24); twice that, to spare the proof
- * its second-order terms. */
-static double sum_margin(double m, double a)
-{
-    return m * m * a * (2.0 / 16777216.0) + 1e-12;
 }
 
 CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
