@@ -8,16 +8,18 @@
  * the words that bounds every leaf of the block. The full pass sums leaf by leaf only the
  * blocks whose bound reaches the best leaf so far, highest bound first. The CLS_CBLK
  * blocks with the best leaves are the trials' candidates: each word's scores for their
- * leaves sit in one dense row, so a trial adds m rows. The other blocks are bounded per
- * trial, first by super-blocks (LM_KIDX_SUPER blocks), then block by block, and summed
- * leaf by leaf only when the bound reaches the best so far. A block the query sums is
- * kept as dense rows (filled word by word as draws need them), so later trials add rows
- * instead of searching the index again.
+ * leaves sit in their blocks' dense rows, so a trial adds 2 rows per draw, and with them
+ * the draw's row of block maxima, a bound on every other block. A block whose bound
+ * reaches the best so far is bounded again from the rows it already has (exact for those
+ * draws, block maxima for the rest) and summed leaf by leaf only if that bound reaches the
+ * best too. A block the query sums is kept as dense rows (filled word by word as draws
+ * need them), so later trials add rows instead of searching the index again.
  *
  * All totals are the same float terms added in the same order as cls_best_leaf() adds
  * them (a dense row adds 0 where the leaf lacks the word, which changes no sum), so the
  * winner, the ties and the credit are exactly those of a full pass over all leaves; the
- * bounds are computed in float and used with a margin above their rounding error. */
+ * bounds are computed in float and used with a proved margin above their rounding error
+ * (sum_margin). */
 #include <math.h>
 #include <string.h>
 

@@ -57,7 +57,7 @@ uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
 /* The full pass over b->words[0..n) that also sets up the per-word tables of the trials
- * (candidate rows, super-block bounds, the blocks it summed as dense rows) and picks the
+ * (the blocks it summed as dense rows, the candidates) and picks the
  * candidate blocks; returns the best leaf as cls_best_leaf() does. */
 uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
 
