@@ -229,18 +229,25 @@ static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, si
                 ub += (double)b->bm[p][blk];
             }
         }
-        if (mf < (double)m) { /* some draws lack rows: is filling them worth it? */
-            double sl[CLS_BLK], top = -INFINITY;
-            memcpy(sl, &a0, sizeof(a0));
-            memcpy(sl + 4, &a1, sizeof(a1));
-            memcpy(sl + 8, &a2, sizeof(a2));
-            memcpy(sl + 12, &a3, sizeof(a3));
-            for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
-                const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o];
-                if (v > top) top = v;
+        double sl[CLS_BLK];
+        memcpy(sl, &a0, sizeof(a0));
+        memcpy(sl + 4, &a1, sizeof(a1));
+        memcpy(sl + 8, &a2, sizeof(a2));
+        memcpy(sl + 12, &a3, sizeof(a3));
+        if (mf == (double)m) { /* every draw had its row: these are rows_totals()' sums */
+            const double dm = (double)m;
+            for (uint32_t o = 0; o < CLS_BLK; o++) {
+                const uint32_t g = blk * CLS_BLK + o;
+                tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
             }
-            if (top + ub + margin < best) return 0;
+            return 1;
         }
+        double top = -INFINITY; /* some draws lack rows: is filling them worth it? */
+        for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
+            const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o];
+            if (v > top) top = v;
+        }
+        if (top + ub + margin < best) return 0;
     }
     block_totals(b, n, b->pick, m, blk, tot);
     return 1;
