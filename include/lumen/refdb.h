@@ -252,6 +252,8 @@ typedef struct lm_kidx_view {
     const uint32_t *bstart;     /**< rows of bmax_stride + 1 values, relative to off[w] */
     const double *lognorm;      /**< per leaf */
     uint32_t bmax_stride, smax_stride;
+    float bmax_abs; /**< the largest magnitude in bmax: a sum of m rows' terms stays within
+                         m bmax_abs, which bounds its float rounding */
 } lm_kidx_view_t;
 void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v);
 

@@ -8,20 +8,45 @@
  * the words that bounds every leaf of the block. The full pass sums leaf by leaf only the
  * blocks whose bound reaches the best leaf so far, highest bound first. The CLS_CBLK
  * blocks with the best leaves are the trials' candidates: each word's scores for their
- * leaves sit in one dense row, so a trial adds m rows. The other blocks are bounded per
- * trial, first by super-blocks (LM_KIDX_SUPER blocks), then block by block, and summed
- * leaf by leaf only when the bound reaches the best so far. A block the query sums is
- * kept as dense rows (filled word by word as draws need them), so later trials add rows
- * instead of searching the index again.
+ * leaves sit in their blocks' dense rows, so a trial adds 2 rows per draw, and with them
+ * the draw's row of block maxima, a bound on every other block. A block whose bound
+ * reaches the best so far is bounded again from the rows it already has (exact for those
+ * draws, block maxima for the rest) and summed leaf by leaf only if that bound reaches the
+ * best too. A block the query sums is kept as dense rows (filled word by word as draws
+ * need them), so later trials add rows instead of searching the index again.
  *
  * All totals are the same float terms added in the same order as cls_best_leaf() adds
  * them (a dense row adds 0 where the leaf lacks the word, which changes no sum), so the
  * winner, the ties and the credit are exactly those of a full pass over all leaves; the
- * bounds are computed in float and used with a margin above their rounding error. */
+ * bounds are computed in float and used with a proved margin above their rounding error
+ * (sum_margin). */
 #include <math.h>
 #include <string.h>
 
 #include "classify_internal.h"
+
+/* Vectors of the passes' sums (GCC/clang vector extensions; the same IEEE additions,
+ * lane by lane, as scalar code). */
+typedef float v8f __attribute__((vector_size(32)));
+typedef float v4f __attribute__((vector_size(16)));
+typedef double v4d __attribute__((vector_size(32)));
+
+_Static_assert(CLS_BLK == 16 && CLS_CBLK == 2, "the trials' loops add two blocks of 16");
+
+/* acc += the 4 floats at p, widened to double (a macro: an AVX vector may not be passed by
+ * value to a function of the build without AVX). */
+#define ADD4(acc, p)                                                                               \
+    do {                                                                                           \
+        v4f t_;                                                                                    \
+        memcpy(&t_, (p), sizeof(t_));                                                              \
+        (acc) += __builtin_convertvector(t_, v4d);                                                 \
+    } while (0)
+#define ADD8(acc, p)                                                                               \
+    do {                                                                                           \
+        v8f t_;                                                                                    \
+        memcpy(&t_, (p), sizeof(t_));                                                              \
+        (acc) += t_;                                                                               \
+    } while (0)
 
 /* Note a block whose best leaf totals v among the best CLS_CBLK blocks seen so far. */
 static void keep_block(uint32_t blk, double v, uint32_t *cb, double *cv, uint32_t *n)
@@ -45,20 +70,21 @@ static void keep_block(uint32_t blk, double v, uint32_t *cb, double *cv, uint32_
     cv[j] = v;
 }
 
-static int is_cand(const lm_cls_buf_t *b, uint32_t blk)
+/* What rounding can hide in a float sum of m terms each at most a in magnitude: recursive
+ * summation errs by at most (m - 1) u sum|x| (u = 2^-24); twice that, to spare the proof
+ * its second-order terms. */
+static double sum_margin(double m, double a)
 {
-    for (uint32_t c = 0; c < b->ncblk; c++)
-        if (b->cblk[c] == blk) return 1;
-    return 0;
+    /* (m + 2) m: the m block maxima themselves were rounded to float at load. */
+    return (m + 2.0) * m * a * (2.0 / 16777216.0) + 1e-12;
 }
 
-/* A super-block's bound where none of its blocks is left to bound. */
-#define CLS_NONE (-1e30f)
-
-/* The rounding a float bound summed over m words may hide. */
-static double bound_margin(double m, double bound)
+/* The margin of the full pass: the proven one above, and never less than the earlier
+ * rule of thumb. */
+static double full_margin(double m, double bound, float a)
 {
-    return m * (1e-5 + 2e-7 * (fabs(bound) + 1.0));
+    const double old = m * (1e-5 + 2e-7 * (fabs(bound) + 1.0)), proven = sum_margin(m, (double)a);
+    return old > proven ? old : proven;
 }
 
 /* Word i's scores for the leaves of block blk into row[0..CLS_BLK). */
@@ -100,16 +126,43 @@ static void reset_slots(lm_cls_buf_t *b)
     b->ndused = 0;
 }
 
+/* Leaf totals of block blk from the rows of the words pick[0..m) (or 0..m when pick is
+ * NULL), added in that order in double; tot[] gets each leaf's total. */
+static inline __attribute__((always_inline)) void rows_totals(const lm_cls_buf_t *b,
+                                                              const float *rows,
+                                                              const uint32_t *pick, size_t m,
+                                                              uint32_t blk, double *tot)
+{
+    v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    for (size_t i = 0; i < m; i++) {
+        const float *r = rows + (pick ? pick[i] : i) * CLS_BLK;
+        ADD4(a0, r);
+        ADD4(a1, r + 4);
+        ADD4(a2, r + 8);
+        ADD4(a3, r + 12);
+    }
+    double sl[CLS_BLK];
+    memcpy(sl, &a0, sizeof(a0));
+    memcpy(sl + 4, &a1, sizeof(a1));
+    memcpy(sl + 8, &a2, sizeof(a2));
+    memcpy(sl + 12, &a3, sizeof(a3));
+    const double dm = (double)m;
+    for (uint32_t o = 0; o < CLS_BLK; o++) {
+        uint32_t g = blk * CLS_BLK + o;
+        tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
+    }
+}
+
 /* Leaf totals of block blk over the words pick[0..m) (or 0..m when pick is NULL), from
  * its dense rows, filling the rows the draws need; tot[] gets each leaf's total. */
-static void block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t blk,
-                         double *tot)
+static inline __attribute__((always_inline)) void
+block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t blk, double *tot)
 {
     uint32_t s = b->dslot[blk];
     if (s == UINT32_MAX) s = new_slot(b, n, blk);
-    double sl[CLS_BLK] = {0};
-    const double dm = (double)m;
     if (s == UINT32_MAX) { /* no memory for rows: the same sums straight from the index */
+        double sl[CLS_BLK] = {0};
+        const double dm = (double)m;
         for (size_t i = 0; i < m; i++) {
             const size_t p = pick ? pick[i] : i;
             const lm_kidx_entry_t *e = b->we[p];
@@ -132,46 +185,79 @@ static void block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t
             if (!mk[i]) fill_row(b, i, blk, rows + i * CLS_BLK);
         }
         memset(mk, 1, m);
-        for (size_t i = 0; i < m; i++)
-            for (uint32_t o = 0; o < CLS_BLK; o++) sl[o] += rows[i * CLS_BLK + o];
-        for (uint32_t o = 0; o < CLS_BLK; o++) {
-            uint32_t g = blk * CLS_BLK + o;
-            tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
-        }
+        rows_totals(b, rows, NULL, m, blk, tot);
         return;
     }
     /* The rows to fill lie all over the index: start every load before using any. */
+    uint32_t *need = b->need, nn = 0;
     for (size_t i = 0; i < m; i++) {
-        const size_t p = pick ? pick[i] : i;
-        if (!mk[p]) __builtin_prefetch(b->bs[p] + blk);
-    }
-    for (size_t i = 0; i < m; i++) {
-        const size_t p = pick ? pick[i] : i;
-        if (!mk[p]) __builtin_prefetch(b->we[p] + b->bs[p][blk]);
-    }
-    for (size_t i = 0; i < m; i++) {
-        const size_t p = pick ? pick[i] : i;
+        const uint32_t p = pick[i];
         if (!mk[p]) {
-            fill_row(b, p, blk, rows + p * CLS_BLK);
-            mk[p] = 1;
+            mk[p] = 1; /* a word drawn twice is filled once */
+            need[nn++] = p;
+            __builtin_prefetch(b->bs[p] + blk);
         }
     }
-    for (size_t i = 0; i < m; i++) {
-        const float *row = rows + (pick ? pick[i] : i) * CLS_BLK;
-        for (uint32_t o = 0; o < CLS_BLK; o++) sl[o] += row[o];
-    }
-    for (uint32_t o = 0; o < CLS_BLK; o++) {
-        uint32_t g = blk * CLS_BLK + o;
-        tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
-    }
+    for (uint32_t i = 0; i < nn; i++) __builtin_prefetch(b->we[need[i]] + b->bs[need[i]][blk]);
+    for (uint32_t i = 0; i < nn; i++) fill_row(b, need[i], blk, rows + (size_t)need[i] * CLS_BLK);
+    rows_totals(b, rows, pick, m, blk, tot);
 }
 
-/* Per word: its dense row of candidate scores (from the candidates' slots, filled by the
- * full pass), then its maxima over the non-candidate blocks of each super-block (the
- * index's super-block maxima, recomputed for the super-blocks that hold a candidate). */
+/* A trial's look at block blk: 0 if a bound shows no leaf of it reaches best - margin;
+ * else 1 with block_totals() in tot. The bound needs no index read: the rows the block
+ * already has give their words' exact scores, the other draws their block maximum. */
+static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, size_t n, size_t m,
+                                                             uint32_t blk, double best,
+                                                             double margin, double *tot)
+{
+    const uint32_t s = b->dslot[blk];
+    if (s != UINT32_MAX) {
+        const float *rows = b->dpool + (size_t)s * n * CLS_BLK;
+        const unsigned char *mk = b->dmark + (size_t)s * n;
+        v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+        double ub = 0.0, mf = 0.0;
+        for (size_t i = 0; i < m; i++) {
+            const uint32_t p = b->pick[i];
+            if (mk[p]) {
+                const float *r = rows + (size_t)p * CLS_BLK;
+                ADD4(a0, r);
+                ADD4(a1, r + 4);
+                ADD4(a2, r + 8);
+                ADD4(a3, r + 12);
+                mf += 1.0;
+            } else {
+                ub += (double)b->bm[p][blk];
+            }
+        }
+        double sl[CLS_BLK];
+        memcpy(sl, &a0, sizeof(a0));
+        memcpy(sl + 4, &a1, sizeof(a1));
+        memcpy(sl + 8, &a2, sizeof(a2));
+        memcpy(sl + 12, &a3, sizeof(a3));
+        if (mf == (double)m) { /* every draw had its row: these are rows_totals()' sums */
+            const double dm = (double)m;
+            for (uint32_t o = 0; o < CLS_BLK; o++) {
+                const uint32_t g = blk * CLS_BLK + o;
+                tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
+            }
+            return 1;
+        }
+        double top = -INFINITY; /* some draws lack rows: is filling them worth it? */
+        for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
+            const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o];
+            if (v > top) top = v;
+        }
+        if (top + ub + margin < best) return 0;
+    }
+    block_totals(b, n, b->pick, m, blk, tot);
+    return 1;
+}
+
+/* The candidates: blocks in leaf order (so ties resolve as in cls_best_leaf()), each with
+ * its dense rows over the n words (the full pass filled them; filled here if their slot
+ * did not fit in memory). */
 static void candidate_rows(lm_cls_buf_t *b, size_t n)
 {
-    /* Blocks in leaf order, so candidate slots are in leaf order (ties as cls_best_leaf). */
     for (uint32_t i = 1; i < b->ncblk; i++)
         for (uint32_t j = i; j > 0 && b->cblk[j] < b->cblk[j - 1]; j--) {
             uint32_t t = b->cblk[j];
@@ -182,37 +268,20 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
         uint32_t k = s / CLS_BLK, g = k < b->ncblk ? b->cblk[k] * CLS_BLK + s % CLS_BLK : 0;
         b->cand[s] = k < b->ncblk && g < b->nleaves ? g : UINT32_MAX;
     }
-    const uint32_t S = LM_KIDX_SUPER;
-    uint32_t csup[CLS_CBLK], ncsup = 0;
+    memset(b->iscand, 0, b->bstride);
     for (uint32_t c = 0; c < b->ncblk; c++) {
-        uint32_t sp = b->cblk[c] / S, j;
-        for (j = 0; j < ncsup && csup[j] != sp; j++) {
-        }
-        if (j == ncsup) csup[ncsup++] = sp;
+        b->iscand[b->cblk[c]] = 1;
+        if (b->dslot[b->cblk[c]] != UINT32_MAX) continue;
+        float *rows = b->crow + (size_t)c * n * CLS_BLK; /* no memory for a slot */
+        for (size_t i = 0; i < n; i++) fill_row(b, i, b->cblk[c], rows + i * CLS_BLK);
     }
-    for (size_t i = 0; i < n; i++) {
-        float *row = b->trow + i * b->tstride;
-        for (uint32_t k = 0; k < CLS_CBLK; k++) {
-            if (k < b->ncblk && b->dslot[b->cblk[k]] != UINT32_MAX)
-                memcpy(row + k * CLS_BLK,
-                       b->dpool + ((size_t)b->dslot[b->cblk[k]] * n + i) * CLS_BLK,
-                       CLS_BLK * sizeof(float));
-            else if (k < b->ncblk) /* its rows did not fit in memory */
-                fill_row(b, i, b->cblk[k], row + k * CLS_BLK);
-            else
-                memset(row + k * CLS_BLK, 0, CLS_BLK * sizeof(float));
-        }
-        float *sr = row + CLS_CAND;
-        const float *bm = b->bm[i];
-        memcpy(sr, b->v.smax + (bm - b->v.bmax) / b->bstride * b->sstride,
-               b->sstride * sizeof(float));
-        for (uint32_t j = 0; j < ncsup; j++) {
-            float mx = CLS_NONE;
-            for (uint32_t k = csup[j] * S; k < (csup[j] + 1) * S && k < b->nblk; k++)
-                if (!is_cand(b, k) && bm[k] > mx) mx = bm[k];
-            sr[csup[j]] = mx;
-        }
-    }
+}
+
+/* The dense rows of candidate c (b->ncblk > c). */
+static const float *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
+{
+    const uint32_t s = b->dslot[b->cblk[c]];
+    return s != UINT32_MAX ? b->dpool + (size_t)s * n * CLS_BLK : b->crow + (size_t)c * n * CLS_BLK;
 }
 
 CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
@@ -221,7 +290,6 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     const uint32_t NB = b->nblk, BS = b->bstride;
     const lm_kidx_view_t *v = &b->v;
     float *bound = b->bound;
-    memset(bound, 0, BS * sizeof(float));
     reset_slots(b);
     for (size_t i = 0; i < n; i++) {
         const uint32_t w = b->words[i], r = v->row_of[w];
@@ -230,11 +298,16 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         b->we[i] = v->ent + v->off[w];
     }
     /* The sum of the words' block maxima bounds every block over the whole query. */
-    for (size_t i = 0; i < n; i++) {
-        const float *bm = b->bm[i];
-        if (i + 4 < n) /* the rows lie all over memory: fetch a later word's early */
-            for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
-        for (uint32_t k = 0; k < BS; k++) bound[k] += bm[k];
+    for (uint32_t c = 0; c < BS; c += 16) { /* 16 blocks at a time, in registers */
+        v8f s0 = {0}, s1 = {0};
+        for (size_t i = 0; i < n; i++) {
+            if (c == 0 && i + 4 < n) /* the rows lie all over memory: fetch ahead */
+                for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
+            ADD8(s0, b->bm[i] + c);
+            ADD8(s1, b->bm[i] + c + 8);
+        }
+        memcpy(bound + c, &s0, sizeof(v8f));
+        memcpy(bound + c + 8, &s1, sizeof(v8f));
     }
     /* Sum blocks leaf by leaf, highest bound first, until no other block can reach the
      * best leaf; the CLS_CBLK blocks with the best leaves become the trials' candidates. */
@@ -248,7 +321,7 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         for (uint32_t j = 1; j < NB; j++)
             if (bound[j] > bound[k]) k = j;
         if (bound[k] == -INFINITY) break;
-        if (b->ncblk == want && bound[k] + bound_margin(dn, bound[k]) < bv) break;
+        if (b->ncblk == want && bound[k] + full_margin(dn, bound[k], b->v.bmax_abs) < bv) break;
         bound[k] = -INFINITY; /* summed */
         double tot[CLS_BLK], kb = -INFINITY;
         block_totals(b, n, NULL, n, k, tot);
@@ -273,28 +346,64 @@ static void credit(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon, uint
         on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r];
 }
 
-/* Sort x[0..n) (with key[]) by decreasing key: n is small. */
-static void by_key_desc(uint32_t *x, const float *key, uint32_t n)
-{
-    for (uint32_t i = 1; i < n; i++)
-        for (uint32_t j = i; j > 0 && key[x[j]] > key[x[j - 1]]; j--) {
-            uint32_t t = x[j];
-            x[j] = x[j - 1];
-            x[j - 1] = t;
-        }
-}
-
 CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
                                const uint32_t *taxon, double *hits)
 {
-    const uint32_t SS = b->sstride, TS = b->tstride, S = LM_KIDX_SUPER;
-    double acc[CLS_CAND] = {0};
-    float *sb = b->sbound;
-    memset(sb, 0, SS * sizeof(float));
-    for (size_t i = 0; i < m; i++) {
-        const float *row = b->trow + (size_t)b->pick[i] * TS, *sr = row + CLS_CAND;
-        for (uint32_t j = 0; j < CLS_CAND; j++) acc[j] += row[j];
-        for (uint32_t k = 0; k < SS; k++) sb[k] += sr[k];
+    const uint32_t BS = b->bstride;
+    /* Per draw: the candidates' exact scores (in double, in draw order, as a full pass adds
+     * them) and the word's block maxima (a float bound on every block). */
+    double acc[CLS_CAND];
+    float *bd = b->bound;
+    const float *c0 = b->ncblk > 0 ? cand_rows(b, n, 0) : NULL;
+    const float *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
+    {
+        v4d a[8] = {0};
+        for (size_t i = 0; c0 && i < m; i++) {
+            const size_t p = b->pick[i];
+            const float *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
+            ADD4(a[0], r0);
+            ADD4(a[1], r0 + 4);
+            ADD4(a[2], r0 + 8);
+            ADD4(a[3], r0 + 12);
+            ADD4(a[4], r1);
+            ADD4(a[5], r1 + 4);
+            ADD4(a[6], r1 + 8);
+            ADD4(a[7], r1 + 12);
+        }
+        memcpy(acc, a, sizeof(acc));
+    }
+    uint32_t c = 0;
+    for (; c + 64 <= BS; c += 64) { /* 64 blocks at a time, in 8 registers */
+        v8f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
+        for (size_t i = 0; i < m; i++) {
+            const float *bm = b->bm[b->pick[i]] + c;
+            ADD8(s0, bm);
+            ADD8(s1, bm + 8);
+            ADD8(s2, bm + 16);
+            ADD8(s3, bm + 24);
+            ADD8(s4, bm + 32);
+            ADD8(s5, bm + 40);
+            ADD8(s6, bm + 48);
+            ADD8(s7, bm + 56);
+        }
+        memcpy(bd + c, &s0, sizeof(v8f));
+        memcpy(bd + c + 8, &s1, sizeof(v8f));
+        memcpy(bd + c + 16, &s2, sizeof(v8f));
+        memcpy(bd + c + 24, &s3, sizeof(v8f));
+        memcpy(bd + c + 32, &s4, sizeof(v8f));
+        memcpy(bd + c + 40, &s5, sizeof(v8f));
+        memcpy(bd + c + 48, &s6, sizeof(v8f));
+        memcpy(bd + c + 56, &s7, sizeof(v8f));
+    }
+    for (; c < BS; c += 16) { /* BS is a multiple of 16 */
+        v8f s0 = {0}, s1 = {0};
+        for (size_t i = 0; i < m; i++) {
+            const float *bm = b->bm[b->pick[i]] + c;
+            ADD8(s0, bm);
+            ADD8(s1, bm + 8);
+        }
+        memcpy(bd + c, &s0, sizeof(v8f));
+        memcpy(bd + c + 8, &s1, sizeof(v8f));
     }
     const double dm = (double)m;
     double best = -INFINITY;
@@ -303,50 +412,28 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
         acc[j] -= dm * b->v.lognorm[b->cand[j]];
         if (acc[j] > best) best = acc[j];
     }
-    /* Other blocks that might reach the best: super-blocks by their bound, highest first,
-     * then their blocks by theirs, then the leaves' exact totals, kept in b->score (free
-     * after the full pass) and listed in b->evl. */
-    uint32_t *sup = b->supl, nsup = 0, nev = 0;
-    for (uint32_t s = 0; s < b->nsup; s++)
-        if (sb[s] + bound_margin(dm, sb[s]) >= best) sup[nsup++] = s;
-    by_key_desc(sup, sb, nsup);
-    uint32_t *evl = b->evl;
-    for (uint32_t q = 0; q < nsup; q++) {
-        const uint32_t s = sup[q];
-        if (sb[s] + bound_margin(dm, sb[s]) < best) continue;
-        /* The super-block's blocks sit side by side in each word's row (the rows are
-         * padded to a multiple of 16 blocks): sum the S of them at once. */
-        float t[LM_KIDX_SUPER] = {0}, bd[LM_KIDX_SUPER];
-        for (size_t i = 0; i < m; i++) {
-            const float *bm = b->bm[b->pick[i]] + s * S;
-            for (uint32_t o = 0; o < S; o++) t[o] += bm[o];
+    /* Other blocks whose bound reaches the best: highest bound first, each summed leaf by
+     * leaf (exact totals kept in b->score, free after the full pass, listed in b->evl). */
+    const double margin = sum_margin(dm, (double)b->v.bmax_abs);
+    uint32_t *blk = b->supl, nb = 0, nev = 0, *evl = b->evl;
+    for (uint32_t k = 0; k < b->nblk; k++)
+        if (!b->iscand[k] && (double)bd[k] + margin >= best) blk[nb++] = k;
+    for (uint32_t x = 1; x < nb; x++) /* by bound, highest first: nb is small */
+        for (uint32_t y = x; y > 0 && bd[blk[y]] > bd[blk[y - 1]]; y--) {
+            uint32_t t = blk[y];
+            blk[y] = blk[y - 1];
+            blk[y - 1] = t;
         }
-        uint32_t blk[LM_KIDX_SUPER], nb = 0;
-        for (uint32_t k = s * S; k < (s + 1) * S && k < b->nblk; k++) {
-            if (is_cand(b, k)) continue;
-            bd[nb] = t[k - s * S];
-            blk[nb++] = k;
-        }
-        for (uint32_t x = 1; x < nb; x++) /* blocks by bound, highest first */
-            for (uint32_t y = x; y > 0 && bd[y] > bd[y - 1]; y--) {
-                float tf = bd[y];
-                bd[y] = bd[y - 1];
-                bd[y - 1] = tf;
-                uint32_t tk = blk[y];
-                blk[y] = blk[y - 1];
-                blk[y - 1] = tk;
-            }
-        for (uint32_t x = 0; x < nb; x++) {
-            if (bd[x] + bound_margin(dm, bd[x]) < best) break;
-            const uint32_t k = blk[x];
-            double tot[CLS_BLK];
-            block_totals(b, n, b->pick, m, k, tot);
-            for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
-                uint32_t g = k * CLS_BLK + o;
-                b->score[g] = tot[o];
-                evl[nev++] = g;
-                if (tot[o] > best) best = tot[o];
-            }
+    for (uint32_t x = 0; x < nb; x++) {
+        const uint32_t k = blk[x];
+        if ((double)bd[k] + margin < best) break;
+        double tot[CLS_BLK];
+        if (!trial_block(b, n, m, k, best, margin, tot)) continue;
+        for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
+            uint32_t g = k * CLS_BLK + o;
+            b->score[g] = tot[o];
+            evl[nev++] = g;
+            if (tot[o] > best) best = tot[o];
         }
     }
     uint32_t nt = 0, on[LM_NRANKS] = {0};

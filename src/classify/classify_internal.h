@@ -8,7 +8,8 @@
 
 /* Leaves are grouped in blocks of CLS_BLK consecutive leaves (related genera, since
  * leaves are numbered in taxonomy order); CLS_CBLK blocks are evaluated in full in every
- * bootstrap trial, the others only when their bound says they could win (boot.c). */
+ * bootstrap trial, the others only when their bound says they could win (boot.c). The
+ * trials read the candidates' rows as two blocks (boot.c), so CLS_CBLK is 2. */
 #define CLS_BLK  LM_KIDX_BLOCK
 #define CLS_CBLK 2
 #define CLS_CAND (CLS_BLK * CLS_CBLK)
@@ -24,7 +25,7 @@
 struct lm_cls_buf {
     lm_kidx_view_t v;
     double *score; /* per leaf: summed word scores of the last pass */
-    uint32_t nleaves, nblk, nsup, bstride, sstride, tstride;
+    uint32_t nleaves, nblk, bstride;
     uint32_t *words;
     uint32_t *pick; /* a trial's draws: indices into words */
     char *rc;
@@ -32,11 +33,11 @@ struct lm_cls_buf {
     const float **bm;           /* per word: its dense block maxima in the index */
     const uint32_t **bs;        /* per word: where each block starts in its entries */
     const lm_kidx_entry_t **we; /* per word: its entries */
-    float *trow;                /* per word: its score for each candidate leaf (CLS_CAND), then its
-                                   maxima over the non-candidate blocks of each super-block */
-    float *bound;               /* per block: the full pass's bound */
-    float *sbound;              /* per super-block: a trial's bound */
-    uint32_t *supl;             /* a trial's super-blocks to look into */
+    float *crow;                /* per candidate block: its rows when it has no slot (below) */
+    float *bound;               /* per block: the full pass's bound, then a trial's */
+    unsigned char *iscand;      /* per block: a candidate */
+    uint32_t *supl;             /* a trial's blocks to look into */
+    uint32_t *need;             /* a trial's draws whose rows a block lacks */
     uint32_t *evl;              /* leaves a trial summed outside the candidates */
     uint32_t cblk[CLS_CBLK], ncblk;
     uint32_t cand[CLS_CAND], ncand;
@@ -56,7 +57,7 @@ uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
 /* The full pass over b->words[0..n) that also sets up the per-word tables of the trials
- * (candidate rows, super-block bounds, the blocks it summed as dense rows) and picks the
+ * (the blocks it summed as dense rows, the candidates) and picks the
  * candidate blocks; returns the best leaf as cls_best_leaf() does. */
 uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
 

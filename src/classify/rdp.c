@@ -50,18 +50,15 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
     const uint32_t G = lm_kidx_n_leaves(idx);
     b->nleaves = G;
     b->nblk = lm_kidx_n_blocks(idx);
-    b->nsup = lm_kidx_n_supers(idx);
     b->bstride = lm_kidx_bmax_stride(idx);
-    b->sstride = lm_kidx_smax_stride(idx);
-    b->tstride = CLS_CAND + b->sstride;
     b->score = malloc(G * sizeof(double));
     b->evl = malloc((G > b->bstride ? G : b->bstride) * sizeof(uint32_t));
     b->bound = malloc(b->bstride * sizeof(float));
-    b->sbound = malloc(b->sstride * sizeof(float));
-    b->supl = malloc(b->sstride * sizeof(uint32_t));
+    b->iscand = malloc(b->bstride);
+    b->supl = malloc(b->bstride * sizeof(uint32_t));
     b->dslot = malloc(b->nblk * sizeof(uint32_t));
     b->dused = malloc(b->nblk * sizeof(uint32_t));
-    if (!b->score || !b->evl || !b->bound || !b->sbound || !b->supl || !b->dslot || !b->dused) {
+    if (!b->score || !b->evl || !b->bound || !b->iscand || !b->supl || !b->dslot || !b->dused) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
@@ -75,7 +72,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->score);
     free(b->evl);
     free(b->bound);
-    free(b->sbound);
+    free(b->iscand);
     free(b->supl);
     free(b->dslot);
     free(b->dused);
@@ -84,7 +81,8 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->bm);
     free(b->bs);
     free(b->we);
-    free(b->trow);
+    free(b->crow);
+    free(b->need);
     free(b->words);
     free(b->rc);
     free(b->pick);
@@ -109,7 +107,8 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     GROW(b->bm, cap);
     GROW(b->bs, cap);
     GROW(b->we, cap);
-    GROW(b->trow, cap * b->tstride);
+    GROW(b->crow, cap * CLS_CAND);
+    GROW(b->need, cap);
     b->cap = cap;
     return 0;
 }

@@ -35,6 +35,7 @@ struct lm_kidx {
     float *bmax, *smax;
     uint32_t *bstart; /* per row: where each block starts in the word's entries (bstride+1) */
     uint32_t bstride, nsup, sstride;
+    float bmax_abs; /* the largest magnitude in bmax */
 };
 
 static int bad(lm_err_t *err, const char *name, const char *what)
@@ -108,6 +109,10 @@ static void fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, uint32_
         while (next <= r[q].block) bs[next++] = r[q].first;
     }
     while (next <= x->bstride) bs[next++] = cnt;
+    for (uint32_t k = 0; k < NB; k++) {
+        const float a = fabsf(bm[k]);
+        if (a > x->bmax_abs) x->bmax_abs = a;
+    }
     const uint32_t full = NB / S; /* super-blocks without padding blocks */
     for (uint32_t s = 0; s < full; s++) {
         const float *g = bm + s * S;
@@ -428,4 +433,5 @@ void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
     v->lognorm = idx->lognorm;
     v->bmax_stride = idx->bstride;
     v->smax_stride = idx->sstride;
+    v->bmax_abs = idx->bmax_abs;
 }
