@@ -23,6 +23,8 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->both_strands = 0;
     opt->exhaustive = 0;
     opt->seed = 1; /* RDP's */
+    opt->species = 0;
+    opt->species_mm = 0;
 }
 
 int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
@@ -33,6 +35,8 @@ int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "bootstraps must be from 1 to 10000");
     if (opt->min_words < 1)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "min_words must be at least 1");
+    if (opt->species_mm < 0 || opt->species_mm > 1)
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "species mismatches must be 0 or 1");
     return 0;
 }
 
@@ -190,6 +194,7 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
 {
     memset(res, 0, sizeof(*res));
     res->leaf = UINT32_MAX;
+    res->species = UINT32_MAX;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = UINT32_MAX;
     if (reserve(b, len + (size_t)opt->min_words)) return LM_ENOMEM;
     const int k = lm_kidx_k(idx);
@@ -256,6 +261,11 @@ size_t lm_cls_format_taxon(const lm_kidx_t *idx, const lm_cls_result_t *res, cha
                          any ? "; " : "", l, lm_kidx_taxon_name(idx, res->taxon[r]));
         if (w > 0) n += (size_t)w;
         any = 1;
+    }
+    if (any && res->species != UINT32_MAX) {
+        int w = snprintf(n < size ? out + n : NULL, n < size ? size - n : 0, "; s__%s",
+                         lm_kidx_species_name(idx, res->species));
+        if (w > 0) n += (size_t)w;
     }
     if (!any) {
         int w = snprintf(out, size, "Unassigned");

@@ -49,6 +49,14 @@ static const char classify_usage[] =
     "      --seed N          the generator's seed before every sequence (default 1, RDP's)\n"
     "      --exhaustive      score every genus in every trial, as RDP does: slow, and the\n"
     "                        same output (for checking the fast path)\n"
+    "      --species         add '; s__name' when the whole sequence occurs in reference\n"
+    "                        sequences of one species only, of the genus assigned (and\n"
+    "                        kept), as DADA2's addSpecies does; never from k-mer votes.\n"
+    "                        The index keeps the references whose lineage names genus\n"
+    "                        and species (e.g. Greengenes' s__). Confidence stays the\n"
+    "                        genus's; --details gets a species_match column\n"
+    "      --species-mismatches N  substitutions the match allows, 0 (default, DADA2's)\n"
+    "                        or 1 (then the closest hits decide)\n"
     "\n" CLI_COMMON_HELP;
 
 enum { OPT_DETAILS = 1, OPT_SEED };
@@ -57,6 +65,8 @@ const struct option cli_cls_options[] = {
     {"confidence", required_argument, NULL, CLI_CLS_CONF},
     {"both-strands", no_argument, NULL, CLI_CLS_BOTH},
     {"exhaustive", no_argument, NULL, CLI_CLS_EXHAUSTIVE},
+    {"species", no_argument, NULL, CLI_CLS_SPECIES},
+    {"species-mismatches", required_argument, NULL, CLI_CLS_SPECIES_MM},
     {NULL, 0, NULL, 0},
 };
 
@@ -75,13 +85,21 @@ int cli_cls_option(lm_cls_opt_t *o, int c, const char *arg)
     case CLI_CLS_EXHAUSTIVE:
         o->exhaustive = 1;
         return 1;
+    case CLI_CLS_SPECIES:
+        o->species = 1;
+        return 1;
+    case CLI_CLS_SPECIES_MM:
+        if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0)
+            return cli_usage_error("--species-mismatches needs 0 or 1, not '%s'", arg);
+        o->species_mm = arg[0] - '0';
+        return 1;
     }
     return 0;
 }
 
 int cmd_classify(int argc, char **argv)
 {
-    struct option longopts[16] = {
+    struct option longopts[24] = {
         {"index", required_argument, NULL, 'x'},
         {"in", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},
