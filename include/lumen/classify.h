@@ -35,6 +35,12 @@
 #include "lumen/refdb.h"
 #include "lumen/util.h"
 
+/** The scoring method: RDP's exactly (the default), or lumen's, which scores only the
+ *  query's words that the reference holds, within the stretch of the query the reference
+ *  covers (src/classify/region.c), so that a query longer than the reference's region
+ *  (250-nt reads on a 150-nt V4 reference) is not pulled towards chance words. */
+typedef enum lm_cls_method { LM_CLS_RDP = 0, LM_CLS_LUMEN = 1 } lm_cls_method_t;
+
 /** Classifier options; lm_cls_opt_init() sets the defaults. */
 typedef struct lm_cls_opt {
     double confidence; /**< cut the lineage below this bootstrap confidence (0.8) */
@@ -46,6 +52,7 @@ typedef struct lm_cls_opt {
     uint64_t seed;     /**< the draws' generator seed, set before every sequence (1) */
     int species;       /**< add species by sequence match (lm_cls_species_assign) (0) */
     int species_mm;    /**< mismatches that match allows, 0 or 1 (0) */
+    int method;        /**< lm_cls_method_t (LM_CLS_RDP) */
 } lm_cls_opt_t;
 
 void lm_cls_opt_init(lm_cls_opt_t *opt);

@@ -25,6 +25,7 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->seed = 1; /* RDP's */
     opt->species = 0;
     opt->species_mm = 0;
+    opt->method = LM_CLS_RDP;
 }
 
 int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
@@ -35,6 +36,8 @@ int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "bootstraps must be from 1 to 10000");
     if (opt->min_words < 1)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "min_words must be at least 1");
+    if (opt->method != LM_CLS_RDP && opt->method != LM_CLS_LUMEN)
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "unknown classification method");
     if (opt->species_mm < 0 || opt->species_mm > 1)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "species mismatches must be 0 or 1");
     return 0;
@@ -189,6 +192,14 @@ static uint32_t jr_int(uint64_t *s, uint32_t bound)
     return (uint32_t)r;
 }
 
+/* The query's words as the method takes them. */
+static size_t words_of(const lm_kidx_t *idx, const lm_cls_opt_t *opt, const char *seq, size_t len,
+                       uint32_t *w)
+{
+    size_t n = lm_kmer_encode(seq, len, lm_kidx_k(idx), w);
+    return opt->method == LM_CLS_LUMEN ? cls_lumen_words(idx, w, n) : n;
+}
+
 int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *b, const char *seq,
                     size_t len, lm_cls_result_t *res)
 {
@@ -197,13 +208,12 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     res->species = UINT32_MAX;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = UINT32_MAX;
     if (reserve(b, len + (size_t)opt->min_words)) return LM_ENOMEM;
-    const int k = lm_kidx_k(idx);
-    size_t n = lm_kmer_encode(seq, len, k, b->words);
+    size_t n = words_of(idx, opt, seq, len, b->words);
     if (opt->both_strands) {
         double fwd_score = 0.0, rev_score = 0.0;
         if (n) cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score);
         lm_revcomp(seq, len, b->rc);
-        size_t nr = lm_kmer_encode(b->rc, len, k, b->words);
+        size_t nr = words_of(idx, opt, b->rc, len, b->words);
         if (nr) cls_best_leaf(idx, b, b->words, NULL, nr, &rev_score);
         /* Compare per word so strands with different word counts are comparable. */
         if (nr && (!n || rev_score / (double)nr > fwd_score / (double)n)) {
@@ -211,7 +221,7 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
             n = nr;
             seq = b->rc;
         } else if (n) { /* back to the forward strand's words */
-            n = lm_kmer_encode(seq, len, k, b->words);
+            n = words_of(idx, opt, seq, len, b->words);
         }
     }
     double best_score;
