@@ -10,39 +10,59 @@
  * references cut to 150 nt, 250-nt V4 queries), 97-99% of a query's words occur in the
  * reference over the covered stretch, 38-60% past it.
  *
- * So the query keeps its stretch of words in which held words are densest: the words
- * are scored +(1 - T) when some reference holds them and -T when none does, and the
- * stretch with the highest sum is kept (the maximum-sum run), and within it only the held
- * words. T = 0.9 (a stretch grows while more than 9 in 10 of its words are held) was
- * chosen on benchmarks/region_mismatch.sh (0.75 and 0.95 did worse; benchmarks/classify.md).
- * A query wholly inside the reference's region keeps all of it but its absent words. */
+ * Chance words come alone or in short runs; over the covered stretch held words come in
+ * long runs, broken only where the query differs from every reference (a substitution
+ * breaks up to k words). So a word is an anchor when it is held and in a run of at least
+ * CLS_ANCHOR_RUN (4) held words; anchors score +1 and the other words -CLS_ANCHOR_COST
+ * (-4), and the stretch of words with the highest sum (the maximum-sum run, over whole
+ * runs) is kept, and within it only the held words. A substitution inside the stretch
+ * costs about 4 k there, far less than the anchors on either side gain, so it does not
+ * cut the query; past the stretch anchors are rare and the words between them cost
+ * more than they gain, so the stretch ends where the reference's region does. A query
+ * wholly inside the reference's region keeps all of it but its absent words.
+ * The constants were chosen on benchmarks/region_mismatch.sh (gold set, one split):
+ * per-word scores (+0.1 held, -0.9 absent) cut queries at a substitution; anchors
+ * weighted like the rest (+1/-1) let a conserved chance run past the region back in.
+ * benchmarks/classify.md has the figures. */
 #include "classify_internal.h"
 
-#define REGION_T 0.9
+#define CLS_ANCHOR_RUN  4
+#define CLS_ANCHOR_COST 4
+
+static inline int held(const lm_kidx_t *idx, uint32_t w)
+{
+    uint32_t cnt;
+    lm_kidx_word(idx, w, &cnt);
+    return cnt != 0;
+}
 
 size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n)
 {
-    double run = 0.0, best = 0.0;
+    long run = 0, best = 0;
     size_t start = 0, bs = 0, be = 0;
-    for (size_t i = 0; i < n; i++) {
-        uint32_t cnt;
-        lm_kidx_word(idx, w[i], &cnt);
-        if (run <= 0.0) {
-            run = 0.0;
+    size_t i = 0;
+    while (i < n) {
+        /* The run of held words from i (or the single absent word i). */
+        size_t j = i;
+        while (j < n && held(idx, w[j])) j++;
+        const long len = (long)(j > i ? j - i : 1);
+        const long score = j - i >= CLS_ANCHOR_RUN ? len : -CLS_ANCHOR_COST * len;
+        if (j == i) j = i + 1;
+        /* A run is added whole; the best prefix ends at a run's end. */
+        if (run <= 0) {
+            run = 0;
             start = i;
         }
-        run += cnt ? 1.0 - REGION_T : -REGION_T;
+        run += score;
         if (run > best) {
             best = run;
             bs = start;
-            be = i + 1;
+            be = j;
         }
+        i = j;
     }
     size_t m = 0;
-    for (size_t i = bs; i < be; i++) {
-        uint32_t cnt;
-        lm_kidx_word(idx, w[i], &cnt);
-        if (cnt) w[m++] = w[i];
-    }
+    for (size_t k = bs; k < be; k++)
+        if (held(idx, w[k])) w[m++] = w[k];
     return m;
 }
