@@ -35,6 +35,12 @@
 #include "lumen/refdb.h"
 #include "lumen/util.h"
 
+/** The scoring method: RDP's exactly (the default), or lumen's, which scores only the
+ *  query's words that the reference holds, within the stretch of the query the reference
+ *  covers (src/classify/region.c), so that a query longer than the reference's region
+ *  (250-nt reads on a 150-nt V4 reference) is not pulled towards chance words. */
+typedef enum lm_cls_method { LM_CLS_RDP = 0, LM_CLS_LUMEN = 1 } lm_cls_method_t;
+
 /** Classifier options; lm_cls_opt_init() sets the defaults. */
 typedef struct lm_cls_opt {
     double confidence; /**< cut the lineage below this bootstrap confidence (0.8) */
@@ -44,6 +50,9 @@ typedef struct lm_cls_opt {
     int exhaustive;    /**< score every leaf in every trial, as RDP does (slow; the fast
                             path must give identical results, which tests check) */
     uint64_t seed;     /**< the draws' generator seed, set before every sequence (1) */
+    int species;       /**< add species by sequence match (lm_cls_species_assign) (0) */
+    int species_mm;    /**< mismatches that match allows, 0 or 1 (0) */
+    int method;        /**< lm_cls_method_t (LM_CLS_RDP) */
 } lm_cls_opt_t;
 
 void lm_cls_opt_init(lm_cls_opt_t *opt);
@@ -58,6 +67,8 @@ typedef struct lm_cls_result {
     int depth;                 /**< ranks kept: taxon[0..depth) pass the threshold */
     int reverse;               /**< the reverse complement was used */
     uint32_t words;            /**< |W| */
+    uint32_t species;          /**< species reference (lm_kidx_species_name()) whose name is
+                                    added, UINT32_MAX if none (lm_cls_species_assign) */
 } lm_cls_result_t;
 
 /** Per-thread scratch; create one per thread with lm_cls_buf_create(), free with
@@ -75,19 +86,46 @@ void lm_cls_buf_destroy(lm_cls_buf_t *buf);
 int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *buf,
                     const char *seq, size_t len, lm_cls_result_t *res) LM_MUST_CHECK;
 
+/**
+ * Species by sequence match, as DADA2's addSpecies (allowMultiple = FALSE) does it, over
+ * the index's species references (refdb.h: those naming a genus and a species):
+ * - the hits are the references holding the whole query as a substring with at most
+ *   `mismatches` (0 or 1) substitutions; with 1, only the hits at the least distance
+ *   found count (an exact match is not made ambiguous by a one-off one);
+ * - a species is added only if every hit has the same species name and the same genus,
+ *   and that genus is the one the classifier assigned and kept (the genus passed the
+ *   confidence threshold); otherwise none (DADA2: NA).
+ * No species ever comes from k-mer votes. The query's strand is the one res used; a
+ * query with a byte other than A, C, G, T gets no species (DADA2 refuses such queries).
+ * DADA2 also merges Escherichia and Shigella hits by name; lumen does not.
+ */
+typedef struct lm_cls_species lm_cls_species_t;
+
+/** The seed table over the species references (built in memory, about 8 bytes per
+ *  reference base). NULL with err filled (LM_ENOMEM). An index without species
+ *  references gives a table that never adds one. */
+lm_cls_species_t *lm_cls_species_create(const lm_kidx_t *idx, lm_err_t *err) LM_MUST_CHECK;
+void lm_cls_species_destroy(lm_cls_species_t *sp);
+
+/** Set res->species for seq[0..len) classified into res (see above). Thread-safe; sp
+ *  and idx are read only. Returns 0 or LM_ENOMEM. */
+int lm_cls_species_assign(const lm_cls_species_t *sp, const lm_kidx_t *idx, int mismatches,
+                          const char *seq, size_t len, lm_cls_result_t *res) LM_MUST_CHECK;
+
 /** log P(w|g) by RDP's formula above, for the hand-checked test and the documentation. */
 double lm_cls_word_logprob(double n_wg, double n_w, double n_refs, double n_g);
 
 /**
  * Write the kept lineage as QIIME 2 writes it: "d__Bacteria; p__...; g__Name" (k__ for
- * the domain when the reference wrote k__), or "Unassigned" when not even the domain
- * passes. Writes at most size bytes including the NUL; returns the length it needed.
+ * the domain when the reference wrote k__), then "; s__name" if a species was added,
+ * or "Unassigned" when not even the domain passes. Writes at most size bytes including the NUL;
+ * returns the length it needed.
  */
 size_t lm_cls_format_taxon(const lm_kidx_t *idx, const lm_cls_result_t *res, char *out,
                            size_t size);
 
 /** The confidence QIIME 2's third column shows: that of the deepest kept rank, or of the
- *  domain when unassigned. */
+ *  domain when unassigned (an added species has none: its genus's is shown). */
 double lm_cls_confidence(const lm_cls_result_t *res);
 
 /**

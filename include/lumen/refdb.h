@@ -21,8 +21,15 @@
  *   u32 n_refs, u32 flags, u64 n_entries, u64 payload_len, u64 names_len, u64 checksum
  *   payload: taxa [n_taxa x {u32 parent, u32 rank, u32 name_off, u32 n_refs}],
  *            leaves [n_leaves x {u32 taxon, u32 n_refs}], names (NUL-terminated),
- *            offsets [4^k + 1 x u32], entries [n_entries x {u32 leaf, f32 score}]
- * The checksum covers the first 56 header bytes and the payload. Entries of k-mer w are
+ *            offsets [4^k + 1 x u32], entries [n_entries x {u32 leaf, f32 score}],
+ *            species: u32 n_sp, u32 0, u64 blob_len,
+ *                     [n_sp x {u32 leaf, u32 name_off, u32 seq_off, u32 seq_len}],
+ *                     blob (blob_len bytes: the sequences, then NUL-terminated names)
+ * The checksum covers the first 56 header bytes and the payload. The species section
+ * (version 2) keeps every reference whose lineage names both its genus and its species
+ * (deduplicated by leaf, species and sequence; the region cut by --primers), so that
+ * classify can add a species by exact sequence match (classify.h); it never feeds the
+ * k-mer scores. Entries of k-mer w are
  * entries[offsets[w] .. offsets[w+1]), sorted by leaf; score is log(1 + n(w,g) / P_w), the
  * RDP word log-probability of leaf g above its value for a word g lacks (classify.h).
  */
@@ -151,7 +158,7 @@ int lm_ref_write(lm_ref_t *ref, const char *path, lm_err_t *err) LM_MUST_CHECK;
 /* ---------------------------------------------------------------------------------- */
 
 #define LM_KIDX_MAGIC   "LUMENKIX"
-#define LM_KIDX_VERSION 1u
+#define LM_KIDX_VERSION 2u
 #define LM_KIDX_HEADER  64u
 /** flags: the reference wrote k__ (not d__) for the domain. */
 #define LM_KIDX_F_KINGDOM 1u
@@ -202,6 +209,15 @@ uint32_t lm_kidx_leaf_refs(const lm_kidx_t *idx, uint32_t g);
 uint32_t lm_kidx_leaf_path(const lm_kidx_t *idx, uint32_t g, int rank);
 /** log(n_refs(g) + 1), precomputed at load. */
 double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g);
+/** The references with a genus and a species name kept by the index (the species section
+ *  above), sorted by leaf, species name and sequence. */
+uint32_t lm_kidx_n_species_refs(const lm_kidx_t *idx);
+/** Species reference i (< lm_kidx_n_species_refs()): its leaf, its species name as the
+ *  reference wrote it (without the s__ prefix), and its sequence (*len bytes, not
+ *  NUL-terminated). */
+uint32_t lm_kidx_species_leaf(const lm_kidx_t *idx, uint32_t i);
+const char *lm_kidx_species_name(const lm_kidx_t *idx, uint32_t i);
+const char *lm_kidx_species_seq(const lm_kidx_t *idx, uint32_t i, uint32_t *len);
 /** The entries of k-mer w (w < 4^k); *n gets their number. */
 const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
 

@@ -20,6 +20,10 @@
 #define CLS_CLONES __attribute__((target_clones("avx2", "default")))
 #else
 #define CLS_CLONES
+/* The lumen method's words (region.c): keep, in place, the held words of the query's
+ * stretch that the reference covers; returns how many remain. */
+size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n);
+
 #endif
 
 struct lm_cls_buf {
@@ -65,5 +69,9 @@ uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *
  * of a full pass over all leaves would, a tie shared equally among the tied leaves. */
 void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
                     const uint32_t *taxon, double *hits);
+
+/* The lumen method's words (region.c): keep, in place, the held words of the query's
+ * stretch that the reference covers; returns how many remain. */
+size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n);
 
 #endif

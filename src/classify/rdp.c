@@ -23,6 +23,9 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->both_strands = 0;
     opt->exhaustive = 0;
     opt->seed = 1; /* RDP's */
+    opt->species = 0;
+    opt->species_mm = 0;
+    opt->method = LM_CLS_RDP;
 }
 
 int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
@@ -33,6 +36,10 @@ int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "bootstraps must be from 1 to 10000");
     if (opt->min_words < 1)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "min_words must be at least 1");
+    if (opt->method != LM_CLS_RDP && opt->method != LM_CLS_LUMEN)
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "unknown classification method");
+    if (opt->species_mm < 0 || opt->species_mm > 1)
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "species mismatches must be 0 or 1");
     return 0;
 }
 
@@ -184,20 +191,28 @@ static uint32_t jr_int(uint64_t *s, uint32_t bound)
     return (uint32_t)r;
 }
 
+/* The query's words as the method takes them. */
+static size_t words_of(const lm_kidx_t *idx, const lm_cls_opt_t *opt, const char *seq, size_t len,
+                       uint32_t *w)
+{
+    size_t n = lm_kmer_encode(seq, len, lm_kidx_k(idx), w);
+    return opt->method == LM_CLS_LUMEN ? cls_lumen_words(idx, w, n) : n;
+}
+
 int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *b, const char *seq,
                     size_t len, lm_cls_result_t *res)
 {
     memset(res, 0, sizeof(*res));
     res->leaf = UINT32_MAX;
+    res->species = UINT32_MAX;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = UINT32_MAX;
     if (reserve(b, len + (size_t)opt->min_words)) return LM_ENOMEM;
-    const int k = lm_kidx_k(idx);
-    size_t n = lm_kmer_encode(seq, len, k, b->words);
+    size_t n = words_of(idx, opt, seq, len, b->words);
     if (opt->both_strands) {
         double fwd_score = 0.0, rev_score = 0.0;
         if (n) cls_best_leaf(idx, b, b->words, NULL, n, &fwd_score);
         lm_revcomp(seq, len, b->rc);
-        size_t nr = lm_kmer_encode(b->rc, len, k, b->words);
+        size_t nr = words_of(idx, opt, b->rc, len, b->words);
         if (nr) cls_best_leaf(idx, b, b->words, NULL, nr, &rev_score);
         /* Compare per word so strands with different word counts are comparable. */
         if (nr && (!n || rev_score / (double)nr > fwd_score / (double)n)) {
@@ -205,7 +220,7 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
             n = nr;
             seq = b->rc;
         } else if (n) { /* back to the forward strand's words */
-            n = lm_kmer_encode(seq, len, k, b->words);
+            n = words_of(idx, opt, seq, len, b->words);
         }
     }
     double best_score;
@@ -255,6 +270,11 @@ size_t lm_cls_format_taxon(const lm_kidx_t *idx, const lm_cls_result_t *res, cha
                          any ? "; " : "", l, lm_kidx_taxon_name(idx, res->taxon[r]));
         if (w > 0) n += (size_t)w;
         any = 1;
+    }
+    if (any && res->species != UINT32_MAX) {
+        int w = snprintf(n < size ? out + n : NULL, n < size ? size - n : 0, "; s__%s",
+                         lm_kidx_species_name(idx, res->species));
+        if (w > 0) n += (size_t)w;
     }
     if (!any) {
         int w = snprintf(out, size, "Unassigned");

@@ -12,7 +12,7 @@
 #include "lumen/seqio.h"
 
 static void write_row(FILE *out, FILE *det, const lm_kidx_t *idx, const char *id,
-                      const lm_cls_result_t *r, int max_rank, char *buf, size_t size)
+                      const lm_cls_result_t *r, int max_rank, int species, char *buf, size_t size)
 {
     size_t need = lm_cls_format_taxon(idx, r, buf, size);
     fprintf(out, "%s\t%s\t%.2f\n", id, need < size ? buf : "?", lm_cls_confidence(r));
@@ -24,6 +24,8 @@ static void write_row(FILE *out, FILE *det, const lm_kidx_t *idx, const char *id
         else
             fprintf(det, "\t%s\t%.2f", lm_kidx_taxon_name(idx, r->taxon[k]), r->conf[k]);
     }
+    if (species)
+        fprintf(det, "\t%s", r->species == UINT32_MAX ? "" : lm_kidx_species_name(idx, r->species));
     fputc('\n', det);
 }
 
@@ -42,6 +44,7 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
         fputs("Feature ID\tstrand", d);
         for (int k = 0; k <= max_rank; k++)
             fprintf(d, "\t%s\t%s_confidence", lm_rank_name(k), lm_rank_name(k));
+        if (opt->species) fputs("\tspecies_match", d);
         fputc('\n', d);
     }
     lm_fq_reader_t *r = lm_fq_open(in, NULL, err);
@@ -49,6 +52,8 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
     lm_cls_result_t *res = malloc(LM_BATCH_RECORDS * sizeof(*res));
     lm_cls_buf_t **bufs = calloc((size_t)threads, sizeof(*bufs));
     int rc = r ? 0 : err->code;
+    lm_cls_species_t *sp = NULL;
+    if (!rc && opt->species && !(sp = lm_cls_species_create(idx, err))) rc = err->code;
     if (!rc && (!b || !res || !bufs)) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     for (int t = 0; !rc && t < threads; t++)
         if (!(bufs[t] = lm_cls_buf_create(idx)))
@@ -61,7 +66,10 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
         for (size_t i = 0; i < b->n; i++) {
             lm_cls_buf_t *buf = bufs[omp_get_thread_num()]; /* scratch only, never a slot */
-            if (lm_cls_classify(idx, opt, buf, b->r1[i].seq.s, b->r1[i].seq.l, &res[i])) {
+            const char *s = b->r1[i].seq.s;
+            const size_t l = b->r1[i].seq.l;
+            if (lm_cls_classify(idx, opt, buf, s, l, &res[i]) ||
+                (sp && lm_cls_species_assign(sp, idx, opt->species_mm, s, l, &res[i]))) {
 #pragma omp atomic write
                 fail = 1;
             }
@@ -71,12 +79,14 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
             break;
         }
         for (size_t i = 0; i < b->n; i++)
-            write_row(o, d, idx, b->r1[i].name.s, &res[i], max_rank, taxon, sizeof(taxon));
+            write_row(o, d, idx, b->r1[i].name.s, &res[i], max_rank, opt->species, taxon,
+                      sizeof(taxon));
         lm_progress_update(prog, lm_fq_count(r));
     }
     if (!rc && got < LM_EOF) rc = got;
     if (!rc && n_done) *n_done = (size_t)lm_fq_count(r);
     lm_progress_destroy(prog);
+    lm_cls_species_destroy(sp);
     for (int t = 0; bufs && t < threads; t++) lm_cls_buf_destroy(bufs[t]);
     free(bufs);
     free(res);

@@ -132,7 +132,14 @@ struct lm_denoise_opt;
 extern const struct option cli_denoise_options[];
 int cli_denoise_option(struct lm_denoise_opt *o, int c, const char *arg);
 
-enum { CLI_CLS_CONF = 400, CLI_CLS_BOTH, CLI_CLS_EXHAUSTIVE };
+enum {
+    CLI_CLS_CONF = 400,
+    CLI_CLS_BOTH,
+    CLI_CLS_EXHAUSTIVE,
+    CLI_CLS_SPECIES,
+    CLI_CLS_SPECIES_MM,
+    CLI_CLS_METHOD
+};
 struct lm_cls_opt;
 extern const struct option cli_cls_options[]; /* --seed stays each command's own */
 int cli_cls_option(struct lm_cls_opt *o, int c, const char *arg);

@@ -49,6 +49,19 @@ static const char classify_usage[] =
     "      --seed N          the generator's seed before every sequence (default 1, RDP's)\n"
     "      --exhaustive      score every genus in every trial, as RDP does: slow, and the\n"
     "                        same output (for checking the fast path)\n"
+    "      --method M        rdp (default): RDP's score exactly, as above; lumen: score only\n"
+    "                        the query's words the reference holds, within the stretch of\n"
+    "                        the query the reference covers (robust to queries longer\n"
+    "                        than the reference's region, e.g. 250-nt reads on a 150-nt\n"
+    "                        V4 reference; benchmarks/classify.md has the figures)\n"
+    "      --species         add '; s__name' when the whole sequence occurs in reference\n"
+    "                        sequences of one species only, of the genus assigned (and\n"
+    "                        kept), as DADA2's addSpecies does; never from k-mer votes.\n"
+    "                        The index keeps the references whose lineage names genus\n"
+    "                        and species (e.g. Greengenes' s__). Confidence stays the\n"
+    "                        genus's; --details gets a species_match column\n"
+    "      --species-mismatches N  substitutions the match allows, 0 (default, DADA2's)\n"
+    "                        or 1 (then the closest hits decide)\n"
     "\n" CLI_COMMON_HELP;
 
 enum { OPT_DETAILS = 1, OPT_SEED };
@@ -57,6 +70,9 @@ const struct option cli_cls_options[] = {
     {"confidence", required_argument, NULL, CLI_CLS_CONF},
     {"both-strands", no_argument, NULL, CLI_CLS_BOTH},
     {"exhaustive", no_argument, NULL, CLI_CLS_EXHAUSTIVE},
+    {"species", no_argument, NULL, CLI_CLS_SPECIES},
+    {"method", required_argument, NULL, CLI_CLS_METHOD},
+    {"species-mismatches", required_argument, NULL, CLI_CLS_SPECIES_MM},
     {NULL, 0, NULL, 0},
 };
 
@@ -75,13 +91,29 @@ int cli_cls_option(lm_cls_opt_t *o, int c, const char *arg)
     case CLI_CLS_EXHAUSTIVE:
         o->exhaustive = 1;
         return 1;
+    case CLI_CLS_SPECIES:
+        o->species = 1;
+        return 1;
+    case CLI_CLS_METHOD:
+        if (strcmp(arg, "rdp") == 0)
+            o->method = LM_CLS_RDP;
+        else if (strcmp(arg, "lumen") == 0)
+            o->method = LM_CLS_LUMEN;
+        else
+            return cli_usage_error("--method needs rdp or lumen, not '%s'", arg);
+        return 1;
+    case CLI_CLS_SPECIES_MM:
+        if (strcmp(arg, "0") != 0 && strcmp(arg, "1") != 0)
+            return cli_usage_error("--species-mismatches needs 0 or 1, not '%s'", arg);
+        o->species_mm = arg[0] - '0';
+        return 1;
     }
     return 0;
 }
 
 int cmd_classify(int argc, char **argv)
 {
-    struct option longopts[16] = {
+    struct option longopts[24] = {
         {"index", required_argument, NULL, 'x'},
         {"in", required_argument, NULL, 'i'},
         {"out", required_argument, NULL, 'o'},

@@ -130,9 +130,11 @@ int cmd_index(int argc, char **argv)
         lm_err_clear(&e2);
         lm_kidx_t *idx = lm_kidx_load(out, &e2);
         if (idx) {
-            lm_log_info("%s: k=%d, %u taxa, %u classes, %u references, %llu k-mer entries", out,
-                        lm_kidx_k(idx), lm_kidx_n_taxa(idx), lm_kidx_n_leaves(idx),
-                        lm_kidx_n_refs(idx), (unsigned long long)lm_kidx_n_entries(idx));
+            lm_log_info("%s: k=%d, %u taxa, %u classes, %u references, %llu k-mer entries, %u "
+                        "references with a species name (classify --species)",
+                        out, lm_kidx_k(idx), lm_kidx_n_taxa(idx), lm_kidx_n_leaves(idx),
+                        lm_kidx_n_refs(idx), (unsigned long long)lm_kidx_n_entries(idx),
+                        lm_kidx_n_species_refs(idx));
             lm_kidx_destroy(idx);
         } else {
             rc = e2.code;

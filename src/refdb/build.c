@@ -20,6 +20,7 @@ typedef struct ref_rec {
     uint64_t seq_off;
     uint32_t len;
     uint32_t leaf; /* index into paths[] until the build renumbers it */
+    uint32_t sp;   /* index into species[] (genus and species named), or UINT32_MAX */
 } ref_rec_t;
 
 struct lm_ref {
@@ -32,6 +33,9 @@ struct lm_ref {
     char **paths; /* interned leaf path keys */
     size_t npaths, paths_cap;
     khash_t(str2u) * path_ids;
+    char **species; /* interned species names */
+    size_t nspecies, species_cap;
+    khash_t(str2u) * species_ids;
     int kingdom;
 };
 
@@ -65,7 +69,8 @@ lm_ref_t *lm_ref_create(const lm_ref_opt_t *opt)
         ref->opt = *opt;
     else
         lm_ref_opt_init(&ref->opt);
-    if (!(ref->path_ids = kh_init(str2u))) {
+    if (!(ref->path_ids = kh_init(str2u)) || !(ref->species_ids = kh_init(str2u))) {
+        if (ref->path_ids) kh_destroy(str2u, ref->path_ids);
         free(ref);
         return NULL;
     }
@@ -78,6 +83,9 @@ void lm_ref_destroy(lm_ref_t *ref)
     for (size_t i = 0; i < ref->npaths; i++) free(ref->paths[i]);
     free(ref->paths);
     kh_destroy(str2u, ref->path_ids);
+    for (size_t i = 0; i < ref->nspecies; i++) free(ref->species[i]);
+    free(ref->species);
+    kh_destroy(str2u, ref->species_ids);
     free(ref->seq);
     free(ref->recs);
     free(ref);
@@ -125,28 +133,35 @@ static size_t path_key(const lm_lineage_t *lin, int max_rank, char *buf, size_t 
     return n;
 }
 
-static int intern_path(lm_ref_t *ref, const char *key, uint32_t *id)
+/* The id of key in the string table (list, n, cap, ids), added if new. 0 or -1. */
+static int intern(khash_t(str2u) * ids, char ***list, size_t *n, size_t *cap, const char *key,
+                  uint32_t *id)
 {
-    khint_t it = kh_get(str2u, ref->path_ids, key);
-    if (it != kh_end(ref->path_ids)) {
-        *id = kh_val(ref->path_ids, it);
+    khint_t it = kh_get(str2u, ids, key);
+    if (it != kh_end(ids)) {
+        *id = kh_val(ids, it);
         return 0;
     }
     char *dup = strdup(key);
-    if (!dup || grow((void **)&ref->paths, &ref->paths_cap, ref->npaths + 1, sizeof(char *))) {
+    if (!dup || grow((void **)list, cap, *n + 1, sizeof(char *))) {
         free(dup);
         return -1;
     }
     int absent;
-    it = kh_put(str2u, ref->path_ids, dup, &absent);
+    it = kh_put(str2u, ids, dup, &absent);
     if (absent < 0) {
         free(dup);
         return -1;
     }
-    *id = (uint32_t)ref->npaths;
-    kh_val(ref->path_ids, it) = *id;
-    ref->paths[ref->npaths++] = dup;
+    *id = (uint32_t)*n;
+    kh_val(ids, it) = *id;
+    (*list)[(*n)++] = dup;
     return 0;
+}
+
+static int intern_path(lm_ref_t *ref, const char *key, uint32_t *id)
+{
+    return intern(ref->path_ids, &ref->paths, &ref->npaths, &ref->paths_cap, key, id);
 }
 
 int lm_ref_add(lm_ref_t *ref, const char *seq, size_t len, const lm_lineage_t *lin, lm_err_t *err)
@@ -158,14 +173,18 @@ int lm_ref_add(lm_ref_t *ref, const char *seq, size_t len, const lm_lineage_t *l
                           lm_rank_name(ref->opt.max_rank));
     if (len > UINT32_MAX)
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0, "reference sequence too long");
-    uint32_t id;
+    uint32_t id, sp = UINT32_MAX;
+    if (lin->name[LM_RANK_GENUS][0] && lin->name[LM_RANK_SPECIES][0] &&
+        intern(ref->species_ids, &ref->species, &ref->nspecies, &ref->species_cap,
+               lin->name[LM_RANK_SPECIES], &sp))
+        return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (intern_path(ref, key, &id) ||
         grow((void **)&ref->recs, &ref->cap, ref->n + 1, sizeof(ref_rec_t)) ||
         grow((void **)&ref->seq, &ref->seq_cap, ref->seq_len + len + 1, 1))
         return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     if (lin->kingdom) ref->kingdom = 1;
     memcpy(ref->seq + ref->seq_len, seq, len);
-    ref->recs[ref->n++] = (ref_rec_t){ref->seq_len, (uint32_t)len, id};
+    ref->recs[ref->n++] = (ref_rec_t){ref->seq_len, (uint32_t)len, id, sp};
     ref->seq_len += len;
     return 0;
 }
@@ -183,6 +202,22 @@ static int cmp_rec(const void *a, const void *b)
     int c = memcmp(g_sort_ref->seq + x->seq_off, g_sort_ref->seq + y->seq_off, x->len);
     if (c) return c;
     return x->seq_off < y->seq_off ? -1 : x->seq_off > y->seq_off;
+}
+
+/* Species records: by leaf, species name, then sequence. */
+static int cmp_sp(const void *a, const void *b)
+{
+    const ref_rec_t *x = a, *y = b;
+    if (x->leaf != y->leaf) return x->leaf < y->leaf ? -1 : 1;
+    int c = strcmp(g_sort_ref->species[x->sp], g_sort_ref->species[y->sp]);
+    if (c) return c;
+    return cmp_rec(a, b);
+}
+
+static int same_sp(const lm_ref_t *ref, const ref_rec_t *x, const ref_rec_t *y)
+{
+    return x->leaf == y->leaf && x->sp == y->sp && x->len == y->len &&
+           memcmp(ref->seq + x->seq_off, ref->seq + y->seq_off, x->len) == 0;
 }
 
 static int cmp_u32(const void *a, const void *b)
@@ -288,6 +323,9 @@ typedef struct build {
     uint32_t *leaf_nrefs;
     leaf_words_t *lw;
     size_t nleaves;
+    ref_rec_t *sp; /* the species section's records, sorted and unique */
+    size_t nsp;
+    uint64_t sp_blob; /* its blob's length */
 } build_t;
 
 static void build_free(build_t *b)
@@ -298,6 +336,7 @@ static void build_free(build_t *b)
     free(b->recs);
     free(b->leaf_start);
     free(b->leaf_nrefs);
+    free(b->sp);
     for (size_t g = 0; b->lw && g < b->nleaves; g++) {
         free(b->lw[g].word);
         free(b->lw[g].count);
@@ -344,6 +383,26 @@ static int prepare(lm_ref_t *ref, build_t *b)
         b->recs[u++] = *c;
     }
     b->nrec = u;
+    /* The species section, from every record before collapsing: two species with one
+     * sequence in one genus must both stay, so that neither is called on it. */
+    b->sp = malloc((ref->n + 1) * sizeof(ref_rec_t));
+    if (!b->sp) return -1;
+    for (size_t i = 0; i < ref->n; i++)
+        if (ref->recs[i].sp != UINT32_MAX) {
+            b->sp[b->nsp] = ref->recs[i];
+            b->sp[b->nsp++].leaf = b->path_rank[ref->recs[i].leaf];
+        }
+    qsort(b->sp, b->nsp, sizeof(ref_rec_t), cmp_sp);
+    u = 0;
+    for (size_t i = 0; i < b->nsp; i++)
+        if (!u || !same_sp(ref, &b->sp[u - 1], &b->sp[i])) b->sp[u++] = b->sp[i];
+    b->nsp = u;
+    for (size_t i = 0; i < b->nsp; i++) {
+        b->sp_blob += b->sp[i].len;
+        if (!i || b->sp[i].leaf != b->sp[i - 1].leaf || b->sp[i].sp != b->sp[i - 1].sp)
+            b->sp_blob += strlen(ref->species[b->sp[i].sp]) + 1;
+    }
+    u = b->nrec;
     b->leaf_start = calloc(np + 1, sizeof(size_t));
     b->leaf_nrefs = calloc(np + 1, sizeof(uint32_t));
     b->lw = calloc(np + 1, sizeof(leaf_words_t));
@@ -400,6 +459,32 @@ static int fill_payload(const lm_ref_t *ref, const build_t *b, const kidx_layout
         }
     free(pos);
     free(nw);
+
+    /* Species: the head, the records, then the blob (sequences, then names). */
+    unsigned char *sp = pay + lay->species;
+    const uint32_t nsp = (uint32_t)b->nsp;
+    memcpy(sp, &nsp, 4);
+    memcpy(sp + 8, &b->sp_blob, 8);
+    uint32_t *rec = (uint32_t *)(pay + lay->sp_recs);
+    char *blob = (char *)(pay + lay->sp_blob);
+    uint64_t at = 0, name_off = 0;
+    for (size_t i = 0; i < b->nsp; i++) {
+        rec[4 * i] = b->sp[i].leaf;
+        rec[4 * i + 2] = (uint32_t)at;
+        rec[4 * i + 3] = b->sp[i].len;
+        memcpy(blob + at, ref->seq + b->sp[i].seq_off, b->sp[i].len);
+        at += b->sp[i].len;
+    }
+    for (size_t i = 0; i < b->nsp; i++) {
+        if (!i || b->sp[i].leaf != b->sp[i - 1].leaf || b->sp[i].sp != b->sp[i - 1].sp) {
+            const char *nm = ref->species[b->sp[i].sp];
+            size_t l = strlen(nm) + 1;
+            name_off = at;
+            memcpy(blob + at, nm, l);
+            at += l;
+        }
+        rec[4 * i + 1] = (uint32_t)name_off;
+    }
     return 0;
 }
 
@@ -438,6 +523,13 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
     }
     kidx_layout_t lay;
     kidx_layout(&h, &lay);
+    kidx_layout_species(&lay, (uint32_t)b.nsp, b.sp_blob);
+    if (b.nsp > UINT32_MAX || lay.total == UINT64_MAX) {
+        build_free(&b);
+        return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
+                          "index too large (species section of %llu bytes)",
+                          (unsigned long long)b.sp_blob);
+    }
     h.payload_len = lay.total;
     size_t len = LM_KIDX_HEADER + (size_t)lay.total;
     unsigned char *img = calloc(1, len);

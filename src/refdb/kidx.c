@@ -22,6 +22,10 @@ struct lm_kidx {
     const char *names;
     const uint32_t *off;
     const lm_kidx_entry_t *ent;
+    uint32_t n_sp;
+    uint64_t sp_blob_len;
+    const uint32_t *sp_rec; /* {leaf, name_off, seq_off, seq_len} */
+    const char *sp_blob;
     uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
     double *lognorm;     /* log(n_refs + 1) per leaf */
     lm_kidx_run_t *runs; /* block runs of every word, in word order */
@@ -43,7 +47,7 @@ static int bad(lm_err_t *err, const char *name, const char *what)
     return lm_err_set(err, LM_EFORMAT, name, 0, 0, "not a valid lumen index: %s", what);
 }
 
-static int check_header(const lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_err_t *err)
+static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_err_t *err)
 {
     const kidx_header_t *h = &x->h;
     if (x->len < LM_KIDX_HEADER || memcmp(h->magic, LM_KIDX_MAGIC, 8) != 0)
@@ -57,6 +61,19 @@ static int check_header(const lm_kidx_t *x, const char *name, kidx_layout_t *lay
                           h->version, LM_KIDX_VERSION);
     kidx_layout(h, lay);
     if (lay->total == UINT64_MAX) return bad(err, name, "impossible k or counts in header");
+    if (h->payload_len < lay->total) return bad(err, name, "payload size disagrees with counts");
+    if (x->len - LM_KIDX_HEADER < lay->total)
+        return bad(err, name, "file truncated (shorter than its header says)");
+    /* The species section's head, now known to be inside the file. */
+    const unsigned char *sh = x->img + LM_KIDX_HEADER + lay->species;
+    uint32_t n_sp, zero;
+    memcpy(&n_sp, sh, 4);
+    memcpy(&zero, sh + 4, 4);
+    memcpy(&x->sp_blob_len, sh + 8, 8);
+    if (zero != 0) return bad(err, name, "species section head damaged");
+    kidx_layout_species(lay, n_sp, x->sp_blob_len);
+    x->n_sp = n_sp;
+    if (lay->total == UINT64_MAX) return bad(err, name, "impossible species section size");
     if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
     if (x->len - LM_KIDX_HEADER < lay->total)
         return bad(err, name, "file truncated (shorter than its header says)");
@@ -225,6 +242,16 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
     for (uint64_t i = 0; i < h->n_entries; i++)
         if (x->ent[i].leaf >= h->n_leaves || !isfinite(x->ent[i].score))
             return bad(err, name, "k-mer entry out of range");
+    /* Species: leaves in range, sequences inside the blob, names inside it and ended by
+     * the blob's last byte (a NUL: names come last). */
+    const uint64_t bl = x->sp_blob_len;
+    if (x->n_sp && (bl == 0 || x->sp_blob[bl - 1] != '\0'))
+        return bad(err, name, "species names not terminated");
+    for (uint32_t i = 0; i < x->n_sp; i++) {
+        const uint32_t *r = x->sp_rec + 4 * (size_t)i;
+        if (r[0] >= h->n_leaves || r[1] >= bl || r[3] == 0 || (uint64_t)r[2] + r[3] > bl)
+            return bad(err, name, "species record out of range");
+    }
     x->path = malloc((size_t)h->n_leaves * LM_NRANKS * sizeof(uint32_t));
     x->lognorm = malloc((size_t)h->n_leaves * sizeof(double));
     if (!x->path || !x->lognorm)
@@ -266,6 +293,8 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err
     x->names = (const char *)(pay + lay.names);
     x->off = (const uint32_t *)(pay + lay.offsets);
     x->ent = (const lm_kidx_entry_t *)(pay + lay.entries);
+    x->sp_rec = (const uint32_t *)(pay + lay.sp_recs);
+    x->sp_blob = (const char *)(pay + lay.sp_blob);
     if (check_body(x, name, err)) goto fail;
     return x;
 fail:
@@ -379,6 +408,23 @@ uint32_t lm_kidx_leaf_path(const lm_kidx_t *idx, uint32_t g, int rank)
 double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g)
 {
     return idx->lognorm[g];
+}
+uint32_t lm_kidx_n_species_refs(const lm_kidx_t *idx)
+{
+    return idx->n_sp;
+}
+uint32_t lm_kidx_species_leaf(const lm_kidx_t *idx, uint32_t i)
+{
+    return idx->sp_rec[4 * (size_t)i];
+}
+const char *lm_kidx_species_name(const lm_kidx_t *idx, uint32_t i)
+{
+    return idx->sp_blob + idx->sp_rec[4 * (size_t)i + 1];
+}
+const char *lm_kidx_species_seq(const lm_kidx_t *idx, uint32_t i, uint32_t *len)
+{
+    *len = idx->sp_rec[4 * (size_t)i + 3];
+    return idx->sp_blob + idx->sp_rec[4 * (size_t)i + 2];
 }
 const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *n)
 {

@@ -48,7 +48,20 @@ void kidx_layout(const kidx_header_t *h, kidx_layout_t *l)
     l->names = l->leaves + kidx_pad8((uint64_t)h->n_leaves * 8u);
     l->offsets = l->names + kidx_pad8(h->names_len);
     l->entries = l->offsets + kidx_pad8((nwords + 1) * 4u);
-    l->total = l->entries + h->n_entries * sizeof(lm_kidx_entry_t);
+    l->species = kidx_pad8(l->entries + h->n_entries * sizeof(lm_kidx_entry_t));
+    l->total = l->species + KIDX_SP_HEAD;
+}
+
+void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len)
+{
+    if (l->total == UINT64_MAX) return;
+    if (blob_len > KIDX_SP_BLOB_MAX) {
+        l->total = UINT64_MAX;
+        return;
+    }
+    l->sp_recs = l->species + KIDX_SP_HEAD;
+    l->sp_blob = l->sp_recs + (uint64_t)n_sp * KIDX_SP_REC;
+    l->total = l->sp_blob + kidx_pad8(blob_len);
 }
 
 uint64_t kidx_checksum(const void *p, size_t n, uint64_t h)

@@ -38,12 +38,21 @@ static inline int kidx_host_little_endian(void)
     return b == 1;
 }
 
-/* Section offsets within the payload; a total of UINT64_MAX means the counts overflow. */
+/* Section offsets within the payload; a total of UINT64_MAX means the counts overflow.
+ * kidx_layout() places the sections the header counts, up to the species section's
+ * 16-byte head (total then ends after that head); kidx_layout_species() adds its records
+ * and blob once their counts (read from that head) are known. */
 typedef struct kidx_layout {
-    uint64_t taxa, leaves, names, offsets, entries, total;
+    uint64_t taxa, leaves, names, offsets, entries, species, sp_recs, sp_blob, total;
 } kidx_layout_t;
 
+#define KIDX_SP_HEAD 16u
+#define KIDX_SP_REC  16u
+/* The largest species blob: its offsets are u32. */
+#define KIDX_SP_BLOB_MAX 0xFFFFFFFFull
+
 void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
+void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
 
 /* A 64-bit checksum of n bytes, continuing from h (start with 0): splitmix64 chained over
  * little-endian 8-byte words, the tail zero-padded, then the length. */

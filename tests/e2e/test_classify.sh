@@ -127,5 +127,33 @@ expect_err "index: ID missing from --taxonomy" "t\.fa:3.*r2"
 
 run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/q.fa" -o "$WORK/res/t.tsv" -c 1.5
 expect_rc "bad --confidence" 64
+run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/q.fa" -o "$WORK/res/t.tsv" --species \
+  --species-mismatches 2
+expect_rc "bad --species-mismatches" 64
+expect_no_files "bad --species-mismatches" "$WORK/res"
+
+# --- --species: a reference without species names adds none; one with them does -----
+run "$LUMEN" classify -x "$WORK/gold2.lmi" -i "$WORK/q.fa" -o "$WORK/sp.tsv" --species \
+  --threads 2
+expect_rc "classify --species, gold (no species names)" 0
+expect_same "--species without species references" "$WORK/t2.tsv" "$WORK/sp.tsv"
+# Two species of one genus, and the query: the first one's middle (exact), then one off.
+awk '/^>/{if(s)print h"\t"s; h=substr($1,2); s=""; next} {s=s$0} END{print h"\t"s}' "$GOLD" |
+  awk -F'\t' 'NR <= 2 {print ">s" NR " Bacteria;Phy;Cla;Ord;Fam;Gen;sp" NR; print $2}' > "$WORK/sp.fa"
+awk 'NR == 2 {print ">q1"; print substr($0, 300, 200); q = substr($0, 300, 200)
+  c = substr(q, 100, 1) == "A" ? "C" : "A"; print ">q2"; print substr(q, 1, 99) c substr(q, 101)}' \
+  "$WORK/sp.fa" > "$WORK/spq.fa"
+run "$LUMEN" index --fasta "$WORK/sp.fa" --out "$WORK/sp.lmi" --quiet
+expect_rc "index with species names" 0
+run "$LUMEN" classify -x "$WORK/sp.lmi" -i "$WORK/spq.fa" -o "$WORK/sp0.tsv" --species
+expect_rc "classify --species" 0
+if grep -q "^q1	.*g__Gen; s__sp1	" "$WORK/sp0.tsv" && ! grep -q "^q2	.*s__" "$WORK/sp0.tsv"; then
+  ok "--species: exact match named, one-off not"
+else not_ok "--species: wrong calls" "$(cat "$WORK/sp0.tsv")"; fi
+run "$LUMEN" classify -x "$WORK/sp.lmi" -i "$WORK/spq.fa" -o "$WORK/sp1.tsv" --species \
+  --species-mismatches 1 --details "$WORK/sp1d.tsv"
+if grep -q "^q2	.*g__Gen; s__sp1	" "$WORK/sp1.tsv" && grep -q "	sp1$" "$WORK/sp1d.tsv"; then
+  ok "--species-mismatches 1: one-off named"
+else not_ok "--species-mismatches 1: wrong calls" "$(cat "$WORK/sp1.tsv" "$WORK/sp1d.tsv")"; fi
 
 finish

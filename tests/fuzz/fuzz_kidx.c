@@ -6,8 +6,8 @@
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -Iinclude
  *     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (skips the checksum, to reach the rest)
  *     -Ibuild/generated tests/fuzz/fuzz_kidx.c $(ls src/refdb/[a-z]*.c src/util/[a-z]*.c
- *     src/seqio/[a-z]*.c) $(pkg-config --cflags --libs htslib gsl) -fopenmp -lm -o fuzz_kidx
- * and run it on a copy of the corpus (libFuzzer adds what it finds to the directory):
+ *     src/seqio/[a-z]*.c src/trim/[a-z]*.c) $(pkg-config --cflags --libs htslib gsl) -fopenmp -lm
+ * -o fuzz_kidx and run it on a copy of the corpus (libFuzzer adds what it finds to the directory):
  *   cp -r tests/fuzz/corpus/kidx /tmp/kidx && ./fuzz_kidx -max_len=4096 /tmp/kidx */
 #include <stddef.h>
 #include <stdint.h>
@@ -31,6 +31,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         uint32_t n;
         const lm_kidx_entry_t *e = lm_kidx_word(idx, w, &n);
         for (uint32_t i = 0; i < n; i++) sink += e[i].leaf;
+    }
+    for (uint32_t i = 0; i < lm_kidx_n_species_refs(idx); i++) {
+        uint32_t len;
+        const char *s = lm_kidx_species_seq(idx, i, &len);
+        sink += (unsigned char)s[len - 1] + (unsigned char)lm_kidx_species_name(idx, i)[0];
+        sink += lm_kidx_leaf_path(idx, lm_kidx_species_leaf(idx, i), LM_RANK_GENUS);
     }
     (void)sink;
     lm_kidx_destroy(idx);

@@ -129,12 +129,16 @@ static void test_kmer_encode(void **state)
 /* ---------------------------------------------------------------------------------- */
 
 static const char *const demo[][2] = {
-    {"ACGTACGTTTGACCAGTAGGCATCG", "Bacteria;Firmicutes;Bacilli;Bacillales;Bacillaceae;Bacillus"},
-    {"ACGTACGTTTGACCAGTAGGCATCC", "Bacteria;Firmicutes;Bacilli;Bacillales;Bacillaceae;Bacillus"},
-    {"TTGGCCAATTGGACGTTGCAACGTA", "Bacteria;Proteobacteria;Gamma;Entero;Enterobacteriaceae;Esch"},
+    {"ACGTACGTTTGACCAGTAGGCATCG",
+     "Bacteria;Firmicutes;Bacilli;Bacillales;Bacillaceae;Bacillus;subtilis"},
+    {"ACGTACGTTTGACCAGTAGGCATCC",
+     "Bacteria;Firmicutes;Bacilli;Bacillales;Bacillaceae;Bacillus;cereus"},
+    {"TTGGCCAATTGGACGTTGCAACGTA",
+     "Bacteria;Proteobacteria;Gamma;Entero;Enterobacteriaceae;Esch;coli"},
     {"GGGCCCAAATTTGGGCCCAAATTTG", "Bacteria;Firmicutes;Clostridia;Clostr;Fam_A;Incertae"},
     {"CCCGGGTTTAAACCCGGGTTTAAAC", "Bacteria;Firmicutes;Clostridia;Clostr;Fam_B;Incertae"},
-    {"ACGTACGTTTGACCAGTAGGCATCG", "Bacteria;Firmicutes;Bacilli;Bacillales;Bacillaceae;Bacillus"},
+    {"ACGTACGTTTGACCAGTAGGCATCG",
+     "Bacteria;Firmicutes;Bacilli;Bacillales;Bacillaceae;Bacillus;subtilis"},
 };
 #define NDEMO (sizeof(demo) / sizeof(demo[0]))
 
@@ -196,6 +200,21 @@ static void test_round_trip(void **state)
             assert_int_equal(lm_kidx_leaf_refs(idx, g), 2);
     }
     assert_int_equal(incertae, 2);
+    /* Species section: the three named species (subtilis twice, identical: once), sorted
+     * by leaf then name; sequences and names as added. */
+    assert_int_equal(lm_kidx_n_species_refs(idx), 3);
+    const char *want[3][2] = {
+        {"cereus", demo[1][0]}, {"subtilis", demo[0][0]}, {"coli", demo[2][0]}};
+    for (uint32_t i = 0; i < 3; i++) {
+        uint32_t sl;
+        const char *sq = lm_kidx_species_seq(idx, i, &sl);
+        assert_string_equal(lm_kidx_species_name(idx, i), want[i][0]);
+        assert_int_equal(sl, strlen(want[i][1]));
+        assert_memory_equal(sq, want[i][1], sl);
+        const char *g = lm_kidx_taxon_name(
+            idx, lm_kidx_leaf_path(idx, lm_kidx_species_leaf(idx, i), LM_RANK_GENUS));
+        assert_string_equal(g, i < 2 ? "Bacillus" : "Esch");
+    }
     /* Word TTGA (11 11 10 00 = 248) is in Bacillus only (both references). */
     uint32_t n;
     const lm_kidx_entry_t *e = lm_kidx_word(idx, 248, &n);
@@ -323,6 +342,31 @@ static void test_magic_version_structure(void **state)
     reseal(img, len);
     assert_null(lm_kidx_load_mem(img, len, "e.lmi", &err));
     assert_non_null(strstr(err.msg, "entry"));
+    memcpy(ep, &(lm_kidx_entry_t){0, 1.0f}, sizeof(e)); /* a valid entry again */
+
+    /* Species records out of range, checksum made to match: refused. The first record
+     * sits after the species section's 16-byte head. */
+    kidx_layout(&h, &lay);
+    unsigned char *sp = img + LM_KIDX_HEADER + lay.species;
+    uint32_t n_sp, rec[4], keep[4];
+    memcpy(&n_sp, sp, 4);
+    assert_int_equal(n_sp, 3);
+    memcpy(keep, sp + 16, 16);
+    for (int f = 0; f < 4; f++) {
+        memcpy(rec, keep, 16);
+        rec[f] = f == 3 ? 0 : 0xFFFFFF00u; /* leaf, name, sequence offsets; empty sequence */
+        memcpy(sp + 16, rec, 16);
+        reseal(img, len);
+        assert_null(lm_kidx_load_mem(img, len, "s.lmi", &err));
+        assert_non_null(strstr(err.msg, "species"));
+    }
+    memcpy(sp + 16, keep, 16);
+    uint64_t blob;
+    memcpy(&blob, sp + 8, 8); /* a blob length the file does not hold */
+    blob += 64;
+    memcpy(sp + 8, &blob, 8);
+    reseal(img, len);
+    assert_null(lm_kidx_load_mem(img, len, "b.lmi", &err));
     free(img);
 }
 
