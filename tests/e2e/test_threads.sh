@@ -89,9 +89,9 @@ PY
 owner() {
   case "$1" in
   ./sim/*) echo simulate ;;
-  ./qc/*) echo qc ;;
+  ./qc/* | ./big/qc.*) echo qc ;;
   ./idx/*) echo index ;;
-  ./res/uniques/* | ./res/merged/* | ./res/filtered/* | ./res/unmerged/* | ./res/qc/P*.json | ./reads_summary.tsv) echo reads ;;
+  ./res/uniques/* | ./res/merged/* | ./res/filtered/* | ./res/unmerged/* | ./res/qc/P*.json | ./reads_summary.tsv | ./big/*) echo reads ;;
   ./res/derep/*) echo table ;;
   ./res/features/taxonomy.tsv | ./res/features/details.tsv) echo classify ;;
   ./res/features/*) echo denoise ;;
@@ -168,6 +168,18 @@ all_commands() {
       --visits $C/visits.tsv --out res/stats &&
     "$LUMEN" summary -q -t "$t" --results res --manifest $C/manifest.tsv --provenance &&
     "$LUMEN" report -q -t "$t" --results res || return
+  # one sample of 36,000 pairs: 3 batches of LM_BATCH_RECORDS (16,384), processed in
+  # parallel inside the sample (with 12 small samples every thread takes whole samples);
+  # and single-end, that sample beside a small one (nested: samples x batches at -t 7)
+  mkdir -p big && for r in R1 R2; do cat $C/reads/*_$r.fastq.gz $C/reads/*_$r.fastq.gz >big/all_$r.fastq.gz; done &&
+    printf 'sample-id\tforward-absolute-filepath\treverse-absolute-filepath\nALL\tall_R1.fastq.gz\tall_R2.fastq.gz\n' >big/pe.tsv &&
+    printf 'sample-id\tabsolute-filepath\nALL\tall_R1.fastq.gz\nP001-W00\t../%s/reads/P001-W00_R1.fastq.gz\n' "$C" >big/se.tsv &&
+    "$LUMEN" reads -q -t "$t" --manifest big/pe.tsv -p v4 --write-merged --write-filtered \
+      --write-unmerged --out big/pe &&
+    "$LUMEN" reads -q -t "$t" --manifest big/se.tsv -p v4 --write-filtered --out big/se &&
+    "$LUMEN" qc -q -t "$t" --in big/all_R1.fastq.gz --in2 big/all_R2.fastq.gz --json big/qc.json \
+      >big/qc.tsv || return
+  rm big/all_R1.fastq.gz big/all_R2.fastq.gz
   # every stage in one process
   "$LUMEN" run -q -t "$t" --manifest $C/manifest.tsv --index $IDX -p v4 --permutations 99 \
     --covariates age,sex --metadata $C/metadata.tsv --subjects $C/subjects.tsv \
