@@ -219,6 +219,19 @@ if [ "$(cat "$E/kept.rc")" = 65 ] && [ "$(cut -f1 "$E/kept/qc/failed.tsv" | grep
 else
   not_ok "corrupt samples with --keep-going" "$(cat "$E/kept.rc" "$E/kept/qc/failed.tsv" 2>&1 | head -5)"
 fi
+# summary --provenance records the figures lumen run records (it wrote read_pairs_in 0)
+if /usr/bin/python3 - "$WORK/t1" <<'PY'; then
+import csv, json, sys
+d = sys.argv[1]
+a, b = (json.load(open(f"{d}/{p}/provenance.json"))["results"] for p in ("res", "run"))
+n = sum(int(r["reads_in"]) for r in csv.DictReader(open(f"{d}/reads_summary.tsv"), delimiter="\t"))
+assert a["read_pairs_in"] == b["read_pairs_in"] == n == 18000, (a, b, n)
+assert a["samples"] == b["samples"] == 12 and a["samples_failed"] == b["samples_failed"] == 0, (a, b)
+PY
+  ok "summary --provenance: read pairs and samples as lumen run records them"
+else
+  not_ok "summary --provenance: results differ from lumen run's"
+fi
 for t in 2 7; do same_as_1 "$t"; done
 sed "s|$WORK/t[0-9]*/\./||" "$WORK/masked" | sort -u | sed 's|^|  |'
 
