@@ -365,15 +365,18 @@ static int checksum(run_t *r, const char *role, const char *path, lm_err_t *err)
 
 /* --- the run ----------------------------------------------------------------------- */
 
-/* Read pairs of every sample that has them, finished in this run or before. */
-static uint64_t summary_reads_in(run_t *r)
+/* Read pairs of every sample that has them, finished in this run or before; with failed,
+ * also the samples whose status is 'failed'. */
+static uint64_t summary_reads_in(run_t *r, size_t *failed)
 {
     lm_tsv_t t;
     lm_err_t e;
     uint64_t n = 0;
     if (lm_tsv_read(at(r, 0, "qc/summary.tsv"), &t, &e)) return 0;
-    long c = lm_tsv_col(&t, "reads_in");
+    long c = lm_tsv_col(&t, "reads_in"), st = lm_tsv_col(&t, "status");
     for (size_t i = 0; c >= 0 && i < t.nrows; i++) n += strtoull(t.rows[i].f[c], NULL, 10);
+    for (size_t i = 0; failed && st >= 0 && i < t.nrows; i++)
+        *failed += strcmp(t.rows[i].f[st], "failed") == 0;
     lm_tsv_free(&t);
     return n;
 }
@@ -510,7 +513,7 @@ int lm_run(const lm_run_cfg_t *cfg, lm_err_t *err)
     }
     if (!rc) rc = pooled_stages(&r, man, ok, err);
     if (!rc) rc = lm_run_summary(r.dir, man, 0, err);
-    if (!rc) r.prov.reads_in = summary_reads_in(&r);
+    if (!rc) r.prov.reads_in = summary_reads_in(&r, NULL);
     if (!rc) {
         /* the report shows provenance.json too: it is written first without the report's
          * own time, then again once the report exists */
@@ -559,6 +562,8 @@ int lm_run_provenance_files(const char *dir, const lm_manifest_t *man, const cha
     r.cfg = &cfg;
     r.prov.start = r.prov.end = time(NULL);
     r.prov.samples = man->n;
+    /* the figures lumen run records, from the qc/summary.tsv just written */
+    r.prov.reads_in = summary_reads_in(&r, &r.prov.samples_failed);
     int rc = checksum(&r, "manifest", man->path, err);
     for (size_t i = 0; !rc && i < man->n; i++) {
         char hex[33];

@@ -137,8 +137,15 @@ uint64_t lm_fq_count(const lm_fq_reader_t *r)
  * the end of input, or LM_EFORMAT (err filled) when the stream is corrupt or truncated. */
 static int read_line(lm_fq_reader_t *r, kstring_t *dst, lm_err_t *err)
 {
+    /* htslib reports a failed allocation (of the inflate state, a block) as the same
+     * BGZF_ERR_ZLIB as corrupt data; only errno tells them apart. Out of memory, under a
+     * `ulimit -v` or a cluster's memory limit, must not read as a corrupt input file. */
+    errno = 0;
     int ret = bgzf_getline(r->fp, '\n', dst);
     if (ret == -1) return LM_EOF;
+    if (ret < -1 && errno == ENOMEM)
+        return lm_err_set(err, LM_ENOMEM, r->path, r->line + 1, r->count + 1,
+                          "cannot read: out of memory while decompressing");
     if (ret < -1)
         return lm_err_set(err, LM_EFORMAT, r->path, r->line + 1, r->count + 1,
                           "cannot read: the compressed stream is corrupt or truncated");

@@ -10,9 +10,8 @@
 #include <stdlib.h>
 #include <string.h>
 
-#include <gsl/gsl_cdf.h>
-
 #include "run_internal.h"
+#include "stats_internal.h"
 
 enum { MAXEX = 2 }; /* extra per-observation fixed effects (the genus models' clinical ones) */
 
@@ -256,7 +255,7 @@ static int fit_one(run_ctx_t *c, const spec_t *sp, const char *resp, const obs_l
     else
         snprintf(fam, sizeof(fam), "mixed:%s", resp);
     for (int j = 0; !rc && j < d.p; j++) {
-        double hw = isnan(m->df[j]) ? NAN : gsl_cdf_tdist_Pinv(0.975, m->df[j]) * m->se[j];
+        double hw = stat_t_quantile(0.975, m->df[j]) * m->se[j];
         rc = tidy_add(out, sp->analysis, d.name[j], resp, NULL, WEEK_NA, (long)d.n, m->beta[j],
                       m->beta[j] - hw, m->beta[j] + hw, m->t[j], m->p_t[j], j ? fam : NULL);
         if (!rc) rc = tidy_set_model(out, model, form, m->df[j]);

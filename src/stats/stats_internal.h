@@ -31,4 +31,10 @@ int stat_surv_order(const double *time, const int *event, size_t n, size_t *ord)
  * LM_ENOMEM. */
 int stat_aliased_column(const double *x, size_t n, int p, int *bad);
 
+/* The p quantile (0.5 < p < 1) of Student's t with df degrees of freedom, as R's qt(p,
+ * df): also for the tiny df where GSL's inverse fails (+Inf past DBL_MAX); NaN when df
+ * is not positive or p is out of range. Not thread-safe (it switches GSL's global error
+ * handler off for the call). */
+double stat_t_quantile(double p, double df);
+
 #endif

@@ -14,6 +14,7 @@
 #include <cmocka.h>
 #include <omp.h>
 
+#include "../../src/stats/stats_internal.h"
 #include "lumen/stats.h"
 
 #define assert_close(a, b, tol) assert_true(fabs((a) - (b)) <= (tol))
@@ -497,6 +498,24 @@ static void test_logit_2x2(void **state)
     assert_non_null(strstr(err.msg, "column 'g'"));
 }
 
+/* The t quantile of the mixed models' confidence intervals at Satterthwaite df so small
+ * that GSL's inverse fails (its default handler aborted lumen stats on a 4-subject cohort
+ * with two covariates: df 3.7e-4). Reference values: R 4.2 qt(0.975, df). */
+static void test_t_quantile(void **state)
+{
+    (void)state;
+    const double df[] = {26, 0.5, 0.01, 0.008, 0.005};
+    const double want[] = {2.0555294386428726, 164.55767348049446, 6.3641819283995872e+128,
+                           1.9084681959631359e+161, 5.6930352325667754e+258};
+    for (int i = 0; i < 5; i++)
+        assert_true(fabs(stat_t_quantile(0.975, df[i]) / want[i] - 1) < 1e-9);
+    assert_true(isinf(stat_t_quantile(0.975, 0.001)) && stat_t_quantile(0.975, 0.001) > 0);
+    assert_true(isinf(stat_t_quantile(0.975, 3.7442165553166806e-4)));
+    assert_true(isnan(stat_t_quantile(0.975, 0)));
+    assert_true(isnan(stat_t_quantile(0.975, NAN)));
+    assert_true(isnan(stat_t_quantile(0.4, 5)));
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -516,6 +535,7 @@ int main(void)
         cmocka_unit_test(test_cox_strata),
         cmocka_unit_test(test_lmm_kr_balanced),
         cmocka_unit_test(test_logit_2x2),
+        cmocka_unit_test(test_t_quantile),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
