@@ -17,7 +17,8 @@ mkdir -p "$OUT"
 say() { printf '\n$ %s\n' "$*"; }
 
 # The index is built once and kept (reference/build_gold.sh); it does not depend on the run.
-if [ ! -s "$OUT/gold.lmi" ]; then
+# A lumen binary newer than the index rebuilds it (the index format may have changed).
+if [ ! -s "$OUT/gold.lmi" ] || [ "$(readlink -f "$L")" -nt "$OUT/gold.lmi" ]; then
   say reference/build_gold.sh "$OUT/gold.lmi" "$L"
   bash reference/build_gold.sh "$OUT/gold.lmi" "$L" >/dev/null
 fi
