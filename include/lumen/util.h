@@ -137,8 +137,9 @@ void lm_progress_destroy(lm_progress_t *p);
  */
 typedef struct lm_afile lm_afile_t;
 
-/** Create the temporary file for final path `path`. On failure returns NULL and fills
- *  err with LM_ECREATE. */
+/** Create the temporary file for final path `path`. An existing path that is not a regular
+ *  file (/dev/null, a named pipe) is written in place instead, never renamed over. On
+ *  failure returns NULL and fills err with LM_ECREATE. */
 lm_afile_t *lm_afile_open(const char *path, lm_err_t *err) LM_MUST_CHECK;
 /** The temporary file's path (borrowed). */
 const char *lm_afile_tmp_path(const lm_afile_t *f);

@@ -95,7 +95,26 @@ struct lm_afile {
     int slot;
     char *path;
     char *tmp;
+    int direct; /* path is a device, FIFO or socket: written in place, never renamed over */
 };
+
+/* An existing output that is not a regular file (/dev/null, /dev/stdout, a named pipe) is
+ * written directly: a temporary file renamed over it would replace the device node, which
+ * root is allowed to do (it once turned /dev/null into a plain file). */
+static lm_afile_t *open_direct(lm_afile_t *f, lm_err_t *err)
+{
+    f->direct = 1;
+    f->slot = -1;
+    memcpy(f->tmp, f->path, strlen(f->path) + 1);
+    if (!(f->fp = fopen(f->path, "w"))) {
+        lm_err_set(err, LM_ECREATE, f->path, 0, 0, "cannot open for writing: %s", strerror(errno));
+        free(f->path);
+        free(f->tmp);
+        free(f);
+        return NULL;
+    }
+    return f;
+}
 
 lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
 {
@@ -106,6 +125,9 @@ lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
         goto fail;
     }
     memcpy(f->path, path, n + 1);
+    struct stat st;
+    if (stat(path, &st) == 0 && !S_ISREG(st.st_mode) && !S_ISDIR(st.st_mode))
+        return open_direct(f, err);
     snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
     /* No SIGINT/SIGTERM on this thread between creating the file and registering it: the
      * handler would not know it (another thread takes the signal meanwhile, or this one
@@ -240,7 +262,9 @@ int lm_afile_commit(lm_afile_t *f, lm_err_t *err)
     int rc = 0;
     if (bad) {
         rc = lm_err_set(err, LM_EIO, f->path, 0, 0, "write failed: %s", strerror(saved));
-        unlink(f->tmp);
+        if (!f->direct) unlink(f->tmp);
+    } else if (f->direct) {
+        /* written in place: nothing to rename */
     } else if (hold_file(f) == 0) {
         free(f);
         return 0;
@@ -257,6 +281,6 @@ void lm_afile_abort(lm_afile_t *f)
 {
     if (!f) return;
     fclose(f->fp);
-    unlink(f->tmp);
+    if (!f->direct) unlink(f->tmp);
     afile_free(f);
 }

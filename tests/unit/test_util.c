@@ -1,5 +1,6 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of util: errors, exit codes, MD5, seeded streams, JSON, atomic files. */
+#include <fcntl.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -169,6 +170,35 @@ static void test_afile(void **state)
     rmdir(dir);
 }
 
+/* An output that is a named pipe (like /dev/null, not a regular file) is written in place:
+ * a temporary file renamed over it would replace the node (as root, even /dev/null). */
+static void test_afile_fifo(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lumen-test-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char path[256];
+    snprintf(path, sizeof(path), "%s/pipe", dir);
+    assert_int_equal(mkfifo(path, 0600), 0);
+    int rd = open(path, O_RDWR | O_NONBLOCK); /* a reader, so opening for writing won't block */
+    assert_true(rd >= 0);
+    lm_err_t e;
+    lm_err_clear(&e);
+    lm_afile_t *f = lm_afile_open(path, &e);
+    assert_non_null(f);
+    fputs("through\n", lm_afile_stream(f));
+    assert_int_equal(lm_afile_commit(f, &e), 0);
+    struct stat st;
+    assert_int_equal(stat(path, &st), 0);
+    assert_true(S_ISFIFO(st.st_mode));
+    char buf[32] = {0};
+    assert_int_equal(read(rd, buf, sizeof(buf) - 1), 8);
+    assert_string_equal(buf, "through\n");
+    close(rd);
+    unlink(path);
+    assert_int_equal(rmdir(dir), 0); /* no temporary file was left beside it */
+}
+
 /* Held commits: all files appear at release, or none. */
 static void test_afile_hold(void **state)
 {
@@ -303,17 +333,12 @@ static void test_json_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_format),
-        cmocka_unit_test(test_exit_codes),
-        cmocka_unit_test(test_md5),
-        cmocka_unit_test(test_rng_streams),
-        cmocka_unit_test(test_mix64),
-        cmocka_unit_test(test_json),
-        cmocka_unit_test(test_afile),
-        cmocka_unit_test(test_tmp_registry),
-        cmocka_unit_test(test_afile_hold),
-        cmocka_unit_test(test_mkdir_parents),
-        cmocka_unit_test(test_threads_resolve),
+        cmocka_unit_test(test_err_format),    cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_md5),           cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_mix64),         cmocka_unit_test(test_json),
+        cmocka_unit_test(test_afile),         cmocka_unit_test(test_afile_fifo),
+        cmocka_unit_test(test_tmp_registry),  cmocka_unit_test(test_afile_hold),
+        cmocka_unit_test(test_mkdir_parents), cmocka_unit_test(test_threads_resolve),
         cmocka_unit_test(test_json_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
