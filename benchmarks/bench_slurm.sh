@@ -17,6 +17,7 @@
 #                    workflow first), so that a load that drifts shows in both.
 #     --pipelines DIR  the workflow to run (default: this tree's pipelines/; e.g. an older
 #                    version's, from `git archive REV pipelines | tar -x -C DIR`, + /pipelines)
+#     --first wf     start with the workflow (default: with lumen run)
 #     --work DIR     work folder (default $LM_BENCH_DIR, else /var/tmp/lumen-bench-slurm);
 #                    the results of the last pair stay there (run/, wf/results/).
 # Per pair it prints wall s, CPU s (lumen run: user + system; the workflow: Snakemake's
@@ -26,7 +27,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 ROOT=$PWD
 L=$ROOT/build/lumen
-DATA="" REPEAT=1 SETS=() PIPE=$ROOT/pipelines W=${LM_BENCH_DIR:-/var/tmp/lumen-bench-slurm}
+DATA="" REPEAT=1 FIRST=run SETS=() PIPE=$ROOT/pipelines W=${LM_BENCH_DIR:-/var/tmp/lumen-bench-slurm}
 usage() {
   sed -n '/^#   benchmarks/,/^set -euo/p' "$0" | sed '$d; s/^# \{0,1\}//'
   exit "${1:-0}"
@@ -36,6 +37,7 @@ while [ $# -gt 0 ]; do
     --data) DATA=$(readlink -f "$2") && shift ;;
     --set) SETS+=("$2") && shift ;;
     --repeat) REPEAT=$2 && shift ;;
+    --first) FIRST=$2 && shift ;;
     --work) W=$2 && shift ;;
     --pipelines) PIPE=$(readlink -f "$2") && shift ;;
     -h | --help) usage ;;
@@ -69,12 +71,12 @@ echo "cohort: $C, $n samples; machine: $(nproc) cores; lumen $(git rev-parse --s
 echo "workflow: $PIPE, settings: ${SETS[*]:-config.yaml defaults}"
 
 # The job script Snakemake submits, plus bash's `times` (the job's CPU, its children's
-# included) into one file per job.
+# included) into one file per job. exec_job ends in "exit 0 || exit 1": a subshell.
 JS=$W/jobscript.sh
 cat >"$JS" <<EOS
 #!/bin/bash
 # properties = {properties}
-{exec_job}
+( {exec_job} )
 rc=\$?
 times >"$W/jobtimes/\$SLURM_JOB_ID"
 exit \$rc
@@ -115,7 +117,7 @@ run_wf() {
   WF_LOAD1=$(load)
   read -r WF_WALL WF_CPU <<<"$(time_of "$W/wf.time")"
   # bash's times: line 2 is the children's "user sys" as XmY.ZZZs
-  WF_JOBCPU=$(cat "$W"/jobtimes/* | awk 'NR % 2 == 0 { for (i = 1; i <= 2; i++) {
+  WF_JOBCPU=$(cat "$W"/jobtimes/* 2>/dev/null | awk 'NR % 2 == 0 { for (i = 1; i <= 2; i++) {
     split($i, p, "m"); sub("s", "", p[2]); t += p[1] * 60 + p[2] } } END { printf "%.1f", t }')
   WF_JOBS=$(grep -c "with external jobid" "$W/wf.log" || true)
 }
@@ -130,8 +132,10 @@ same() {
 }
 
 for i in $(seq "$REPEAT"); do
-  if [ $((i % 2)) -eq 1 ]; then run_lumen && run_wf; else run_wf && run_lumen; fi
-  order=$([ $((i % 2)) -eq 1 ] && echo "run, then workflow" || echo "workflow, then run")
+  k=$i
+  [ "$FIRST" = run ] || k=$((i + 1))
+  if [ $((k % 2)) -eq 1 ]; then run_lumen && run_wf; else run_wf && run_lumen; fi
+  order=$([ $((k % 2)) -eq 1 ] && echo "run, then workflow" || echo "workflow, then run")
   awk -v i="$i" -v o="$order" -v r="$LR_WALL" -v rc="$LR_CPU" -v w="$WF_WALL" -v wc="$WF_CPU" \
     -v jc="$WF_JOBCPU" -v j="$WF_JOBS" -v s="$(same)" -v l0="$LR_LOAD0" -v l1="$LR_LOAD1" \
     -v m0="$WF_LOAD0" -v m1="$WF_LOAD1" 'BEGIN {
