@@ -9,10 +9,27 @@
 # the reads stage on one sample with 1 thread, and each pooled stage on the whole cohort
 # with 1 and 2 threads. Prints one TSV row per run: samples, stage, threads, wall_s,
 # cpu_s, max_rss_mb.
+#
+#   pipelines/bench/measure.sh LUMEN WORKDIR --data COHORT --results RES [SUBJECTS...]
+# measures an existing cohort instead (e.g. /work/bench-data/trial156x50k, whose reads
+# stage already ran into RES/uniques, e.g. a lumen run --out): for the first SUBJECTS
+# subjects each, the pooled stages as the workflow runs them by default (table into derep/,
+# denoise, classify, taxa, diversity, stats, summary --provenance, report; the config's
+# threads), and the reads stage on the first 8 samples with 2 threads (stage reads-8).
+# Rows as above (stage summary reads every FASTQ file for its MD5).
 set -euo pipefail
 L=$(readlink -f "$1")
 W=$2
 shift 2
+DATA="" RES=""
+while [ $# -gt 0 ]; do
+  case $1 in
+    --data) DATA=$(readlink -f "$2") ;;
+    --results) RES=$(readlink -f "$2") ;;
+    *) break ;;
+  esac
+  shift 2
+done
 [ $# -gt 0 ] || set -- 16 52 156
 REF=/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta
 READS=${LM_MEASURE_READS:-5000}
@@ -30,6 +47,72 @@ m() { # m SAMPLES STAGE THREADS command...
   printf '%s\t%s\t%s\t%s\t%.2f\t%.0f\n' "$n" "$st" "$t" "$e" "$(awk -v u="$u" -v s="$s" 'BEGIN {print u + s}')" "$((k / 1024))"
 }
 printf 'samples\tstage\tthreads\twall_s\tcpu_s\tmax_rss_mb\n'
+if [ -n "$DATA" ]; then
+  [ -d "$RES/uniques" ] || { echo "measure: no $RES/uniques" >&2 && exit 66; }
+  export SOURCE_DATE_EPOCH=1700000000
+  for subj in "$@"; do
+    C=d$subj R=e$subj
+    rm -rf "$C" "$R"
+    mkdir -p "$C" "$R/uniques" "$R/qc" "$R/cohort"
+    # The first $subj subjects of the cohort: manifest (absolute paths), metadata, subjects,
+    # visits; their samples' uniques and QC records linked from RES.
+    /usr/bin/python3 - "$DATA" "$C" "$subj" <<'PY'
+import os, sys
+src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
+def rows(name):
+    with open(os.path.join(src, name)) as f:
+        return [l.rstrip("\n").split("\t") for l in f]
+meta = rows("metadata.tsv")
+keep = []
+for r in meta[1:]:
+    if r[1] not in keep:
+        keep.append(r[1])
+keep = set(keep[:n])
+samples = {r[0] for r in meta[1:] if r[1] in keep}
+def write(name, table, col, allowed, absolute=False):
+    with open(os.path.join(dst, name), "w") as f:
+        for i, r in enumerate(table):
+            if i == 0 or r[col] in allowed:
+                if absolute and i > 0:
+                    r = [r[0]] + [p if p.startswith("/") else os.path.join(src, p) for p in r[1:]]
+                f.write("\t".join(r) + "\n")
+write("manifest.tsv", rows("manifest.tsv"), 0, samples, absolute=True)
+write("metadata.tsv", meta, 0, samples)
+write("subjects.tsv", rows("subjects.tsv"), 0, keep)
+write("visits.tsv", rows("visits.tsv"), 0, keep)
+PY
+    n=0
+    for id in $(awk -F'\t' 'NR > 1 && !/^#/ {print $1}' "$C/manifest.tsv"); do
+      ln -s "$RES/uniques/$id.fasta.gz" "$R/uniques/"
+      ln -s "$RES/qc/$id.json" "$R/qc/"
+      n=$((n + 1))
+    done
+    cp "$C"/{metadata,subjects,visits}.tsv "$R/cohort/"
+    if [ "$subj" = "$1" ]; then
+      first8=$(awk -F'\t' 'NR > 1 && NR <= 9 {printf " --sample %s", $1}' "$C/manifest.tsv")
+      # shellcheck disable=SC2086 # the --sample options, word-split on purpose
+      m 8 reads-8 2 "$L" reads --manifest "$C/manifest.tsv" $first8 --out r8 -q --threads 2
+      rm -rf r8
+    fi
+    m $n table 1 "$L" table --reads "$R" --out "$R/derep" -q --threads 1
+    m $n denoise 2 "$L" denoise --table "$R/derep" --out "$R/features" -q --threads 2
+    m $n classify 2 "$L" classify --index gold.lmi --in "$R/features/features.fasta" \
+      --out "$R/features/taxonomy.tsv" -q --threads 2
+    m $n taxa 1 "$L" taxa --table "$R/features/table.tsv" --taxonomy "$R/features/taxonomy.tsv" \
+      --out "$R/taxa" -q --threads 1
+    m $n diversity 2 "$L" diversity --table "$R/features/table.tsv" --out "$R/diversity" -q \
+      --threads 2
+    m $n stats 2 "$L" stats --diversity "$R/diversity" --taxa "$R/taxa" \
+      --metadata "$R/cohort/metadata.tsv" --subjects "$R/cohort/subjects.tsv" \
+      --visits "$R/cohort/visits.tsv" --out "$R/stats" -q --threads 2
+    m $n summary 1 "$L" summary --results "$R" --manifest "$C/manifest.tsv" --provenance -q \
+      --threads 1
+    m $n report 1 "$L" report --results "$R" -q --threads 1
+    printf '%s\tuniques\t-\t%s\t-\t-\n' "$n" "$(grep -c '>' "$R/derep/features.fasta")"
+    printf '%s\tfeatures\t-\t%s\t-\t-\n' "$n" "$(grep -c '>' "$R/features/features.fasta")"
+  done
+  exit 0
+fi
 for subj in "$@"; do
   n=$((subj * 3))
   C=c$subj R=r$subj

@@ -5,7 +5,8 @@
 #   1. start a private SLURM (own state folder and ports), simulate a small cohort
 #      (4 subjects x 3 visits, 2,000 read pairs each), build the index;
 #   2. `lumen run` on it;
-#   3. the workflow through sbatch (profiles/slurm, reads jobs in groups of 2); once some
+#   3. the workflow through sbatch (profiles/slurm, one reads job per sample, in groups of
+#      2; pooled stages one job each); once some
 #      reads jobs have finished, Snakemake is killed with SIGKILL, as after a crash of the
 #      login node, and the jobs it left pending are cancelled;
 #   4. the rerun (--unlock first) must run exactly the reads jobs whose outputs are missing,
@@ -13,6 +14,8 @@
 #   5. every file of the results folder must equal `lumen run`'s byte for byte
 #      (provenance.json aside, which must say it ran under Snakemake);
 #   6. the same for the local profile with reads_batch 5 (several samples per reads job);
+#   7. the same for the SLURM profile with the config's defaults (one batched reads job,
+#      the pooled stages as one group job: 2 sbatch jobs), without CI=true;
 #      then the daemons stop.
 # Usage: pipelines/ci/test-slurm.sh [LUMEN]   (default build/lumen)
 # Exit 0 passed, 1 failed, 77 skipped (not root, or slurm-wlm/munge/snakemake missing).
@@ -92,7 +95,9 @@ visits: $C/visits.tsv
 index: $W/gold.lmi
 out: results
 lumen: $L
+reads_batch: 1
 group_size: 2
+pooled_group: false
 denoise: $denoise
 report: $report
 EOF
@@ -199,6 +204,21 @@ snakemake -s "$PIPE/Snakefile" --profile "$PIPE/profiles/local" -d "$W/wf" \
 same_as_run "$W/wf/batched"
 grep -q '^reads_b2 ' "$W/batched.log" || fail "no batched reads jobs in $W/batched.log"
 say "identical too"
+
+# The config's defaults (one reads job for these few samples, the pooled stages as one
+# group job) through sbatch, and Snakemake's own status poll set by the workflow
+# (status_poll), not by CI=true.
+say "SLURM profile with the config's defaults (batched reads, pooled group)"
+grep -v -e '^reads_batch:' -e '^group_size:' -e '^pooled_group:' "$W/wf/config.yaml" \
+  >"$W/wf/defaults.yaml"
+env -u CI snakemake -s "$PIPE/Snakefile" --profile "$PIPE/profiles/slurm" -d "$W/wf" \
+  --configfile "$W/wf/defaults.yaml" --config out=defaults logs=logs-defaults --cores 2 \
+  >"$W/defaults.log" 2>&1 || fail "the run with the defaults failed; see $W/defaults.log"
+same_as_run "$W/wf/defaults"
+n=$(grep -c 'external jobid' "$W/defaults.log")
+[ "$n" -eq 2 ] || fail "$n sbatch jobs with the defaults, expected 2 (reads, pooled group); see $W/defaults.log"
+grep -q "Submitted group job" "$W/defaults.log" || fail "the pooled stages did not run as a group job"
+say "identical too, in 2 sbatch jobs"
 
 bash "$HERE/slurm-local.sh" stop
 say "passed in $(($(date +%s) - t0)) s"
