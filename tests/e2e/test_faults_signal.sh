@@ -66,15 +66,20 @@ sig diversity s_diversity 4
 sig stats s_stats 4
 sig run s_run 6
 
-# A long one for promptness: SIGTERM while reads works through 60,000 pairs at 1 thread
-for i in 1 2 3 4 5 6 7 8 9 10; do cat "$C/reads/P001-W00_R1.fastq.gz"; done >"$WORK/long_R1.fastq.gz"
-for i in 1 2 3 4 5 6 7 8 9 10; do cat "$C/reads/P001-W00_R2.fastq.gz"; done >"$WORK/long_R2.fastq.gz"
+# A long one for promptness: SIGTERM while reads works through 200,000 pairs at 1 thread
+# (about 1.5 s of work on an idle machine), sent once its staging folder exists
+for i in $(seq 100); do cat "$C/reads/P001-W00_R1.fastq.gz"; done >"$WORK/long_R1.fastq.gz"
+for i in $(seq 100); do cat "$C/reads/P001-W00_R2.fastq.gz"; done >"$WORK/long_R2.fastq.gz"
 printf 'sample-id\tforward-absolute-filepath\treverse-absolute-filepath\nlong\tlong_R1.fastq.gz\tlong_R2.fastq.gz\n' >"$WORK/long.tsv"
 "$LUMEN" reads -q -t 1 --manifest "$WORK/long.tsv" -p v4 --out "$WORK/long" 2>/dev/null &
 pid=$!
-sleep 0.5
+for i in $(seq 100); do
+  [ -n "$(find "$WORK/long" -maxdepth 2 -name '.lumen-reads.*' 2>/dev/null)" ] && break
+  sleep 0.02
+done
+sleep 0.2
 t0=$(now_ms); kill -TERM "$pid"; wait "$pid"; RC=$?; dt=$(($(now_ms) - t0))
-expect_rc "reads on 20,000 pairs, SIGTERM after 0.5 s" 143
+expect_rc "reads on 200,000 pairs, SIGTERM 0.2 s after it started writing" 143
 [ "$dt" -lt 2000 ] && ok "it stopped in $dt ms" || not_ok "it took $dt ms to stop"
 expect_no_files "SIGTERM" "$WORK/long"
 if [ -z "$(find "$WORK/long" -name '.lumen-reads.*')" ]; then ok "the staging folder is removed"
