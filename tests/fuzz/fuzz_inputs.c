@@ -3,7 +3,8 @@
  * the same input: a QIIME 2 manifest (paired or single-end, as a spreadsheet may save it),
  * a reference FASTA with lineages in its headers (the three taxonomy forms of DESIGN.md),
  * a QIIME taxonomy TSV beside a valid FASTA, and a per-sample uniques file (>MD5;size=N)
- * pooled into a table. Each must load or fail with a described error; never a crash, a
+ * pooled into a table, and a reference for lumen simulate (amplicons cut out between the V4
+ * primers). Each must load or fail with a described error; never a crash, a
  * leak, a hang or an out-of-bounds access. */
 #include <stdint.h>
 #include <stdio.h>
@@ -12,6 +13,7 @@
 
 #include "lumen/refdb.h"
 #include "lumen/seqio.h"
+#include "lumen/simulate.h"
 #include "lumen/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -80,5 +82,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; t && seqs && i < lm_table_n_features(t); i++) free(seqs[i]);
     free(seqs);
     lm_table_destroy(t);
+
+    lm_err_clear(&err);
+    lm_sim_ref_t *sr = lm_sim_ref_load(in, lm_primer_preset("v4"), 2, &err);
+    expect_described(sr ? 0 : -1, &err);
+    lm_sim_ref_destroy(sr);
     return 0;
 }

@@ -1,0 +1,49 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+"""Seed the corpora of the targets whose input is framed (a mode byte, or two files joined
+by a NUL byte) from the fixtures in tests/data. Usage: tests/fuzz/seeds.py [TABLE_DIR]
+(TABLE_DIR: a small `lumen table --no-biom` folder for the denoise seeds)."""
+import gzip, os, sys
+
+here = os.path.dirname(os.path.abspath(__file__))
+data = os.path.join(here, "..", "data")
+
+
+def head(path, records, lines_per=4):
+    op = gzip.open if path.endswith(".gz") else open
+    with op(path, "rb") as f:
+        return b"".join(f.readline() for _ in range(records * lines_per))
+
+
+def put(target, name, blob):
+    d = os.path.join(here, "corpus", target)
+    os.makedirs(d, exist_ok=True)
+    with open(os.path.join(d, name), "wb") as f:
+        f.write(blob)
+
+
+fq = lambda n, k=6: head(os.path.join(data, n), k)
+# fastq_gz: byte 0 = mode (bit 0 BGZF, bit 1 truncate), byte 1 = kept fraction / 256
+put("fastq_gz", "good_gzip", b"\x00\x00" + fq("good_R1.fastq"))
+put("fastq_gz", "good_bgzf", b"\x01\x00" + fq("good_R1.fastq"))
+put("fastq_gz", "crlf_cut_half", b"\x02\x80" + fq("crlf.fastq"))
+put("fastq_gz", "phred64_bgzf_cut", b"\x03\xc0" + fq("phred64.fastq"))
+put("fastq_gz", "fasta_gzip", b"\x00\x00" + head(os.path.join(data, "sim_ref.fasta"), 4, 2))
+put("fastq_gz", "missing_plus", b"\x00\x00" + fq("bad_missing_plus.fastq"))
+# reads: byte 0 = mode (bit 0 V4 primers, bit 1 truncq + maxee), R1 NUL R2 (no NUL: single)
+syn = lambda s, r: head(os.path.join(data, "reads", "synth_%s_%s.fastq.gz" % (s, r)), 8)
+put("reads", "synth_v4_pair", b"\x01" + syn("A", "R1") + b"\x00" + syn("A", "R2"))
+put("reads", "synth_v4_filters", b"\x03" + syn("B", "R1") + b"\x00" + syn("B", "R2"))
+put("reads", "good_pair", b"\x00" + fq("good_R1.fastq") + b"\x00" + fq("good_R2.fastq"))
+put("reads", "bad_names", b"\x00" + fq("good_R1.fastq") + b"\x00" + fq("bad_names_R2.fastq"))
+put("reads", "short_r2", b"\x02" + fq("good_R1.fastq") + b"\x00" + fq("short_R2.fastq"))
+put("reads", "single_end", b"\x01" + syn("A", "R1"))
+# denoise: byte 0 = minsize - 1 (mod 8), table.tsv NUL features.fasta
+if len(sys.argv) > 1:
+    t = sys.argv[1]
+    tab = open(os.path.join(t, "table.tsv"), "rb").read().splitlines(True)
+    fa = open(os.path.join(t, "features.fasta"), "rb").read().splitlines(True)
+    for n, mode in ((12, 0), (30, 1)):
+        put("denoise", "table_%d" % n, bytes([mode]) + b"".join(tab[: n + 2]) + b"\x00" +
+            b"".join(fa[: 2 * n]))
+    put("denoise", "missing_feature", b"\x00" + b"".join(tab[:8]) + b"\x00" + b"".join(fa[:8]))
