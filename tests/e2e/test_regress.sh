@@ -21,4 +21,13 @@ run "$LUMEN" table --reads "$WORK/r" --out "$WORK/t" --no-biom
 expect_rc "an empty sample beside a full one" 0
 if [ "$(head -2 "$WORK/t/table.tsv" | tail -1)" = "#OTU ID	S1	S2" ]; then ok "the empty sample keeps its column"
 else not_ok "table header" "$(head -3 "$WORK/t/table.tsv")"; fi
+# fuzz_summary: a QC record with a count past 2^64 (1e30) was cast to uint64_t, undefined
+# behaviour (UBSan: float-cast-overflow in read_qc); now a described bad-data error.
+mkdir -p "$WORK/s/qc"
+cp "$R/qc_huge_count.json" "$WORK/s/qc/S1.json"
+printf 'sample-id\tabsolute-filepath\nS1\t/nonexistent/S1.fastq\n' >"$WORK/s/manifest.tsv"
+run "$LUMEN" summary --results "$WORK/s" --manifest "$WORK/s/manifest.tsv"
+expect_rc "a count past 2^64 in a QC record" 65
+expect_err "names the file and the field" "qc/S1.json: QC record's 'reads_in' is not a count"
+[ ! -e "$WORK/s/qc/summary.tsv" ] && ok "no summary left behind" || not_ok "a summary was written"
 finish
