@@ -47,3 +47,15 @@ if len(sys.argv) > 1:
         put("denoise", "table_%d" % n, bytes([mode]) + b"".join(tab[: n + 2]) + b"\x00" +
             b"".join(fa[: 2 * n]))
     put("denoise", "missing_feature", b"\x00" + b"".join(tab[:8]) + b"\x00" + b"".join(fa[:8]))
+# summary: byte 0 = mode (bit 0 reads_only; bits 1-6: qc/S1.json, qc/failed.tsv,
+# features/denoise_summary.tsv, diversity/dropped_samples.tsv, features/table.tsv,
+# diversity/alpha.tsv hold the rest)
+qc = b'{"reads_in": 50, "primers_found": 48, "merged": 40, "merged_bases": 10100,\n' \
+     b' "passed_filter": 39, "uniques": 12, "singletons": 7, "mean_merged_length": 252.5}\n'
+put("summary", "qc_only", b"\x02" + qc)
+put("summary", "qc_reads_only", b"\x03" + qc)
+put("summary", "failed", b"\x04sample-id\tfile\tline\tmessage\nS1\t/x/S1.fq\t12\tbad quality line\n"
+    b"S2\t/x/S2.fq\tNA\tcannot open\n")
+put("summary", "denoise_summary", b"\x08sample-id\tunassigned\nS1\t5\nS2\t0\n")
+put("summary", "dropped", b"\x30sample-id\ttotal\treason\nS1\t10\tbelow the depth\n")
+put("summary", "table", b"\x20# Constructed by lumen\n#OTU ID\tS1\tS3\nf1\t3\t0\nf2\t0\t9\n")
