@@ -96,18 +96,40 @@ run_one() {
               -artifact_prefix="$art")
   [ -f "$repo/tests/fuzz/dict/$name.dict" ] && args+=(-dict="$repo/tests/fuzz/dict/$name.dict")
   [ "$jobs" -gt 1 ] && args+=(-jobs="$jobs" -workers="$jobs")
-  (cd "$dir" && nice -n 19 /usr/bin/time -f '%U %S' -o "$dir/time" \
-    "$bin" "${args[@]}" "$corpus" "$repo/tests/fuzz/corpus/$name" >"$log" 2>&1) || true
+  rm -f "$dir/time"
+  cd "$dir"
+  nice -n 19 /usr/bin/time -f '%U %S' -o "$dir/time" \
+    "$bin" "${args[@]}" "$corpus" "$repo/tests/fuzz/corpus/$name" >"$log" 2>&1 &
+  local tp=$!
+  # Stopped early (SIGTERM to the script): the fuzzer gets SIGTERM and exits, time still
+  # reports its CPU, and the ledger line is written.
+  trap 'pkill -TERM -P '"$tp"' 2>/dev/null || true' TERM
+  while kill -0 "$tp" 2>/dev/null; do wait "$tp" || true; done
+  trap - TERM
+  cd "$repo"
   cat "$dir"/fuzz-*.log >>"$log" 2>/dev/null || true
-  cpu=$(awk 'END { printf "%.1f", $1 + $2 }' "$dir/time")
-  execs=$(awk '/stat::number_of_executed_units:/ { s += $2 } END { print s + 0 }' "$log")
+  cpu=$(awk '/^[0-9.]+ [0-9.]+$/ { u = $1; s = $2 } END { printf "%.1f", u + s }' "$dir/time")
+  # Executions: libFuzzer's final stats (printed on SIGTERM too); without them (a crash
+  # ends the run) its last status line (#N) counts instead.
+  execs=$(awk '/stat::number_of_executed_units:/ { s += $2; f = 1 }
+               /^#[0-9]+\t/ { n = substr($1, 2) + 0; if (n > last) last = n }
+               END { print f ? s : last + 0 }' "$log")
   crashes=$(($(find "$art" -maxdepth 1 -type f | wc -l) - before))
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$stamp" "$commit" "$name" "$cpu" "$execs" "$crashes" \
     >>"$ledger"
   echo "fuzz_soak: $name ${cpu}s CPU, $execs executions, $crashes new artifacts (log $log)"
 }
 
-# Cycle through the targets, $parallel at a time, until the deadline (or once).
+# Cycle through the targets, $parallel at a time, until the deadline (or once). SIGTERM
+# or SIGINT stops the runs early; their ledger lines are still written.
+stop() {
+  trap - TERM INT
+  for p in $(jobs -p); do kill -TERM "$p" 2>/dev/null || true; done
+  wait
+  summary
+  exit 143
+}
+trap stop TERM INT
 i=0 turn_done=0
 while :; do
   now=$(date -u +%s)

@@ -27,15 +27,27 @@ static void put(const char *path, const void *buf, size_t n)
 static const char *const outs[] = {"features.fasta", "table.tsv", "table.biom",
                                    "chimeras.tsv",   "map.tsv",   "denoise_summary.tsv"};
 
+static char in[64], out[64];
+
+static void cleanup(void)
+{
+    char path[128];
+    snprintf(path, sizeof(path), "%s/table.tsv", in);
+    unlink(path);
+    snprintf(path, sizeof(path), "%s/features.fasta", in);
+    unlink(path);
+    rmdir(in);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char in[64], out[64];
     char path[128];
     if (!in[0]) {
         int pid = (int)getpid();
         snprintf(in, sizeof(in), "/tmp/lumen-fuzz-denoise-in.%d", pid);
         snprintf(out, sizeof(out), "/tmp/lumen-fuzz-denoise-out.%d", pid);
         mkdir(in, 0700);
+        atexit(cleanup);
     }
     if (size < 1 || size > 1 << 13) return 0; /* alignments are quadratic: keep runs fast */
     const unsigned mode = data[0];

@@ -34,14 +34,22 @@ static void expect_described(int rc, const lm_err_t *err)
     if (rc && (err->code == 0 || !err->msg[0])) abort(); /* a failure must say why */
 }
 
+static char in[64], fa[64];
+
+static void cleanup(void)
+{
+    unlink(in);
+    unlink(fa);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char in[64], fa[64];
     if (!in[0]) {
         int pid = (int)getpid();
         snprintf(in, sizeof(in), "/tmp/lumen-fuzz-inputs.%d", pid);
         snprintf(fa, sizeof(fa), "/tmp/lumen-fuzz-inputs-fa.%d", pid);
         put(fa, fasta, sizeof(fasta) - 1);
+        atexit(cleanup);
     }
     if (size > 1 << 16) return 0; /* keep each run fast */
     put(in, data, size);

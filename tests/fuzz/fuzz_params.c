@@ -17,13 +17,21 @@
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 int cmd_run(int argc, char **argv); /* src/cli/cli.h */
 
+static char path[64], errpath[64];
+
+static void cleanup(void) /* a normal end; after a crash the report stays */
+{
+    unlink(path);
+    unlink(errpath);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char path[64], errpath[64];
     if (!path[0]) {
         int pid = (int)getpid();
         snprintf(path, sizeof(path), "/tmp/lumen-fuzz-params.%d.json", pid);
         snprintf(errpath, sizeof(errpath), "/tmp/lumen-fuzz-params-stderr.%d", pid);
+        atexit(cleanup);
     }
     if (size > 1 << 16) return 0;
     FILE *f = fopen(path, "wb");

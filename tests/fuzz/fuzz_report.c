@@ -36,10 +36,27 @@ static const char *const files[] = {
     "cohort/visits.tsv",
 };
 
+static char dir[64];
+static const char *const sub[] = {"qc", "features", "taxa", "diversity", "stats", "cohort"};
+
+static void cleanup(void) /* the folder, at a normal end */
+{
+    char path[256];
+    for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
+        unlink(path);
+    }
+    snprintf(path, sizeof(path), "%s/report.html", dir);
+    unlink(path);
+    for (size_t i = 0; i < sizeof(sub) / sizeof(*sub); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
+        rmdir(path);
+    }
+    rmdir(dir);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[64];
-    static const char *const sub[] = {"qc", "features", "taxa", "diversity", "stats", "cohort"};
     char path[256];
     if (!dir[0]) {
         snprintf(dir, sizeof(dir), "/tmp/lumen-fuzz-report.%d", (int)getpid());
@@ -48,6 +65,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             snprintf(path, sizeof(path), "%s/%s", dir, sub[i]);
             mkdir(path, 0700);
         }
+        atexit(cleanup);
     }
     for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);

@@ -31,9 +31,31 @@ static void put(const char *path, const void *buf, size_t n)
     fclose(f);
 }
 
+static char dir[64];
+
+static void cleanup(void)
+{
+    static const char *const rm[] = {"qc/S1.json",
+                                     "qc/failed.tsv",
+                                     "qc/summary.tsv",
+                                     "features/denoise_summary.tsv",
+                                     "diversity/dropped_samples.tsv",
+                                     "features/table.tsv",
+                                     "diversity/alpha.tsv",
+                                     "manifest.tsv",
+                                     "qc",
+                                     "features",
+                                     "diversity",
+                                     ""};
+    char path[256];
+    for (size_t i = 0; i < sizeof(rm) / sizeof(*rm); i++) {
+        snprintf(path, sizeof(path), "%s/%s", dir, rm[i]);
+        if (unlink(path) != 0) rmdir(path);
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char dir[64];
     static lm_manifest_t *man;
     char path[256];
     if (!dir[0]) {
@@ -50,6 +72,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         lm_err_t e;
         lm_err_clear(&e);
         if (lm_manifest_read(path, &man, &e)) abort();
+        atexit(cleanup);
     }
     if (size < 1 || size > 1 << 16) return 0;
     const unsigned mode = data[0];

@@ -59,3 +59,10 @@ put("summary", "failed", b"\x04sample-id\tfile\tline\tmessage\nS1\t/x/S1.fq\t12\
 put("summary", "denoise_summary", b"\x08sample-id\tunassigned\nS1\t5\nS2\t0\n")
 put("summary", "dropped", b"\x30sample-id\ttotal\treason\nS1\t10\tbelow the depth\n")
 put("summary", "table", b"\x20# Constructed by lumen\n#OTU ID\tS1\tS3\nf1\t3\t0\nf2\t0\t9\n")
+# classify: byte 0 = mode (bit 0 both strands, bit 1 exhaustive, bit 2 10 bootstraps,
+# bit 3 confidence 0), then a query FASTA/FASTQ
+ref = open(os.path.join(data, "sim_ref.fasta"), "rb").read()
+put("classify", "sim_ref_queries", b"\x00" + ref)
+put("classify", "sim_ref_both_strands", b"\x05" + ref)
+put("classify", "fastq_exhaustive", b"\x06" + fq("good_R1.fastq", 3))
+put("classify", "short_and_iupac", b"\x08>q1\nACGTNRYK\n>q2\n\n>q3\nacgtacgtacgtacgtWSMBDHVN\n")
