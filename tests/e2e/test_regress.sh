@@ -30,4 +30,16 @@ run "$LUMEN" summary --results "$WORK/s" --manifest "$WORK/s/manifest.tsv"
 expect_rc "a count past 2^64 in a QC record" 65
 expect_err "names the file and the field" "qc/S1.json: QC record's 'reads_in' is not a count"
 [ ! -e "$WORK/s/qc/summary.tsv" ] && ok "no summary left behind" || not_ok "a summary was written"
+# Found in the fuzzing audit (reading util's TSV reader, not by a sanitizer): a NUL byte
+# (a binary or damaged file) ended the clinical tables' reader silently, so the rows after
+# it were dropped and stats ran on the rest; the manifest reader cut the line there.
+C=$DATA/cohort
+run "$LUMEN" stats --diversity "$C/diversity" --metadata "$R/metadata_nul.tsv" \
+  --subjects "$C/subjects.tsv" --visits "$C/visits.tsv" --taxa "$C/taxa" --out "$WORK/st"
+expect_rc "a NUL byte in metadata.tsv" 65
+expect_err "names the file and line" "metadata_nul.tsv:20: NUL byte in a text table"
+expect_no_files "no stats tables" "$WORK/st"
+run "$LUMEN" reads --manifest "$R/manifest_nul.tsv" --out "$WORK/rn"
+expect_rc "a NUL byte in the manifest" 65
+expect_err "names the manifest line" "manifest_nul.tsv:2: NUL byte in the manifest"
 finish
