@@ -8,9 +8,15 @@ R=$DATA/regress
 
 # fuzz_inputs: a SINTAX header with a control character (0x01) in a taxon name broke the
 # index's lineage keys (ASan: negative-size memcpy in build_taxa).
+# The input as found also holds NUL bytes, refused first since the NUL check below; the
+# same header without them still reaches the control-character check.
 run "$LUMEN" index --fasta "$R/ref_control_char.fasta" --out "$WORK/x.lmi"
+expect_rc "control character (and NULs) in a taxon name" 65
+expect_err "names the file, line and byte" "ref_control_char.fasta:1: NUL byte in the header line \\(byte 37\\)"
+[ ! -e "$WORK/x.lmi" ] && ok "no index left behind" || not_ok "an index was written"
+run "$LUMEN" index --fasta "$R/ref_control_char_nonul.fasta" --out "$WORK/x.lmi"
 expect_rc "control character in a taxon name" 65
-expect_err "names the file, line and byte" "ref_control_char.fasta:1: .*control character \\(byte 0x01\\)"
+expect_err "names the file, line and byte" "ref_control_char_nonul.fasta:1: .*control character \\(byte 0x01\\)"
 [ ! -e "$WORK/x.lmi" ] && ok "no index left behind" || not_ok "an index was written"
 
 # fuzz_inputs: an empty uniques file passed a NULL pointer to memcpy while pooling (UBSan).
@@ -42,4 +48,20 @@ expect_no_files "no stats tables" "$WORK/st"
 run "$LUMEN" reads --manifest "$R/manifest_nul.tsv" --out "$WORK/rn"
 expect_rc "a NUL byte in the manifest" 65
 expect_err "names the manifest line" "manifest_nul.tsv:2: NUL byte in the manifest"
+# The same class in the other line readers: a NUL byte in a FASTQ/FASTA header cut the
+# read's name short (two reads could then pass as a pair), and in a taxonomy TSV it cut
+# the lineage (fewer ranks, no error).
+run "$LUMEN" qc --in "$R/read_name_nul.fastq"
+expect_rc "a NUL byte in a read name" 65
+expect_err "names the file, line and byte" "read_name_nul.fastq:5: NUL byte in the header line \(byte 7\)"
+printf '# Constructed by lumen\n#OTU ID\tS1\nf1\t3\nf2\t4\n' >"$WORK/t.tsv"
+run "$LUMEN" taxa --table "$WORK/t.tsv" --taxonomy "$R/taxonomy_nul.tsv" --out "$WORK/tx"
+expect_rc "a NUL byte in classify's taxonomy" 65
+expect_err "names the file and line" "taxonomy_nul.tsv:2: NUL byte in the taxonomy"
+expect_no_files "no taxa tables" "$WORK/tx"
+printf '>f1\nACGTACGTACGTTGCAACGTAGCTAGCTAG\n>f2\nTTGCAACGTAGCTAGCTAGGATCGATCGAA\n' >"$WORK/ref.fasta"
+run "$LUMEN" index --fasta "$WORK/ref.fasta" --taxonomy "$R/taxonomy_nul.tsv" --out "$WORK/n.lmi"
+expect_rc "a NUL byte in the reference taxonomy" 65
+expect_err "names the file and line" "taxonomy_nul.tsv:2: NUL byte in the taxonomy"
+[ ! -e "$WORK/n.lmi" ] && ok "no index left behind" || not_ok "an index was written"
 finish
