@@ -68,12 +68,21 @@ if [ ! -d "$build/tests/fuzz" ]; then
   nice -n 19 cmake --build "$build" -j2 >/dev/null
 fi
 # Without named targets, every turn takes the targets built now (a rebuild adds new ones).
+# Each turn runs them in the order of their CPU so far in the ledger, least first, so
+# stopped and restarted soaks still even out.
 rescan=0
 [ ${#targets[@]} -gt 0 ] || rescan=1
 scan() {
   [ "$rescan" = 1 ] || return 0
+  local t name
   targets=()
-  for t in "$build"/tests/fuzz/fuzz_*; do [ -x "$t" ] && targets+=("$(basename "$t")"); done
+  for t in "$build"/tests/fuzz/fuzz_*; do
+    [ -x "$t" ] || continue
+    name=$(basename "$t")
+    printf '%s %s\n' "$(awk -F'\t' -v n="${name#fuzz_}" '$3 == n { s += $4 } END { print s + 0 }' \
+      "$ledger")" "$name"
+  done >"$work/order"
+  while read -r _ name; do targets+=("$name"); done < <(sort -g -k1,1 -k2,2 "$work/order")
   [ ${#targets[@]} -gt 0 ] || { echo "fuzz_soak: no targets in $build/tests/fuzz" >&2; exit 66; }
 }
 scan
@@ -91,8 +100,10 @@ run_one() {
   mkdir -p "$corpus" "$art" "$dir"
   rm -f "$dir"/fuzz-*.log
   local before
-  before=$(find "$art" -maxdepth 1 -type f | wc -l)
-  local args=(-max_total_time="$secs" -print_final_stats=1 -timeout=10 -rss_limit_mb=2048
+  before=$(find "$art" -maxdepth 1 -type f ! -name 'slow-unit-*' | wc -l)
+  # -timeout is wall time: at nice 19 on a loaded machine a 0.1 s unit can wait 10 s for a
+  # core, so only a unit stuck for 2 minutes counts as a hang.
+  local args=(-max_total_time="$secs" -print_final_stats=1 -timeout=120 -report_slow_units=120 -rss_limit_mb=2048
               -artifact_prefix="$art")
   [ -f "$repo/tests/fuzz/dict/$name.dict" ] && args+=(-dict="$repo/tests/fuzz/dict/$name.dict")
   [ "$jobs" -gt 1 ] && args+=(-jobs="$jobs" -workers="$jobs")
@@ -114,7 +125,7 @@ run_one() {
   execs=$(awk '/stat::number_of_executed_units:/ { s += $2; f = 1 }
                /^#[0-9]+\t/ { n = substr($1, 2) + 0; if (n > last) last = n }
                END { print f ? s : last + 0 }' "$log")
-  crashes=$(($(find "$art" -maxdepth 1 -type f | wc -l) - before))
+  crashes=$(($(find "$art" -maxdepth 1 -type f ! -name 'slow-unit-*' | wc -l) - before))
   printf '%s\t%s\t%s\t%s\t%s\t%s\n' "$stamp" "$commit" "$name" "$cpu" "$execs" "$crashes" \
     >>"$ledger"
   echo "fuzz_soak: $name ${cpu}s CPU, $execs executions, $crashes new artifacts (log $log)"
