@@ -26,7 +26,8 @@ usage: scripts/fuzz_soak.sh [options] [target...]
                   refusing to grow a repo corpus past 1 MB
   --summary       print the ledger totals and stop
   Environment: LUMEN_FUZZ_DIR (default $repo/.cache/fuzz) holds corpus/<name>,
-  artifacts/<name>/ (crash-*, leak-*, timeout-*, oom-* inputs) and logs/.
+  artifacts/<name>/ (crash-*, leak-*, timeout-*, oom-* inputs) and logs/;
+  LUMEN_FUZZ_LEDGER (default tests/fuzz/ledger.tsv) is the ledger.
 EOF
 }
 
@@ -47,7 +48,7 @@ while [ $# -gt 0 ]; do
   esac
 done
 case $build in /*) ;; *) build=$repo/$build ;; esac
-ledger=$repo/tests/fuzz/ledger.tsv
+ledger=${LUMEN_FUZZ_LEDGER:-$repo/tests/fuzz/ledger.tsv}
 work=${LUMEN_FUZZ_DIR:-$repo/.cache/fuzz}
 mkdir -p "$work/corpus" "$work/artifacts" "$work/logs" "$work/run"
 [ -s "$ledger" ] || printf 'date\tcommit\ttarget\tcpu_seconds\texecutions\tcrashes\n' >"$ledger"
