@@ -75,6 +75,14 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
             lm_err_clear(&err);
             rc = lm_ref_build(ref, &img, &len, &err);
             expect_described(rc, &err);
+            if (!rc) { /* an index lumen built must load, and classify with it */
+                lm_kidx_t *idx = lm_kidx_load_mem(img, len, "built.lmi", &err);
+                if (!idx) {
+                    fprintf(stderr, "fuzz_inputs: a built index does not load: %s\n", err.msg);
+                    abort();
+                }
+                lm_kidx_destroy(idx);
+            }
             free(img);
         }
         lm_ref_destroy(ref);
