@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lumen/denoise.h"
+#include "lumen/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
@@ -37,6 +38,47 @@ static void cleanup(void)
     snprintf(path, sizeof(path), "%s/features.fasta", in);
     unlink(path);
     rmdir(in);
+}
+
+/* After a run: every read is accounted for. Per sample of the input table, reads_in of
+ * denoise_summary.tsv is its total, assigned + unassigned = reads_in, and assigned is the
+ * sample's total in the ZOTU table. */
+static void check_accounting(void)
+{
+    char path[128];
+    lm_err_t err;
+    lm_err_clear(&err);
+    snprintf(path, sizeof(path), "%s/table.tsv", in);
+    lm_table_t *a = lm_table_read_tsv(path, &err);
+    snprintf(path, sizeof(path), "%s/table.tsv", out);
+    lm_table_t *z = lm_table_read_tsv(path, &err);
+    snprintf(path, sizeof(path), "%s/denoise_summary.tsv", out);
+    lm_tsv_t sum;
+    if (!a || !z || lm_tsv_read(path, &sum, &err)) {
+        fprintf(stderr, "fuzz_denoise: outputs of a successful run do not read: %s\n", err.msg);
+        abort();
+    }
+    long cid = lm_tsv_col(&sum, "sample-id"), cin = lm_tsv_col(&sum, "reads_in"),
+         cas = lm_tsv_col(&sum, "assigned"), cun = lm_tsv_col(&sum, "unassigned");
+    if (cid < 0 || cin < 0 || cas < 0 || cun < 0 || sum.nrows != lm_table_n_samples(a)) abort();
+    for (size_t j = 0; j < sum.nrows; j++) {
+        const char *const *f = (const char *const *)sum.rows[j].f;
+        if (strcmp(f[cid], lm_table_sample_id(a, j))) abort();
+        unsigned long long rin = strtoull(f[cin], NULL, 10), as = strtoull(f[cas], NULL, 10),
+                           un = strtoull(f[cun], NULL, 10), zt = 0;
+        for (size_t k = 0; k < lm_table_n_samples(z); k++)
+            if (!strcmp(lm_table_sample_id(z, k), f[cid])) zt = lm_table_sample_total(z, k);
+        if (rin != lm_table_sample_total(a, j) || as + un != rin || as != zt) {
+            fprintf(stderr,
+                    "fuzz_denoise: sample %s: reads_in %llu, assigned %llu, "
+                    "unassigned %llu, ZOTU table %llu\n",
+                    f[cid], rin, as, un, zt);
+            abort();
+        }
+    }
+    lm_tsv_free(&sum);
+    lm_table_destroy(a);
+    lm_table_destroy(z);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -69,6 +111,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lm_err_t err;
     lm_err_clear(&err);
     int rc = lm_denoise_run(&o, in, out, &err);
+    if (!rc) check_accounting();
     for (size_t i = 0; i < sizeof(outs) / sizeof(*outs); i++) {
         snprintf(path, sizeof(path), "%s/%s", out, outs[i]);
         if (rc && access(path, F_OK) == 0) abort(); /* a failure writes nothing */
