@@ -13,6 +13,7 @@
 #include <unistd.h>
 
 #include "lumen/derep.h"
+#include "lumen/seqio.h"
 #include "lumen/trim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -23,6 +24,40 @@ static void put(const char *path, const void *buf, size_t n)
     if (!f) abort();
     if (n) fwrite(buf, 1, n, f);
     fclose(f);
+}
+
+/* After a run: the counts add up, and the uniques file holds st->uniques records whose
+ * sizes (">MD5;size=N") sum to the reads that passed. */
+static void check_counts(const lm_sample_stats_t *st, const char *un)
+{
+    uint64_t fates = 0;
+    for (int f = 0; f < LM_FATE_N; f++) fates += st->fate[f];
+    int bad = fates != st->reads_in || st->fate[LM_FATE_PASS] != st->passed ||
+              st->primers_found > st->reads_in || st->passed > st->reads_in ||
+              st->uniques > st->passed || st->singletons > st->uniques;
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_fq_reader_t *r = lm_fq_open(un, NULL, &err);
+    if (!r) abort();
+    lm_seqrec_t rec = {0};
+    uint64_t n = 0, total = 0;
+    int ret;
+    while ((ret = lm_fq_read(r, &rec, &err)) == 0) {
+        const char *sz = strstr(rec.name.s, ";size=");
+        n++;
+        total += sz ? strtoull(sz + 6, NULL, 10) : 0;
+    }
+    lm_seqrec_free(&rec);
+    lm_fq_close(r);
+    if (bad || ret != LM_EOF || n != st->uniques || total != st->passed) {
+        fprintf(stderr,
+                "fuzz_reads: counts disagree: in %llu, fates %llu, passed %llu, uniques %llu; "
+                "uniques file: %llu records, %llu reads\n",
+                (unsigned long long)st->reads_in, (unsigned long long)fates,
+                (unsigned long long)st->passed, (unsigned long long)st->uniques,
+                (unsigned long long)n, (unsigned long long)total);
+        abort();
+    }
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -65,6 +100,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         if (err.code == 0 || !err.msg[0]) abort(); /* a failure must say why */
         if (access(un, F_OK) == 0) abort();        /* and leave no output */
     } else {
+        check_counts(st, un);
         lm_err_clear(&err);
         if (lm_sample_write_json(js, "S1", r1, nul ? r2 : NULL, &o, st, &err)) abort();
         unlink(js);
