@@ -8,6 +8,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -86,7 +87,18 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     }
     lm_err_t err;
     lm_err_clear(&err);
-    if (lm_run_summary(dir, man, (int)(mode & 1), &err) && (err.code == 0 || !err.msg[0]))
-        abort(); /* a failure must say why */
+    int rc = lm_run_summary(dir, man, (int)(mode & 1), &err);
+    if (rc && (err.code == 0 || !err.msg[0])) abort(); /* a failure must say why */
+    if (!rc) { /* the summary reads back: its header and one row per manifest sample */
+        lm_tsv_t t;
+        snprintf(path, sizeof(path), "%s/qc/summary.tsv", dir);
+        if (lm_tsv_read(path, &t, &err) || t.nrows != 2 || t.header.n != 14 ||
+            strcmp(t.rows[0].f[0], "S1") || strcmp(t.rows[1].f[0], "S2")) {
+            fprintf(stderr, "fuzz_summary: qc/summary.tsv does not read back: %s\n", err.msg);
+            abort();
+        }
+        lm_tsv_free(&t);
+        unlink(path);
+    }
     return 0;
 }
