@@ -9,6 +9,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lumen/refdb.h"
@@ -42,6 +43,25 @@ static void cleanup(void)
     unlink(fa);
 }
 
+/* What lm_manifest_read promises of a manifest it accepts (seqio.h). */
+static void check_manifest(const lm_manifest_t *m)
+{
+    if (!m || m->n == 0) abort();
+    for (size_t i = 0; i < m->n; i++) {
+        const lm_manifest_sample_t *x = &m->s[i];
+        if (!x->id[0] || strchr(x->id, '/') || !strcmp(x->id, ".") || !strcmp(x->id, "..") ||
+            !x->r1 || !x->r1[0] || (m->paired ? !x->r2 || !x->r2[0] : x->r2 != NULL)) {
+            fprintf(stderr, "fuzz_inputs: manifest sample %zu breaks the contract\n", i);
+            abort();
+        }
+        for (size_t k = 0; k < i; k++)
+            if (!strcmp(m->s[k].id, x->id)) {
+                fprintf(stderr, "fuzz_inputs: duplicate sample ID '%s' accepted\n", x->id);
+                abort();
+            }
+    }
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     if (!in[0]) {
@@ -59,6 +79,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lm_manifest_t *m = NULL;
     int rc = lm_manifest_read(in, &m, &err);
     expect_described(rc, &err);
+    if (!rc) check_manifest(m);
     lm_manifest_destroy(m);
 
     lm_ref_opt_t ro;
