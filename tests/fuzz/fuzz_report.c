@@ -7,6 +7,7 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -55,6 +56,13 @@ static void cleanup(void) /* the folder, at a normal end */
     rmdir(dir);
 }
 
+static int has_marker(const char *s, size_t n)
+{
+    for (size_t i = 0; i + 3 <= n; i++)
+        if (s[i] == '<' && s[i + 1] == 'z' && s[i + 2] == 'z') return 1;
+    return 0;
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
     char path[256];
@@ -77,5 +85,20 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     lm_err_t err;
     lm_err_clear(&err);
     if (lm_report_write(dir, NULL, &err) != 0) abort(); /* inputs never make it fail */
+    /* Every input string is HTML-escaped: text from the inputs never becomes markup. The
+     * marker "<zz" (in the dictionary) cannot appear in the page unless a string from the
+     * inputs went in raw. */
+    if (has_marker((const char *)data, size)) {
+        snprintf(path, sizeof(path), "%s/report.html", dir);
+        FILE *h = fopen(path, "rb");
+        if (!h) abort();
+        static char page[1 << 22];
+        size_t n = fread(page, 1, sizeof(page), h);
+        fclose(h);
+        if (has_marker(page, n)) {
+            fprintf(stderr, "fuzz_report: input text reached the page unescaped\n");
+            abort();
+        }
+    }
     return 0;
 }
