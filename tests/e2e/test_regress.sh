@@ -64,4 +64,14 @@ run "$LUMEN" index --fasta "$WORK/ref.fasta" --taxonomy "$R/taxonomy_nul.tsv" --
 expect_rc "a NUL byte in the reference taxonomy" 65
 expect_err "names the file and line" "taxonomy_nul.tsv:2: NUL byte in the taxonomy"
 [ ! -e "$WORK/n.lmi" ] && ok "no index left behind" || not_ok "an index was written"
+# fuzz_classify (its read-back check): a query ID starting with '#' was classified and
+# written to taxonomy.tsv, where lumen taxa then skipped it as a comment line (its reads
+# lost from every level); control characters and empty IDs broke the row the same way.
+run "$LUMEN" index --fasta "$DATA/sim_ref.fasta" --out "$WORK/s.lmi"
+expect_rc "an index of the simulation reference" 0
+mkdir -p "$WORK/cl"
+run "$LUMEN" classify --index "$WORK/s.lmi" --in "$R/query_hash_id.fasta" --out "$WORK/cl/taxonomy.tsv"
+expect_rc "a query ID starting with '#'" 65
+expect_err "names the file, line and ID" "query_hash_id.fasta:3: query ID '#q2' starts with '#'"
+expect_no_files "no taxonomy written" "$WORK/cl"
 finish

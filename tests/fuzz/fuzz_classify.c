@@ -9,9 +9,12 @@
 #include <stdint.h>
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
 #include <unistd.h>
 
 #include "lumen/classify.h"
+#include "lumen/seqio.h"
+#include "lumen/table.h"
 
 #ifndef LM_FUZZ_DATA
 #error "LM_FUZZ_DATA (tests/data) is set by tests/fuzz/CMakeLists.txt"
@@ -24,6 +27,31 @@ static char idx[64], in[64], out[64], det[64];
 static void cleanup(void)
 {
     unlink(idx);
+}
+
+/* classify's taxonomy.tsv is lumen taxa's input: it must read back with a lineage for
+ * every query. */
+static void check_output(void)
+{
+    lm_err_t err;
+    lm_err_clear(&err);
+    lm_table_taxonomy_t *tx = lm_table_taxonomy_read(out, &err);
+    if (!tx && strstr(err.msg, "duplicate feature ID")) return; /* refused there, loudly */
+    if (!tx) {
+        fprintf(stderr, "fuzz_classify: taxonomy.tsv does not read back: %s\n", err.msg);
+        abort();
+    }
+    lm_fq_reader_t *r = lm_fq_open(in, NULL, &err);
+    if (!r) abort();
+    lm_seqrec_t rec = {0};
+    while (lm_fq_read(r, &rec, &err) == 0)
+        if (!lm_table_taxonomy_get(tx, rec.name.s)) {
+            fprintf(stderr, "fuzz_classify: query '%s' has no line in taxonomy.tsv\n", rec.name.s);
+            abort();
+        }
+    lm_seqrec_free(&rec);
+    lm_fq_close(r);
+    lm_table_taxonomy_destroy(tx);
 }
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
@@ -64,6 +92,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     int rc = lm_cls_classify_file(idx, in, out, det, &o, 1, &n, &err);
     if (rc && (err.code == 0 || !err.msg[0])) abort();                     /* say why */
     if (rc && (access(out, F_OK) == 0 || access(det, F_OK) == 0)) abort(); /* write nothing */
+    if (!rc && n) check_output();
     unlink(out);
     unlink(det);
     unlink(in);
