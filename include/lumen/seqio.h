@@ -248,10 +248,16 @@ typedef struct lm_manifest {
  * the sample ID (sample-id, sampleid, sample id, id, #SampleID, #Sample ID, sample_name; any
  * case); then either forward-absolute-filepath and reverse-absolute-filepath (paired) or
  * absolute-filepath (single-end). Other columns are ignored; cells are trimmed of spaces;
- * $VAR and ${VAR} in paths are expanded (an unset variable is an error).
+ * $VAR and ${VAR} in paths are expanded (an unset variable is an error). What a spreadsheet
+ * adds is accepted: a UTF-8 byte order mark, CRLF, cells in double quotes (a doubled quote
+ * inside is one quote), trailing empty columns. Sample IDs are UTF-8 text as in QIIME 2
+ * (spaces and non-ASCII letters allowed). A file listed twice (for two samples, or as both
+ * reads of one) is a warning (lm_log_warn), not an error.
  * Errors (LM_EFORMAT, naming the manifest and line): no header, missing columns, a row
- * with a different number of fields than the header, an empty ID or path, a duplicate
- * sample ID, an ID that cannot be a file name ('/', "." or ".."), no samples.
+ * with more fields than the header, an empty ID or path, a duplicate sample ID (naming
+ * the first line too), an ID that is not valid UTF-8, holds a control character, starts
+ * with '#' (a quoted cell; QIIME 2 forbids it) or cannot be a file name ('/', "." or ".."),
+ * no samples.
  * LM_ENOINPUT if the manifest cannot be read. Free with lm_manifest_destroy().
  */
 int lm_manifest_read(const char *path, lm_manifest_t **out, lm_err_t *err) LM_MUST_CHECK;

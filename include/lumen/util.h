@@ -152,7 +152,22 @@ int lm_afile_commit(lm_afile_t *f, lm_err_t *err) LM_MUST_CHECK;
 void lm_afile_abort(lm_afile_t *f);
 
 /**
- * Register a temporary path that must be removed if the process is interrupted. Returns a
+ * Hold back renames, so that a command writing several files leaves all of them or none:
+ * until lm_afile_release(), lm_afile_commit() flushes, checks and closes the temporary file
+ * (a write error is still reported there) but leaves it under its temporary name, still
+ * removed on SIGINT/SIGTERM. Thread-safe. Not for code that reads its own outputs back.
+ */
+void lm_afile_hold(void);
+/**
+ * End lm_afile_hold(): with commit non-zero, rename every held file into place (LM_ECREATE
+ * if a rename fails; the files not yet renamed are then deleted); with commit 0, delete them
+ * all. Returns 0 or LM_ECREATE. Thread-safe.
+ */
+int lm_afile_release(int commit, lm_err_t *err) LM_MUST_CHECK;
+
+/**
+ * Register a temporary path (a file, or a folder that holds only registered files) that
+ * must be removed if the process is interrupted. Returns a
  * slot for lm_tmp_unregister(), or -1 when the table is full (the file is then not
  * protected, which is not an error). Thread-safe.
  */
@@ -177,6 +192,10 @@ unsigned lm_default_mode(int dir);
  * folder that could not be made.
  */
 int lm_mkdir_parents(const char *path, lm_err_t *err) LM_MUST_CHECK;
+
+/** 1 if a and b (either may be NULL) name the same existing file, whatever their spelling
+ *  (same device and inode, through symbolic links), else 0. Thread-safe. */
+int lm_same_file(const char *a, const char *b);
 
 /* ---------------------------------------------------------------------------------- */
 /* Hashing                                                                            */

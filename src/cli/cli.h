@@ -71,6 +71,12 @@ int cli_bad_option(int c, char **argv, int optind_now, int optopt_now);
 /** Print err as DESIGN.md shows it and return its sysexits code. */
 int cli_fail(const lm_err_t *err);
 
+/** Refuse an output that is one of the inputs (lm_same_file): prints a usage error and
+ *  returns 64, before anything is read or written; 0 when out (NULL is fine) is none of
+ *  the n inputs (NULLs skipped). out_opt and in_opt[i] name the options. */
+int cli_refuse_same(const char *out_opt, const char *out, size_t n, const char *const *in_opt,
+                    const char *const *in);
+
 /** Parse a finite number; prints a usage error and returns -1 if bad. */
 int cli_parse_double(const char *opt, const char *arg, double *out);
 

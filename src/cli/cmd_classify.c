@@ -140,9 +140,19 @@ int cmd_classify(int argc, char **argv)
     if (!index) return cli_usage_error("--index is required");
     if (!in) return cli_usage_error("--in is required");
     if (!out) return cli_usage_error("--out is required");
+    const char *in_opt[] = {"--index", "--in", "--out"}, *ins[] = {index, in, out};
+    if (cli_refuse_same("--out", out, 2, in_opt, ins) ||
+        cli_refuse_same("--details", details, 3, in_opt, ins))
+        return 64;
+    if (details && !strcmp(details, out))
+        return cli_usage_error("--details and --out are one file");
 
     lm_err_t err;
     lm_err_clear(&err);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     int rc = lm_cls_classify_file(index, in, out, details, &opt, co.threads, NULL, &err);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

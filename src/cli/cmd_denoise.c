@@ -131,9 +131,15 @@ int cmd_denoise(int argc, char **argv)
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!in) return cli_usage_error("--table is required");
     if (!out) return cli_usage_error("--out is required");
+    const char *in_opt[] = {"--table"}, *ins[] = {in};
+    if (cli_refuse_same("--out", out, 1, in_opt, ins)) return 64;
     opt.threads = co.threads;
     lm_err_t err;
     lm_err_clear(&err);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     int rc = lm_denoise_run(&opt, in, out, &err);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

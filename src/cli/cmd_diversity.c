@@ -213,6 +213,10 @@ int cmd_diversity(int argc, char **argv)
     }
     lm_err_t err;
     lm_err_clear(&err);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     rc = lm_div_run(&a.o, a.table, a.out, co.threads, NULL, &err);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

@@ -101,6 +101,8 @@ int cmd_index(int argc, char **argv)
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!fasta) return cli_usage_error("--fasta is required");
     if (!out) return cli_usage_error("--out is required");
+    const char *in_opt[] = {"--fasta", "--taxonomy"}, *ins[] = {fasta, tax};
+    if (cli_refuse_same("--out", out, 2, in_opt, ins)) return 64;
     opt.threads = co.threads;
 
     lm_err_t err;

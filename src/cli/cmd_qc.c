@@ -267,6 +267,8 @@ int cmd_qc(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!in) return cli_usage_error("--in is required");
+    const char *in_opt[] = {"--in", "--in2"}, *ins[] = {in, in2};
+    if (cli_refuse_same("--json", json, 2, in_opt, ins)) return 64;
     fo.threads = co.threads;
 
     qc_file_t f[2] = {{.path = in}, {.path = in2}};

@@ -332,11 +332,13 @@ typedef struct outdirs {
     const char *out;
     char *staging;
     int out_created, sub_created[NSUB];
+    int slot[NSUB + 1]; /* lm_tmp_register() slots of the staging folders */
 } outdirs_t;
 
 /* Remove what this run created and left empty (rmdir fails harmlessly on anything else). */
 static void outdirs_cleanup(outdirs_t *d)
 {
+    for (int i = 0; i <= NSUB; i++) lm_tmp_unregister(d->slot[i]);
     if (d->staging) {
         for (int i = 0; i < NSUB; i++) {
             char *p = path_join(d->staging, subdirs[i], "");
@@ -369,19 +371,15 @@ static int outdirs_open(outdirs_t *d, lm_err_t *err)
         return rc;
     }
     d->staging = tmpl;
+    /* SIGINT and SIGTERM remove the staging folders too, once their files are gone */
+    d->slot[NSUB] = lm_tmp_register(d->staging);
     for (int i = 0; i < NSUB && !rc; i++) {
         char *p = path_join(d->staging, subdirs[i], "");
         rc = p ? make_dir(p, NULL, err) : lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        if (!rc) d->slot[i] = lm_tmp_register(p);
         free(p);
     }
     return rc;
-}
-
-/* Until they are moved into place, staged files are removed on SIGINT/SIGTERM like any
- * temporary file (best effort: the table of such files is finite). */
-static void job_protect(sample_job_t *j)
-{
-    for (int i = 0; i < j->nfiles; i++) j->slot[i] = lm_tmp_register(j->staged[i]);
 }
 
 static void job_unprotect(sample_job_t *j)
@@ -412,6 +410,12 @@ static const char *job_file(sample_job_t *j, const outdirs_t *d, int sub, const 
     j->final[j->nfiles] = path_join(d->out, name, "");
     free(name);
     if (!j->staged[j->nfiles] || !j->final[j->nfiles]) return NULL;
+    /* Until it is moved into place, a staged file is removed on SIGINT/SIGTERM like any
+     * temporary file (best effort: the table of such files is finite). It is registered
+     * before it exists: the writer renames its own temporary file to this name when the
+     * file is complete, and a signal between that rename and a later registration left it
+     * behind. */
+    j->slot[j->nfiles] = lm_tmp_register(j->staged[j->nfiles]);
     return j->staged[j->nfiles++];
 }
 
@@ -452,9 +456,13 @@ static int run_sample(sample_job_t *j, const outdirs_t *d, const reads_args_t *a
     return lm_sample_write_json(json, ms->id, ms->r1, ms->r2, &a->r.t, &j->st, &j->err);
 }
 
-/* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). */
+/* Name the sample in the message: "sample 'S1': <what>" (the file stays in err->path). An
+ * output that failed (a full disk) is named by its final path, not the staging folder's. */
 static void name_sample(sample_job_t *j)
 {
+    for (int k = 0; k < j->nfiles; k++)
+        if (j->staged[k] && j->final[k] && !strcmp(j->err.path, j->staged[k]))
+            snprintf(j->err.path, sizeof(j->err.path), "%s", j->final[k]);
     char msg[sizeof(j->err.msg)];
     snprintf(msg, sizeof(msg), "sample '%.200s': %.800s", j->ms->id, j->err.msg);
     memcpy(j->err.msg, msg, sizeof(msg));
@@ -480,8 +488,6 @@ static void run_all(sample_job_t *jobs, size_t n, const outdirs_t *d, const read
         if (j->rc) {
             name_sample(j);
             job_unlink(j);
-        } else {
-            job_protect(j);
         }
         /* the progress line is drawn by one thread at a time */
 #pragma omp critical(reads_progress)
@@ -545,6 +551,7 @@ int cmd_reads(int argc, char **argv)
     char **fids = calloc(man->n, sizeof(*fids));
     lm_err_t *ferrs = calloc(man->n, sizeof(*ferrs));
     outdirs_t d = {.out = a.out};
+    for (int i = 0; i <= NSUB; i++) d.slot[i] = -1;
     size_t n = 0, failed = 0, first = 0;
     if (!t || !jobs || !fids || !ferrs) {
         rc = lm_err_set(&err, LM_ENOMEM, NULL, 0, 0, "out of memory");

@@ -2,6 +2,8 @@
 /* lumen report: one self-contained HTML page from a results folder. */
 #include <stdio.h>
 #include <stdlib.h>
+#include <string.h>
+#include <strings.h>
 
 #include "cli.h"
 #include "lumen/report.h"
@@ -33,6 +35,18 @@ static const char report_usage[] =
     "  -r, --results DIR  the results folder (as written by lumen run or the stages)\n"
     "  -o, --out FILE     the page (default DIR/report.html)\n"
     "\n" CLI_COMMON_HELP;
+
+/* --out may replace an earlier report, never an input of the results folder (the tables
+ * the report is drawn from): an existing file must start like an HTML page. */
+static int is_html_or_absent(const char *path)
+{
+    FILE *f = fopen(path, "rb");
+    if (!f) return 1;
+    char head[16] = {0};
+    size_t n = fread(head, 1, sizeof(head) - 1, f);
+    fclose(f);
+    return n == 0 || !strncasecmp(head, "<!doctype html", 14) || !strncasecmp(head, "<html", 5);
+}
 
 int cmd_report(int argc, char **argv)
 {
@@ -72,6 +86,9 @@ int cmd_report(int argc, char **argv)
     }
     if (optind < argc) return cli_usage_error("unexpected argument '%s'", argv[optind]);
     if (!results) return cli_usage_error("--results DIR is required");
+    if (out && !is_html_or_absent(out))
+        return cli_usage_error("--out %s exists and is not an HTML page: refusing to overwrite it",
+                               out);
     lm_err_t err;
     lm_err_clear(&err);
     int rc = lm_report_write(results, out, &err);

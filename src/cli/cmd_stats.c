@@ -215,6 +215,10 @@ int cmd_stats(int argc, char **argv)
     lm_err_clear(&err);
     if (lm_stats_opt_check(&opt, &err)) return cli_usage_error("%s", err.msg);
     omp_set_num_threads(co.threads);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     int rc = lm_stats_run(&opt, &err);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

@@ -104,11 +104,15 @@ int cmd_table(int argc, char **argv)
     char **ids = NULL, **paths = NULL;
     size_t ns = 0;
     int rc = lm_table_list_uniques(reads, &ids, &paths, &ns, &err);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     if (!rc)
         rc = lm_table_build(ns, (const char *const *)paths, (const char *const *)ids, &po, out,
                             biom, NULL, &err);
     for (size_t j = 0; j < ns; j++) free(ids[j]), free(paths[j]);
     free(ids);
     free(paths);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

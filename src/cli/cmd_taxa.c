@@ -75,6 +75,10 @@ int cmd_taxa(int argc, char **argv)
 
     lm_err_t err;
     lm_err_clear(&err);
+    /* all outputs or none: a failure (a full disk) leaves no subset of the files */
+    lm_afile_hold();
     int rc = lm_table_taxa_write(table, taxonomy, out, NULL, &err);
+    int held = lm_afile_release(!rc, &err);
+    if (!rc) rc = held;
     return rc ? cli_fail(&err) : 0;
 }

@@ -99,6 +99,16 @@ int cli_fail(const lm_err_t *err)
     return lm_exit_code(err->code);
 }
 
+int cli_refuse_same(const char *out_opt, const char *out, size_t n, const char *const *in_opt,
+                    const char *const *in)
+{
+    for (size_t i = 0; i < n; i++)
+        if (lm_same_file(out, in[i]))
+            return cli_usage_error("%s %s is the input %s %s: refusing to overwrite an input",
+                                   out_opt, out, in_opt[i], in[i]);
+    return 0;
+}
+
 int cli_parse_double(const char *opt, const char *arg, double *out)
 {
     char *end;

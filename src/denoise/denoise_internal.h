@@ -59,6 +59,31 @@ size_t dn_select(uint16_t *cnt, size_t ndb, const uint32_t *lens, size_t nq, dn_
 void dn_kmer_diff(const uint32_t *a, size_t na, const uint32_t *b, size_t nb, uint32_t *a_only,
                   size_t *n_a_only, uint32_t *b_only, size_t *n_b_only);
 
+/* Each database sequence's nearest others by shared k-mers, and its ends, to find a
+ * query's first k-mer candidate with a proof (near.c). Sequences are added in database
+ * order; the strings and k-mer lists are the caller's and must outlive it. */
+typedef struct dn_near dn_near_t;
+dn_near_t *dn_near_create(void);
+void dn_near_destroy(dn_near_t *nr);
+/* Add the next database sequence c: its shared k-mer counts with sequences 0..c-1 are
+ * row[0..c) when row is not NULL, else counted in ix, which must then hold exactly the
+ * sequences added before it. Returns 0 or LM_ENOMEM. */
+int dn_near_add(dn_near_t *nr, const dn_index_t *ix, const uint16_t *row, const char *seq,
+                uint32_t len, const uint32_t *k, size_t nk);
+/* Up to max (<= 8) database sequences the query probably comes from (those sharing the
+ * most of a few fixed windows with it, earlier first among equals), in best[]; returns
+ * how many. A guess only: callers prove what they use. */
+int dn_near_guess(const dn_near_t *nr, const char *q, size_t ql, int64_t *best, int max);
+/* 1 and *out = the query's first candidate in vsearch's order (as dn_rank() would rank it
+ * first, with its exact count) when that can be proven from a guessed sequence's nearest
+ * neighbours; 0 when not. qk[0..nq) are the query's distinct k-mers. */
+int dn_near_first(const dn_near_t *nr, const char *q, size_t ql, const uint32_t *qk, size_t nq,
+                  dn_cand_t *out);
+
+/* UNOISE3 runs a batch of uniques on several threads only once there are this many
+ * centroids (2048; tests lower it to exercise the parallel batches on small inputs). */
+extern size_t dn_unoise_par_centroids;
+
 /* Align query q to n <= 8 targets at once in SSE2 lanes (lm_denoise_align()'s numbers for
  * each). */
 int dn_align8(lm_denoise_aligner_t *al, const char *q, int ql, const char *const *t, const int *tl,

@@ -41,19 +41,46 @@ typedef struct fseq {
     char *id, *seq;
 } fseq_t;
 
-static int cmp_fseq(const void *a, const void *b)
+/* The records of a FASTA file, and a hash table of their IDs. */
+typedef struct fseqs {
+    fseq_t *f;
+    size_t n;
+    size_t mask;
+    size_t *slot; /* record index + 1, 0 = empty */
+} fseqs_t;
+
+static void free_fseqs(fseqs_t *fs)
 {
-    return strcmp(((const fseq_t *)a)->id, ((const fseq_t *)b)->id);
+    for (size_t i = 0; fs->f && i < fs->n; i++) free(fs->f[i].id), free(fs->f[i].seq);
+    free(fs->f);
+    free(fs->slot);
+    memset(fs, 0, sizeof(*fs));
 }
 
-static void free_fseqs(fseq_t *f, size_t n)
+static size_t hash_id(const char *s)
 {
-    for (size_t i = 0; i < n; i++) free(f[i].id), free(f[i].seq);
-    free(f);
+    uint64_t h = 1469598103934665603ull;
+    for (; *s; s++) h = (h ^ (unsigned char)*s) * 1099511628211ull;
+    return (size_t)(h ^ h >> 31);
 }
 
-/* All records of a FASTA file, sorted by ID. */
-static int read_fasta(const char *path, fseq_t **out, size_t *nout, lm_err_t *err)
+/* The slot of id: its record's, or the empty one where it goes. */
+static size_t fseqs_slot(const fseqs_t *fs, const char *id)
+{
+    size_t h = hash_id(id) & fs->mask;
+    while (fs->slot[h] && strcmp(fs->f[fs->slot[h] - 1].id, id) != 0) h = (h + 1) & fs->mask;
+    return h;
+}
+
+static const fseq_t *fseqs_find(const fseqs_t *fs, const char *id)
+{
+    if (!fs->slot) return NULL;
+    size_t h = fseqs_slot(fs, id);
+    return fs->slot[h] ? &fs->f[fs->slot[h] - 1] : NULL;
+}
+
+/* All records of a FASTA file, indexed by ID (an ID twice is an error). */
+static int read_fasta(const char *path, fseqs_t *out, lm_err_t *err)
 {
     lm_fq_opt_t fo;
     lm_fq_opt_init(&fo);
@@ -84,16 +111,23 @@ static int read_fasta(const char *path, fseq_t **out, size_t *nout, lm_err_t *er
     lm_seqrec_free(&rec);
     lm_fq_close(r);
     if (rc == LM_EOF) rc = 0;
-    if (!rc && n) qsort(f, n, sizeof(*f), cmp_fseq);
-    for (size_t i = 1; !rc && i < n; i++)
-        if (strcmp(f[i].id, f[i - 1].id) == 0)
+    fseqs_t fs = {.f = f, .n = n};
+    size_t slots = 16;
+    while (slots < 2 * n) slots *= 2;
+    fs.mask = slots - 1;
+    if (!rc && !(fs.slot = calloc(slots, sizeof(*fs.slot))))
+        rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    for (size_t i = 0; !rc && i < n; i++) {
+        size_t h = fseqs_slot(&fs, f[i].id);
+        if (fs.slot[h])
             rc = lm_err_set(err, LM_EFORMAT, path, 0, 0, "feature '%s' appears twice", f[i].id);
+        fs.slot[h] = i + 1;
+    }
     if (rc) {
-        free_fseqs(f, n);
+        free_fseqs(&fs);
         return rc;
     }
-    *out = f;
-    *nout = n;
+    *out = fs;
     return 0;
 }
 
@@ -316,6 +350,69 @@ static int write_zotu_fasta(const char *path, const state_t *s, const size_t *zf
     return lm_seqw_commit(w, err);
 }
 
+/* The output files, written at once (each atomically); the error reported is that of the
+ * first file in this order that failed. */
+typedef struct outs {
+    const char *dir;
+    const lm_denoise_opt_t *opt;
+    const state_t *s;
+    const size_t *zfinal;
+    size_t nzf;
+    const lm_table_t *in, *zt;
+    const uint64_t *assigned;
+} outs_t;
+
+enum { OUT_FASTA, OUT_TSV, OUT_BIOM, OUT_CHIM, OUT_MAP, OUT_SUMMARY, N_OUT };
+
+static int write_one(const outs_t *o, int which, lm_err_t *err)
+{
+    static const char *name[N_OUT] = {"features.fasta", "table.tsv", "table.biom",
+                                      "chimeras.tsv",   "map.tsv",   "denoise_summary.tsv"};
+    size_t plen = strlen(o->dir) + 64;
+    char *path = malloc(plen);
+    if (!path) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    snprintf(path, plen, "%s/%s", o->dir, name[which]);
+    int rc = 0;
+    summ_t sm = {o->in, o->zt, o->assigned};
+    switch (which) {
+    case OUT_FASTA:
+        rc = write_zotu_fasta(path, o->s, o->zfinal, o->nzf, err);
+        break;
+    case OUT_TSV:
+        rc = lm_table_write_tsv(o->zt, path, err);
+        break;
+    case OUT_BIOM:
+        if (o->opt->write_biom) rc = lm_table_write_biom(o->zt, path, NULL, err);
+        break;
+    case OUT_CHIM:
+        rc = write_text(path, put_chimeras, o->s, err);
+        break;
+    case OUT_MAP:
+        rc = write_text(path, put_map, o->s, err);
+        break;
+    default:
+        rc = write_text(path, put_summary, &sm, err);
+        break;
+    }
+    free(path);
+    return rc;
+}
+
+static int write_outputs(const outs_t *o, int threads, lm_err_t *err)
+{
+    lm_err_t e[N_OUT];
+    int rcs[N_OUT];
+    memset(e, 0, sizeof(e));
+#pragma omp parallel for schedule(dynamic, 1) num_threads(threads > 1 ? 2 : 1)
+    for (int w = 0; w < N_OUT; w++) rcs[w] = write_one(o, w, &e[w]);
+    for (int w = 0; w < N_OUT; w++)
+        if (rcs[w]) {
+            if (err) *err = e[w];
+            return rcs[w];
+        }
+    return 0;
+}
+
 int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const char *out_dir,
                    lm_err_t *err)
 {
@@ -324,20 +421,38 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
     size_t plen = strlen(table_dir) + strlen(out_dir) + 64;
     char *path = malloc(plen);
     if (!path) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-    snprintf(path, plen, "%s/table.tsv", table_dir);
-    lm_table_t *t = lm_table_read_tsv(path, err), *zt = NULL;
-    fseq_t *fs = NULL;
-    size_t nfs = 0;
+    double w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
+    lm_table_t *t = NULL, *zt = NULL;
+    fseqs_t fs = {0};
     state_t s = {0};
     order_t *ord = NULL;
     lm_triplet_t *trip = NULL;
     const char **zids = NULL;
     size_t *zfinal = NULL;
     uint64_t *assigned = NULL;
-    if (!t) rc = err->code;
-    if (!rc) {
-        snprintf(path, plen, "%s/features.fasta", table_dir);
-        rc = read_fasta(path, &fs, &nfs, err);
+    /* the table and the sequences, read at once; the table's error first */
+    {
+        lm_err_t e[2];
+        int frc = 0;
+        memset(e, 0, sizeof(e));
+        char *fpath = malloc(plen);
+        if (!fpath) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+        if (!rc) {
+            snprintf(path, plen, "%s/table.tsv", table_dir);
+            snprintf(fpath, plen, "%s/features.fasta", table_dir);
+#pragma omp parallel sections num_threads(opt->threads > 1 ? 2 : 1)
+            {
+#pragma omp section
+                t = lm_table_read_tsv(path, &e[0]);
+#pragma omp section
+                frc = read_fasta(fpath, &fs, &e[1]);
+            }
+            if (!t)
+                rc = e[0].code ? e[0].code : LM_EINTERNAL, err ? (void)(*err = e[0]) : (void)0;
+            else if (frc)
+                rc = frc, err ? (void)(*err = e[1]) : (void)0;
+        }
+        free(fpath);
     }
     size_t n = t ? lm_table_n_features(t) : 0;
     if (!rc) {
@@ -358,8 +473,7 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
         ord[i].i = i;
     if (!rc) qsort(ord, n, sizeof(*ord), cmp_order);
     for (size_t k = 0; !rc && k < n; k++) {
-        fseq_t key = {.id = (char *)ord[k].id};
-        fseq_t *f = bsearch(&key, fs, nfs, sizeof(*fs), cmp_fseq);
+        const fseq_t *f = fseqs_find(&fs, ord[k].id);
         if (!f) {
             snprintf(path, plen, "%s/features.fasta", table_dir);
             rc = lm_err_set(err, LM_EFORMAT, path, 0, 0,
@@ -368,7 +482,9 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
         }
         s.seq[k] = f->seq, s.id[k] = ord[k].id, s.size[k] = ord[k].size, s.feat[k] = ord[k].i;
     }
+    lap("input", &w0, &c0);
     if (!rc) rc = denoise(opt, &s, err);
+    w0 = clk(CLOCK_MONOTONIC), c0 = clk(CLOCK_PROCESS_CPUTIME_ID);
 
     /* the ZOTU table: triplets (ZOTU in uchime order, sample, count) */
     size_t ntrip = 0, nzf = 0;
@@ -419,22 +535,11 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
         snprintf(path, plen, "%s/features.fasta", out_dir);
         rc = lm_mkdir_parents(path, err);
     }
-    if (!rc)
-        snprintf(path, plen, "%s/features.fasta", out_dir),
-            rc = write_zotu_fasta(path, &s, zfinal, nzf, err);
-    if (!rc) snprintf(path, plen, "%s/table.tsv", out_dir), rc = lm_table_write_tsv(zt, path, err);
-    if (!rc && opt->write_biom)
-        snprintf(path, plen, "%s/table.biom", out_dir),
-            rc = lm_table_write_biom(zt, path, NULL, err);
-    if (!rc)
-        snprintf(path, plen, "%s/chimeras.tsv", out_dir),
-            rc = write_text(path, put_chimeras, &s, err);
-    if (!rc) snprintf(path, plen, "%s/map.tsv", out_dir), rc = write_text(path, put_map, &s, err);
     if (!rc) {
-        summ_t sm = {t, zt, assigned};
-        snprintf(path, plen, "%s/denoise_summary.tsv", out_dir);
-        rc = write_text(path, put_summary, &sm, err);
+        outs_t o = {out_dir, opt, &s, zfinal, nzf, t, zt, assigned};
+        rc = write_outputs(&o, opt->threads, err);
     }
+    lap("output", &w0, &c0);
     if (!rc) {
         size_t nchim = 0;
         for (size_t z = 0; z < s.nz; z++) nchim += s.chim[z].chimera != 0;
@@ -447,7 +552,7 @@ int lm_denoise_run(const lm_denoise_opt_t *opt, const char *table_dir, const cha
     free(zfinal);
     free(assigned);
     free_state(&s);
-    free_fseqs(fs, nfs);
+    free_fseqs(&fs);
     lm_table_destroy(t);
     lm_table_destroy(zt);
     return rc;

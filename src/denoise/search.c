@@ -5,74 +5,17 @@
  * the slots of its own queries, so the result does not depend on the thread count.
  *
  * Shared k-mer counts are exact but mostly computed as a difference: the counts of every
- * database sequence against every other are computed once; a query whose first or last
- * ANCHOR bases equal those of a database sequence z takes z's counts, minus the postings of
- * z's k-mers it lacks, plus those of its own k-mers z lacks (few, for a read with an
- * error or two). */
+ * database sequence against every other are computed once; a query that probably comes
+ * from a database sequence z (dn_near_guess) takes z's counts, minus the postings of z's
+ * k-mers it lacks, plus those of its own k-mers z lacks (few, for a read with an error or
+ * two). Most queries need no counts at all: their first candidate is proven from z's
+ * nearest neighbours (dn_near_first), and when it reaches the identity it is the hit. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "denoise_internal.h"
 
-enum { MAXCAND = 32, ANCHOR = 48, MAXDIFF = 96, MAXDB_MATRIX = 2048 };
-
-typedef struct anchors {
-    size_t mask;
-    int64_t *slot; /* database index + 1, 0 = empty */
-} anchors_t;
-
-static uint64_t hash(const char *s, size_t n)
-{
-    uint64_t h = 1469598103934665603ull;
-    for (size_t i = 0; i < n; i++) h = (h ^ (unsigned char)s[i]) * 1099511628211ull;
-    return h;
-}
-
-/* off 0: the first ANCHOR bases, 1: the last ones. */
-static const char *anchor(const char *s, size_t len, int off)
-{
-    return off ? s + len - ANCHOR : s;
-}
-
-static int anchors_build(anchors_t *a, size_t ndb, const char *const *db, const uint32_t *lens,
-                         int off)
-{
-    size_t cap = 16;
-    while (cap < 4 * ndb) cap *= 2;
-    a->mask = cap - 1;
-    a->slot = calloc(cap, sizeof(*a->slot));
-    if (!a->slot) return LM_ENOMEM;
-    for (size_t z = 0; z < ndb; z++) {
-        if (lens[z] < 2 * ANCHOR) continue;
-        const char *k = anchor(db[z], lens[z], off);
-        size_t h = (size_t)hash(k, ANCHOR) & a->mask;
-        int dup = 0;
-        while (a->slot[h]) {
-            size_t y = (size_t)a->slot[h] - 1;
-            if (memcmp(anchor(db[y], lens[y], off), k, ANCHOR) == 0) {
-                dup = 1;
-                break;
-            }
-            h = (h + 1) & a->mask;
-        }
-        if (!dup) a->slot[h] = (int64_t)z + 1;
-    }
-    return 0;
-}
-
-static int64_t anchors_find(const anchors_t *a, const char *const *db, const uint32_t *lens,
-                            const char *q, size_t ql, int off)
-{
-    if (!a->slot || ql < 2 * ANCHOR) return -1;
-    const char *k = anchor(q, ql, off);
-    size_t h = (size_t)hash(k, ANCHOR) & a->mask;
-    while (a->slot[h]) {
-        size_t y = (size_t)a->slot[h] - 1;
-        if (memcmp(anchor(db[y], lens[y], off), k, ANCHOR) == 0) return (int64_t)y;
-        h = (h + 1) & a->mask;
-    }
-    return -1;
-}
+enum { MAXCAND = 32, MAXDIFF = 96, MAXDB_MATRIX = 2048 };
 
 typedef struct dbinfo {
     size_t n;
@@ -82,7 +25,7 @@ typedef struct dbinfo {
     size_t *nk;
     dn_index_t *ix;
     uint16_t *counts; /* n x n shared k-mers, or NULL */
-    anchors_t anc[2];
+    dn_near_t *near;
 } dbinfo_t;
 
 static int db_build(dbinfo_t *d, size_t ndb, const char *const *dbseqs)
@@ -93,19 +36,28 @@ static int db_build(dbinfo_t *d, size_t ndb, const char *const *dbseqs)
     d->k = calloc(m, sizeof(*d->k));
     d->nk = calloc(m, sizeof(*d->nk));
     d->ix = dn_index_create();
-    if (!d->lens || !d->k || !d->nk || !d->ix) return LM_ENOMEM;
+    d->near = dn_near_create();
+    if (!d->lens || !d->k || !d->nk || !d->ix || !d->near) return LM_ENOMEM;
+    /* a small database gets the matrix of shared k-mers (and its nearest neighbours from
+     * it); a large one counts each sequence's against those before it */
+    int matrix = ndb > 0 && ndb <= MAXDB_MATRIX;
     for (size_t i = 0; i < ndb; i++) {
         size_t cap = 0;
         d->lens[i] = (uint32_t)strlen(dbseqs[i]);
         d->nk[i] = dn_kmers(dbseqs[i], d->lens[i], &d->k[i], &cap);
+        if (!matrix && dn_near_add(d->near, d->ix, NULL, dbseqs[i], d->lens[i], d->k[i], d->nk[i]))
+            return LM_ENOMEM;
         if (dn_index_add(d->ix, (uint32_t)i, d->k[i], d->nk[i])) return LM_ENOMEM;
     }
-    if (ndb == 0 || ndb > MAXDB_MATRIX) return 0;
+    if (!matrix) return 0;
     d->counts = calloc(ndb * ndb, sizeof(*d->counts));
     if (!d->counts) return LM_ENOMEM;
-    for (size_t z = 0; z < ndb; z++) dn_count(d->counts + z * ndb, d->ix, d->k[z], d->nk[z], 1);
-    for (int off = 0; off < 2; off++)
-        if (anchors_build(&d->anc[off], ndb, dbseqs, d->lens, off)) return LM_ENOMEM;
+    for (size_t z = 0; z < ndb; z++) {
+        uint16_t *row = d->counts + z * ndb;
+        dn_count(row, d->ix, d->k[z], d->nk[z], 1);
+        if (dn_near_add(d->near, NULL, row, dbseqs[z], d->lens[z], d->k[z], d->nk[z]))
+            return LM_ENOMEM;
+    }
     return 0;
 }
 
@@ -116,8 +68,7 @@ static void db_free(dbinfo_t *d)
     free(d->nk);
     free(d->lens);
     free(d->counts);
-    free(d->anc[0].slot);
-    free(d->anc[1].slot);
+    dn_near_destroy(d->near);
     dn_index_destroy(d->ix);
 }
 
@@ -135,13 +86,13 @@ typedef struct scratch {
     uint16_t *cnt;
 } scratch_t;
 
-static long rank(const dbinfo_t *d, scratch_t *s, const char *q, size_t ql, dn_cand_t *cand)
+static long rank(const dbinfo_t *d, scratch_t *s, const char *q, size_t ql, size_t nq,
+                 dn_cand_t *cand)
 {
-    size_t nq = dn_kmers(q, ql, &s->qk, &s->qcap);
     int64_t z = -1;
     if (d->counts) {
-        z = anchors_find(&d->anc[0], d->seqs, d->lens, q, ql, 0);
-        if (z < 0) z = anchors_find(&d->anc[1], d->seqs, d->lens, q, ql, 1);
+        int64_t g;
+        if (dn_near_guess(d->near, q, ql, &g, 1)) z = g;
     }
     if (z >= 0) {
         size_t need = nq > d->nk[z] ? nq : d->nk[z];
@@ -185,7 +136,22 @@ int lm_denoise_search(size_t nq, const char *const *qseqs, size_t ndb, const cha
             hit[q] = -1;
             if (trc || (want && !want[q])) continue;
             size_t ql = strlen(qseqs[q]);
-            long nc = rank(&d, &s, qseqs[q], ql, cand);
+            size_t nqk = dn_kmers(qseqs[q], ql, &s.qk, &s.qcap);
+            /* the first candidate proven from a database sequence sharing an end: when it
+             * reaches the identity, it is the full search's hit */
+            if (dn_near_first(d.near, qseqs[q], ql, s.qk, nqk, &cand[0])) {
+                lm_denoise_aln_t a;
+                uint32_t z = cand[0].seqno;
+                if (lm_denoise_align(al, qseqs[q], (int)ql, dbseqs[z], (int)d.lens[z], &a, NULL)) {
+                    trc = LM_ENOMEM;
+                    continue;
+                }
+                if (a.id >= need) {
+                    hit[q] = z;
+                    continue;
+                }
+            }
+            long nc = rank(&d, &s, qseqs[q], ql, nqk, cand);
             if (nc < 0) {
                 trc = (int)nc;
                 continue;

@@ -14,7 +14,9 @@
 
 #include "denoise_internal.h"
 
-enum { MAXCAND = 32, BATCH = 32 };
+enum { MAXCAND = 32, BATCH = 32, MAXBATCH = 1024 };
+
+size_t dn_unoise_par_centroids = 2048;
 enum { ST_NONE = 0, ST_ACCEPT = 1, ST_REJECT = 2 };
 
 typedef struct query {
@@ -37,6 +39,7 @@ typedef struct unoise {
     uint32_t **ck;
     size_t *cnk;
     dn_index_t *ix;
+    dn_near_t *near;
 } unoise_t;
 
 /* Stop the lanes at the first centroid the unique may join. */
@@ -91,9 +94,10 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
         centroid[i] = -1;
     }
     int rc = 0;
-    query_t *qs = calloc(BATCH, sizeof(*qs));
+    query_t *qs = calloc(MAXBATCH, sizeof(*qs));
     u.seqlen = malloc((n ? n : 1) * sizeof(*u.seqlen));
     u.ix = dn_index_create();
+    u.near = dn_near_create();
     /* threads only pay off with many uniques to cluster: each batch ends at a barrier and
      * the in-order step runs on one thread (the result is the same either way) */
     int nthreads = opt->threads > 0 && nq >= 2048 ? opt->threads : 1;
@@ -101,15 +105,22 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
     /* per-thread aligners and rankers, kept across batches */
     lm_denoise_aligner_t **als = calloc((size_t)nthreads, sizeof(*als));
     dn_ranker_t *rks = calloc((size_t)nthreads, sizeof(*rks));
-    if (!qs || !u.seqlen || !u.ix || !al0 || !als || !rks) rc = LM_ENOMEM;
+    if (!qs || !u.seqlen || !u.ix || !u.near || !al0 || !als || !rks) rc = LM_ENOMEM;
     for (int t = 0; !rc && t < nthreads; t++)
         if (!(als[t] = lm_denoise_aligner_create())) rc = LM_ENOMEM;
     for (size_t i = 0; !rc && i < n; i++) u.seqlen[i] = strlen(seqs[i]);
 
-    for (size_t b0 = 0; !rc && b0 < nq; b0 += BATCH) {
-        size_t b1 = b0 + BATCH < nq ? b0 + BATCH : nq, ncent0 = u.ncent;
+    /* a batch doubles after one that made no centroid (they get rarer down the list,
+     * and fewer batches mean fewer barriers), and is back to BATCH after one that did */
+    size_t batch = BATCH, made = 0;
+    for (size_t b0 = 0; !rc && b0 < nq; b0 += batch) {
+        if (b0 > 0) batch = made ? BATCH : (2 * batch < MAXBATCH ? 2 * batch : MAXBATCH);
+        size_t b1 = b0 + batch < nq ? b0 + batch : nq, ncent0 = u.ncent;
         int prc = 0;
-#pragma omp parallel num_threads(nthreads)
+        /* a batch goes parallel only once there are many centroids to rank against: most
+         * uniques find their centroid by the proven shortcut (dn_near_first), and for
+         * fewer centroids a batch's work is too short to pay for the barrier */
+#pragma omp parallel num_threads(nthreads) if (nthreads > 1 && ncent0 >= dn_unoise_par_centroids)
         {
             int tid = omp_get_thread_num();
             lm_denoise_aligner_t *al = als[tid];
@@ -120,6 +131,21 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
                 if (trc) continue;
                 query_t *qq = &qs[q - b0];
                 qq->nk = dn_kmers(seqs[q], u.seqlen[q], &qq->k, &qq->kcap);
+                /* the first candidate proven from a centroid sharing an end: when the
+                 * unique may join it, that is the full search's outcome */
+                if (dn_near_first(u.near, seqs[q], u.seqlen[q], qq->k, qq->nk, &qq->cand[0])) {
+                    size_t tu = u.cuniq[qq->cand[0].seqno];
+                    lm_denoise_aln_t a;
+                    if (lm_denoise_align(al, seqs[q], (int)u.seqlen[q], seqs[tu], (int)u.seqlen[tu],
+                                         &a, NULL)) {
+                        trc = LM_ENOMEM;
+                        continue;
+                    }
+                    if (lm_denoise_skew_ok(sizes[q], sizes[tu], a.mismatches, opt->alpha)) {
+                        qq->nc = 1, qq->st[0] = ST_ACCEPT;
+                        continue;
+                    }
+                }
                 qq->nc = dn_rank(rk, u.ix, ncent0, u.clen, qq->k, qq->nk, qq->cand, MAXCAND);
                 if (qq->nc < 0) {
                     trc = (int)qq->nc;
@@ -218,14 +244,17 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
                 rc = add_centroid(&u, q, qq);
             }
         }
-        for (size_t c = ncent0; !rc && c < u.ncent; c++)
-            rc = dn_index_add(u.ix, (uint32_t)c, u.ck[c], u.cnk[c]);
+        made = u.ncent - ncent0;
+        for (size_t c = ncent0; !rc && c < u.ncent; c++) {
+            rc = dn_near_add(u.near, u.ix, NULL, seqs[u.cuniq[c]], u.clen[c], u.ck[c], u.cnk[c]);
+            if (!rc) rc = dn_index_add(u.ix, (uint32_t)c, u.ck[c], u.cnk[c]);
+        }
     }
     if (rc == LM_ENOMEM)
         lm_err_set(err, rc, NULL, 0, 0, "out of memory");
     else if (rc && err && !err->code)
         lm_err_set(err, rc, NULL, 0, 0, "denoising failed");
-    for (size_t i = 0; qs && i < BATCH; i++) free(qs[i].k);
+    for (size_t i = 0; qs && i < MAXBATCH; i++) free(qs[i].k);
     free(qs);
     for (size_t c = 0; c < u.ncent; c++) free(u.ck[c]);
     free(u.ck);
@@ -234,6 +263,7 @@ int lm_denoise_unoise(size_t n, const char *const *seqs, const uint64_t *sizes,
     free(u.clen);
     free(u.seqlen);
     dn_index_destroy(u.ix);
+    dn_near_destroy(u.near);
     lm_denoise_aligner_destroy(al0);
     for (int t = 0; als && t < nthreads; t++) lm_denoise_aligner_destroy(als[t]);
     for (int t = 0; rks && t < nthreads; t++) dn_ranker_free(&rks[t]);

@@ -4,6 +4,7 @@
  * Determinism: taxa and leaves are numbered in the sorted order of their path keys,
  * records are ordered by (leaf, sequence) before counting, and each k-mer's list is filled
  * leaf by leaf, so the bytes depend neither on the thread count nor on input order. */
+#include <errno.h>
 #include <math.h>
 #include <stdio.h>
 #include <stdlib.h>
@@ -467,9 +468,10 @@ int lm_ref_write(lm_ref_t *ref, const char *path, lm_err_t *err)
         return err->code;
     }
     if (fwrite(img, 1, len, lm_afile_stream(f)) != len) {
+        int e = errno;
         lm_afile_abort(f);
         free(img);
-        return lm_err_set(err, LM_EIO, path, 0, 0, "cannot write the index");
+        return lm_err_set(err, LM_EIO, path, 0, 0, "cannot write the index: %s", strerror(e));
     }
     free(img);
     return lm_afile_commit(f, err);

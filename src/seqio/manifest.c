@@ -5,6 +5,7 @@
 #include <stdlib.h>
 #include <string.h>
 #include <strings.h>
+#include <sys/stat.h>
 
 #include "lumen/seqio.h"
 
@@ -25,19 +26,37 @@ void lm_manifest_destroy(lm_manifest_t *m)
     free(m);
 }
 
-/* Split line (modified in place) at tabs into at most max cells, trimming spaces; returns
- * the number of cells (which may exceed max: the extra ones are counted, not stored). */
+/* A spreadsheet's quoting: a cell "..." (quotes doubled inside) loses its quotes. Cells are
+ * trimmed of spaces first and the text inside the quotes is kept as written. */
+static void unquote(char *p)
+{
+    size_t n = strlen(p);
+    if (n < 2 || p[0] != '"' || p[n - 1] != '"') return;
+    char *o = p;
+    for (const char *q = p + 1; q < p + n - 1; q++) {
+        *o++ = *q;
+        if (*q == '"' && q[1] == '"') q++;
+    }
+    *o = '\0';
+}
+
+/* Split line (modified in place) at tabs into at most max cells, trimming spaces and
+ * unquoting; returns the number of cells (which may exceed max: the extra ones are
+ * counted, not stored). Trailing empty cells (a spreadsheet's unused columns) are not
+ * counted. */
 static int split(char *line, char **cell, int max)
 {
-    int n = 0;
+    int n = 0, last = 0;
     for (char *p = line;; n++) {
         char *tab = strchr(p, '\t');
         if (tab) *tab = '\0';
         while (*p == ' ') p++;
         char *e = p + strlen(p);
         while (e > p && (e[-1] == ' ' || e[-1] == '\r')) *--e = '\0';
+        unquote(p);
         if (n < max) cell[n] = p;
-        if (!tab) return n + 1;
+        if (*p) last = n + 1;
+        if (!tab) return last > 0 ? last : 1;
         p = tab + 1;
     }
 }
@@ -149,9 +168,43 @@ static int parse_header(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *
                       "reverse-absolute-filepath (paired) or absolute-filepath (single-end)");
 }
 
+/* Length of the UTF-8 sequence at s (1-4), or 0 if it is not valid UTF-8 (overlong forms,
+ * surrogates and code points above U+10FFFF are invalid). */
+static int utf8_len(const unsigned char *s)
+{
+    if (s[0] < 0x80) return 1;
+    int n = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
+            : (s[0] & 0xF0) == 0xE0        ? 3
+            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
+                                           : 0;
+    for (int i = 1; i < n; i++)
+        if ((s[i] & 0xC0) != 0x80) return 0;
+    if (n == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))) return 0;
+    if (n == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))) return 0;
+    return n;
+}
+
+/* Sample IDs follow QIIME 2's metadata rules: any Unicode text (UTF-8), spaces inside
+ * included, but no control characters (a tab or newline would break every TSV lumen
+ * writes) and not starting with '#'. They also name files (uniques/<id>.fasta.gz). */
 static int check_id(parse_t *ps, const char *id, uint64_t ln, lm_err_t *err)
 {
     if (!*id) return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "empty sample ID");
+    if (*id == '#')
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "sample ID '%s' starts with '#' (a comment in QIIME 2's tables)", id);
+    for (const unsigned char *u = (const unsigned char *)id; *u;) {
+        int k = utf8_len(u);
+        if (!k)
+            return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                              "sample ID is not valid UTF-8 (byte 0x%02X at byte %zu): save the "
+                              "manifest as UTF-8",
+                              *u, (size_t)(u - (const unsigned char *)id) + 1);
+        if (*u < 0x20 || *u == 0x7F)
+            return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                              "sample ID contains a control character (byte 0x%02X)", *u);
+        u += k;
+    }
     if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || id[0] == '.')
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
                           "sample ID '%s' cannot be a file name ('/' or a leading '.')", id);
@@ -165,10 +218,12 @@ static int check_id(parse_t *ps, const char *id, uint64_t ln, lm_err_t *err)
 
 static int parse_row(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *err)
 {
-    if (n != ps->ncols)
+    if (n > ps->ncols)
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
                           "%d fields where the header has %d (fields are separated by tabs)", n,
                           ps->ncols);
+    /* trailing empty cells were dropped from the row (a spreadsheet's empty columns) */
+    for (; n < ps->ncols; n++) cell[n] = (char *)"";
     int rc = check_id(ps, cell[0], ln, err);
     if (rc) return rc;
     char e1[4096], e2[4096];
@@ -201,6 +256,59 @@ static int parse_row(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *err
     return 0;
 }
 
+/* A file listed twice (for two samples, or as both reads of one) is most likely a copy and
+ * paste slip in the sheet, but not certainly wrong (a control read for two runs), so it is a
+ * warning, not an error. Files are compared by device and inode when they exist (another
+ * spelling of the same path is the same file), else by path. */
+typedef struct fkey {
+    const char *path;
+    dev_t dev;
+    ino_t ino;
+    int found;
+    size_t sample;
+} fkey_t;
+
+static int fkey_cmp(const void *a, const void *b)
+{
+    const fkey_t *x = a, *y = b;
+    if (x->found != y->found) return x->found - y->found;
+    int c = x->found ? (x->dev > y->dev) - (x->dev < y->dev) : strcmp(x->path, y->path);
+    if (!c && x->found) c = (x->ino > y->ino) - (x->ino < y->ino);
+    return c ? c : (x->sample > y->sample) - (x->sample < y->sample);
+}
+
+static void warn_shared_files(const parse_t *ps)
+{
+    const lm_manifest_t *m = ps->m;
+    fkey_t *k = malloc(2 * m->n * sizeof(*k));
+    if (!k) return; /* only a warning */
+    size_t nk = 0;
+    for (size_t i = 0; i < m->n; i++)
+        for (int r = 0; r < 2; r++) {
+            const char *p = r ? m->s[i].r2 : m->s[i].r1;
+            if (!p) continue;
+            struct stat st;
+            int found = stat(p, &st) == 0;
+            k[nk++] = (fkey_t){p, found ? st.st_dev : 0, found ? st.st_ino : 0, found, i};
+        }
+    qsort(k, nk, sizeof(*k), fkey_cmp);
+    for (size_t j = 1; j < nk; j++) {
+        if (fkey_cmp(&k[j - 1],
+                     &(fkey_t){k[j].path, k[j].dev, k[j].ino, k[j].found, k[j - 1].sample}))
+            continue;
+        const lm_manifest_sample_t *a = &m->s[k[j - 1].sample], *b = &m->s[k[j].sample];
+        if (a == b)
+            lm_log_warn("%s:%llu: sample '%s' lists the same file as forward and reverse reads: %s",
+                        ps->path, (unsigned long long)a->line, a->id, k[j].path);
+        else
+            lm_log_warn(
+                "%s:%llu: file %s of sample '%s' is also listed for sample '%s' (line %llu)",
+                ps->path, (unsigned long long)b->line, k[j].path, b->id, a->id,
+                (unsigned long long)a->line);
+    }
+    free(k);
+}
+
 static int parse_file(parse_t *ps, FILE *fp, lm_err_t *err)
 {
     char *line = NULL, *cell[MAXCOLS];
@@ -215,6 +323,9 @@ static int parse_file(parse_t *ps, FILE *fp, lm_err_t *err)
             break;
         }
         line[strcspn(line, "\n")] = '\0';
+        /* a UTF-8 byte order mark, as spreadsheets save "UTF-8 text" */
+        if (ln == 1 && !memcmp(line, "\xEF\xBB\xBF", 3))
+            memmove(line, line + 3, strlen(line + 3) + 1);
         if (is_blank(line)) continue;
         /* '#' starts a comment, except a header such as "#SampleID" */
         if (line[0] == '#' && (have_header || strncasecmp(line, "#sample", 7) != 0)) continue;
@@ -234,6 +345,7 @@ static int parse_file(parse_t *ps, FILE *fp, lm_err_t *err)
     if (!rc && ps->m->n == 0)
         rc = lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "the manifest lists no samples");
     free(line);
+    if (!rc) warn_shared_files(ps);
     return rc;
 }
 

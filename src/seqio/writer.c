@@ -7,6 +7,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <htslib/bgzf.h>
 
@@ -38,7 +39,11 @@ lm_seq_writer_t *lm_seqw_open(const char *path, lm_seqfmt_t fmt, int threads, lm
         return NULL;
     }
     int gz = ends_with(path, ".gz");
-    w->fp = bgzf_open(lm_afile_tmp_path(w->af), gz ? "w6" : "wu");
+    /* BGZF writes through a copy of the temporary file's descriptor: opening it again by
+     * name could recreate it after SIGINT's handler had removed it, leaving it behind. */
+    int fd = dup(fileno(lm_afile_stream(w->af)));
+    w->fp = fd >= 0 ? bgzf_dopen(fd, gz ? "w6" : "wu") : NULL;
+    if (!w->fp && fd >= 0) close(fd);
     if (!w->fp) {
         lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot open output file: %s", strerror(errno));
         lm_afile_abort(w->af);

@@ -135,7 +135,15 @@ int lm_table_write_biom(const lm_table_t *t, const char *path, const char *creat
         strftime(date, sizeof(date), "%Y-%m-%dT%H:%M:%S", &tm);
         creation_date = date;
     }
-    hid_t file = H5Fcreate(lm_afile_tmp_path(f), H5F_ACC_TRUNC, H5P_DEFAULT, H5P_DEFAULT);
+    /* The file is built in memory (HDF5's core driver, no backing store) and its image
+     * written through the atomic file's stdio stream, whose errors lm_afile_commit checks.
+     * Writing through HDF5's own disk driver left, on a full disk, a file that neither
+     * H5Fclose nor HDF5's exit handler could close (a crash at exit). */
+    hid_t fapl = H5Pcreate(H5P_FILE_ACCESS);
+    hid_t file = -1;
+    if (fapl >= 0 && H5Pset_fapl_core(fapl, (size_t)1 << 20, 0) >= 0)
+        file = H5Fcreate(lm_afile_tmp_path(f), H5F_ACC_TRUNC, H5P_DEFAULT, fapl);
+    if (fapl >= 0) H5Pclose(fapl);
     int bad = file < 0;
     int32_t version[2] = {2, 1}, shape[2] = {(int32_t)t->nf, (int32_t)t->ns};
     int64_t nnz = (int64_t)t->nnz;
@@ -149,10 +157,20 @@ int lm_table_write_biom(const lm_table_t *t, const char *path, const char *creat
               attr_ints(file, "nnz", H5T_STD_I64LE, H5T_NATIVE_INT64, &nnz, 0) < 0 ||
               write_axis(file, "observation", t->nf, t->fid, t->fptr, t->fidx, t->fval) < 0 ||
               write_axis(file, "sample", t->ns, t->sid, t->sptr, t->sidx, t->sval) < 0;
+    void *image = NULL;
+    ssize_t size = -1;
+    if (!bad && H5Fflush(file, H5F_SCOPE_GLOBAL) >= 0 &&
+        (size = H5Fget_file_image(file, NULL, 0)) > 0 && (image = malloc((size_t)size)))
+        bad = H5Fget_file_image(file, image, (size_t)size) != size;
+    else
+        bad = 1;
     if (file >= 0 && H5Fclose(file) < 0) bad = 1;
     if (bad) {
+        free(image);
         lm_afile_abort(f);
-        return lm_err_set(err, LM_EIO, path, 0, 0, "cannot write the HDF5 file");
+        return lm_err_set(err, LM_EIO, path, 0, 0, "cannot build the HDF5 file");
     }
+    fwrite(image, 1, (size_t)size, lm_afile_stream(f));
+    free(image);
     return lm_afile_commit(f, err);
 }

@@ -5,12 +5,14 @@
  * (same file system). Its name starts with the final name, so a leftover after kill -9 is
  * easy to recognise: "<final>.tmp.XXXXXX". */
 #include <errno.h>
+#include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#include <time.h>
 #include <unistd.h>
 
 #include "lumen/util.h"
@@ -25,9 +27,18 @@
  * its pages stay untouched, and cost nothing, until slots are used. */
 static char g_tmp_paths[LM_TMP_SLOTS][LM_TMP_PATH];
 static atomic_int g_tmp_used[LM_TMP_SLOTS];
+/* Set by the signal handler: other threads keep running while it cleans up, so a file they
+ * create or register from then on is theirs to remove. */
+static atomic_int g_exiting;
 
 int lm_tmp_register(const char *path)
 {
+    if (atomic_load(&g_exiting)) {
+        /* the handler may have scanned the table already: remove the file and wait for
+         * its _exit */
+        unlink(path);
+        for (;;) pause();
+    }
     if (strlen(path) >= LM_TMP_PATH) return -1;
     for (int i = 0; i < LM_TMP_SLOTS; i++) {
         int expected = 0;
@@ -45,10 +56,27 @@ void lm_tmp_unregister(int slot)
     if (slot >= 0 && slot < LM_TMP_SLOTS) atomic_store(&g_tmp_used[slot], 0);
 }
 
-static void on_signal(int sig)
+/* Files first, then folders (a registered staging folder is empty once its files are
+ * gone; rmdir fails harmlessly on a file or a folder that is not empty). */
+static void remove_registered(void)
 {
     for (int i = 0; i < LM_TMP_SLOTS; i++)
         if (atomic_load(&g_tmp_used[i]) == 1) unlink(g_tmp_paths[i]);
+    for (int pass = 0; pass < 2; pass++)
+        for (int i = LM_TMP_SLOTS - 1; i >= 0; i--)
+            if (atomic_load(&g_tmp_used[i]) == 1) rmdir(g_tmp_paths[i]);
+}
+
+/* Other threads run on while the handler works: one may rename a finished temporary file
+ * to a registered staging name, or reopen a registered path (htslib's bgzf_open on the
+ * temporary name), after the first sweep. A second sweep 20 ms later removes those. */
+static void on_signal(int sig)
+{
+    atomic_store(&g_exiting, 1);
+    remove_registered();
+    struct timespec ts = {0, 20 * 1000 * 1000};
+    nanosleep(&ts, NULL);
+    remove_registered();
     _exit(128 + sig);
 }
 
@@ -79,13 +107,23 @@ lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
     }
     memcpy(f->path, path, n + 1);
     snprintf(f->tmp, n + 16, "%s.tmp.XXXXXX", path);
+    /* No SIGINT/SIGTERM on this thread between creating the file and registering it: the
+     * handler would not know it (another thread takes the signal meanwhile, or this one
+     * once the file is registered). */
+    sigset_t block, old;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &old);
     int fd = mkstemp(f->tmp);
+    int e = errno;
+    if (fd >= 0) f->slot = lm_tmp_register(f->tmp);
+    pthread_sigmask(SIG_SETMASK, &old, NULL);
     if (fd < 0) {
-        lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(errno));
+        lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(e));
         goto fail;
     }
     fchmod(fd, (mode_t)lm_default_mode(0));
-    f->slot = lm_tmp_register(f->tmp);
     f->fp = fdopen(fd, "w");
     if (!f->fp) {
         lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot open output stream: %s", strerror(errno));
@@ -127,6 +165,70 @@ static void afile_free(lm_afile_t *f)
     free(f);
 }
 
+/* Files committed while renames are held (lm_afile_hold): closed and checked, still under
+ * their temporary names and still registered for signal clean-up. */
+typedef struct held {
+    char *path, *tmp;
+    int slot;
+} held_t;
+static pthread_mutex_t g_held_lock = PTHREAD_MUTEX_INITIALIZER;
+static int g_holding;
+static held_t *g_held;
+static size_t g_nheld, g_capheld;
+
+void lm_afile_hold(void)
+{
+    pthread_mutex_lock(&g_held_lock);
+    g_holding = 1;
+    pthread_mutex_unlock(&g_held_lock);
+}
+
+/* Keep f's temporary file for lm_afile_release; returns 0, or -1 when out of memory (the
+ * caller then renames at once). Takes f's strings on success. */
+static int hold_file(lm_afile_t *f)
+{
+    int rc = -1;
+    pthread_mutex_lock(&g_held_lock);
+    if (g_holding) {
+        if (g_nheld == g_capheld) {
+            size_t cap = g_capheld ? 2 * g_capheld : 16;
+            held_t *h = realloc(g_held, cap * sizeof(*h));
+            if (h) {
+                g_held = h;
+                g_capheld = cap;
+            }
+        }
+        if (g_nheld < g_capheld) {
+            g_held[g_nheld++] = (held_t){f->path, f->tmp, f->slot};
+            rc = 0;
+        }
+    }
+    pthread_mutex_unlock(&g_held_lock);
+    return rc;
+}
+
+int lm_afile_release(int commit, lm_err_t *err)
+{
+    pthread_mutex_lock(&g_held_lock);
+    int rc = 0;
+    for (size_t i = 0; i < g_nheld; i++) {
+        held_t *h = &g_held[i];
+        if (commit && !rc && rename(h->tmp, h->path) != 0)
+            rc = lm_err_set(err, LM_ECREATE, h->path, 0, 0, "cannot rename %s into place: %s",
+                            h->tmp, strerror(errno));
+        if (!commit || rc) unlink(h->tmp);
+        lm_tmp_unregister(h->slot);
+        free(h->path);
+        free(h->tmp);
+    }
+    free(g_held);
+    g_held = NULL;
+    g_nheld = g_capheld = 0;
+    g_holding = 0;
+    pthread_mutex_unlock(&g_held_lock);
+    return rc;
+}
+
 int lm_afile_commit(lm_afile_t *f, lm_err_t *err)
 {
     int bad = ferror(f->fp);
@@ -139,6 +241,9 @@ int lm_afile_commit(lm_afile_t *f, lm_err_t *err)
     if (bad) {
         rc = lm_err_set(err, LM_EIO, f->path, 0, 0, "write failed: %s", strerror(saved));
         unlink(f->tmp);
+    } else if (hold_file(f) == 0) {
+        free(f);
+        return 0;
     } else if (rename(f->tmp, f->path) != 0) {
         rc = lm_err_set(err, LM_ECREATE, f->path, 0, 0, "cannot rename %s into place: %s", f->tmp,
                         strerror(errno));

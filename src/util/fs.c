@@ -53,3 +53,10 @@ int lm_mkdir_parents(const char *path, lm_err_t *err)
     free(p);
     return rc;
 }
+
+int lm_same_file(const char *a, const char *b)
+{
+    struct stat x, y;
+    return a && b && stat(a, &x) == 0 && stat(b, &y) == 0 && x.st_dev == y.st_dev &&
+           x.st_ino == y.st_ino;
+}

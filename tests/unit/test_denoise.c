@@ -14,6 +14,8 @@
 
 #include <cmocka.h>
 
+#include "../../src/denoise/denoise_internal.h"
+
 #include "lumen/denoise.h"
 #include "lumen/util.h"
 
@@ -150,6 +152,78 @@ static void tie_order(void **state)
     assert_int_equal(c[2], 0);
 }
 
+/* dn_near_first(): whenever it names a first candidate, it is dn_rank()'s first (same
+ * sequence, same count). A database of 60 sequences in families of close variants (so
+ * proofs must count near neighbours), queries with 0-24 substitutions (some too far for
+ * a proof) or a deletion. */
+static void near_first(void **state)
+{
+    (void)state;
+    enum { NF = 12, PER = 5, NDB = NF * PER, NQ = 3000, L = 240 };
+    char db[NDB][L + 1];
+    uint64_t x = 777;
+#define NEXT() (x = x * 6364136223846793005ull + 1442695040888963407ull, x >> 33)
+    for (int f = 0; f < NF; f++) {
+        rand_seq(db[f * PER], L, 500 + (uint64_t)f);
+        for (int v = 1; v < PER; v++) {
+            strcpy(db[f * PER + v], db[f * PER]);
+            for (int e = 0; e < v; e++) {
+                int p = (int)(NEXT() % L);
+                db[f * PER + v][p] = "ACGT"[(strchr("ACGT", db[f * PER + v][p]) - "ACGT" + 1) % 4];
+            }
+        }
+    }
+    dn_index_t *ix = dn_index_create();
+    dn_near_t *nr = dn_near_create();
+    assert_non_null(ix);
+    assert_non_null(nr);
+    uint32_t *k[NDB], lens[NDB];
+    size_t nk[NDB];
+    for (int z = 0; z < NDB; z++) {
+        size_t cap = 0;
+        k[z] = NULL;
+        lens[z] = L;
+        nk[z] = dn_kmers(db[z], L, &k[z], &cap);
+        assert_int_equal(dn_near_add(nr, ix, NULL, db[z], L, k[z], nk[z]), 0);
+        assert_int_equal(dn_index_add(ix, (uint32_t)z, k[z], nk[z]), 0);
+    }
+    dn_ranker_t rk = {0};
+    uint32_t *qk = NULL;
+    size_t qcap = 0;
+    int proven = 0, tried = 0;
+    char q[L + 1];
+    for (int i = 0; i < NQ; i++) {
+        strcpy(q, db[NEXT() % NDB]);
+        int edits = (int)(NEXT() % 25);
+        for (int e = 0; e < edits; e++) {
+            int p = (int)(NEXT() % L);
+            q[p] = "ACGT"[NEXT() % 4];
+        }
+        size_t ql = L;
+        if (NEXT() % 5 == 0) memmove(q + 100, q + 101, L - 100), ql--; /* a deletion */
+        size_t nq = dn_kmers(q, ql, &qk, &qcap);
+        dn_cand_t top[32], c;
+        long n = dn_rank(&rk, ix, NDB, lens, qk, nq, top, 32);
+        assert_true(n >= 0);
+        tried++;
+        if (dn_near_first(nr, q, ql, qk, nq, &c)) {
+            proven++;
+            assert_true(n > 0);
+            assert_int_equal(c.seqno, top[0].seqno);
+            assert_int_equal(c.count, top[0].count);
+        }
+    }
+#undef NEXT
+    /* the shortcut is taken often enough for the comparison to mean something */
+    assert_true(proven > tried / 3);
+    assert_true(proven < tried);
+    free(qk);
+    dn_ranker_free(&rk);
+    for (int z = 0; z < NDB; z++) free(k[z]);
+    dn_near_destroy(nr);
+    dn_index_destroy(ix);
+}
+
 /* Enough uniques (>= 2048 to cluster) for UNOISE3 to run its batches in parallel: the
  * centroids must be those of one thread. Variants of 40 templates with 0-4 substitutions
  * or a deletion, abundances 3000 down to 501. */
@@ -188,7 +262,10 @@ static void unoise_threads(void **state)
     opt.threads = 1;
     assert_int_equal(lm_denoise_unoise(NU, (const char *const *)seq, sz, &opt, c1, &err), 0);
     opt.threads = 4;
+    size_t par = dn_unoise_par_centroids;
+    dn_unoise_par_centroids = 0; /* every batch in parallel */
     assert_int_equal(lm_denoise_unoise(NU, (const char *const *)seq, sz, &opt, c4, &err), 0);
+    dn_unoise_par_centroids = par;
     int joined = 0, centroids = 0;
     for (int i = 0; i < NU; i++) {
         assert_int_equal(c1[i], c4[i]);
@@ -318,7 +395,7 @@ int main(void)
         cmocka_unit_test(align_pairs),  cmocka_unit_test(skew_rule),
         cmocka_unit_test(tie_order),    cmocka_unit_test(unoise_threads),
         cmocka_unit_test(tiny_chimera), cmocka_unit_test(search_identity),
-        cmocka_unit_test(whole_stage),
+        cmocka_unit_test(whole_stage),  cmocka_unit_test(near_first),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }

@@ -447,6 +447,60 @@ static void test_expected_errors(void **state)
     assert_true(lm_phred_error('!') == 1.0);
 }
 
+/* A manifest as a spreadsheet saves it reads as the clean one; IDs are UTF-8 text. */
+static void test_manifest_spreadsheet(void **state)
+{
+    (void)state;
+    lm_err_t e;
+    lm_err_clear(&e);
+    lm_manifest_t *m = NULL;
+    const char *p = FIXTURE("sheet.tsv", "\xEF\xBB\xBF\"sample-id\"\tforward-absolute-filepath\t"
+                                         "reverse-absolute-filepath\t\t\r\n"
+                                         "\"S 1\"\t\"a_R1.fq\"\ta_R2.fq\t\t\r\n"
+                                         "\"S\"\"2\"\tb_R1.fq\tb_R2.fq\r\n"
+                                         "P\xC3\xA4tient\tc_R1.fq\tc_R2.fq\t\t\r\n");
+    assert_int_equal(lm_manifest_read(p, &m, &e), 0);
+    assert_int_equal(m->n, 3);
+    assert_true(m->paired);
+    assert_string_equal(m->s[0].id, "S 1");
+    assert_string_equal(m->s[1].id, "S\"2");
+    assert_string_equal(m->s[2].id, "P\xC3\xA4tient");
+    char want[600];
+    snprintf(want, sizeof(want), "%s/a_R1.fq", g_dir);
+    assert_string_equal(m->s[0].r1, want);
+    snprintf(want, sizeof(want), "%s/b_R2.fq", g_dir);
+    assert_string_equal(m->s[1].r2, want);
+    lm_manifest_destroy(m);
+}
+
+static void test_manifest_bad_ids(void **state)
+{
+    (void)state;
+    lm_err_t e;
+    lm_manifest_t *m = NULL;
+    static const struct {
+        const char *text, *msg;
+        uint64_t line;
+    } cases[] = {
+        {"sample-id\tabsolute-filepath\nP\xE9rez\ta.fq\n", "not valid UTF-8 (byte 0xE9 at byte 2)",
+         2},
+        {"sample-id\tabsolute-filepath\nA\xC3\ta.fq\n", "not valid UTF-8 (byte 0xC3 at byte 2)", 2},
+        {"sample-id\tabsolute-filepath\nA\x01\ta.fq\n", "control character (byte 0x01)", 2},
+        {"sample-id\tabsolute-filepath\n\"#A\"\ta.fq\n", "starts with '#'", 2},
+        {"sample-id\tabsolute-filepath\nA\ta.fq\nB\tb.fq\nA\tc.fq\n",
+         "duplicate sample ID 'A' (first on line 2)", 4},
+        {"sample-id\tabsolute-filepath\nA\ta.fq\textra\n", "3 fields where the header has 2", 2},
+    };
+    for (size_t i = 0; i < sizeof(cases) / sizeof(cases[0]); i++) {
+        lm_err_clear(&e);
+        const char *p = fixture("bad.tsv", cases[i].text, strlen(cases[i].text));
+        assert_int_equal(lm_manifest_read(p, &m, &e), LM_EFORMAT);
+        assert_null(m);
+        assert_non_null(strstr(e.msg, cases[i].msg));
+        assert_int_equal(e.line, cases[i].line);
+    }
+}
+
 static void test_stats(void **state)
 {
     (void)state;
@@ -494,6 +548,8 @@ int main(void)
         cmocka_unit_test(test_writer_roundtrip),
         cmocka_unit_test(test_truncated_gzip),
         cmocka_unit_test(test_revcomp),
+        cmocka_unit_test(test_manifest_spreadsheet),
+        cmocka_unit_test(test_manifest_bad_ids),
         cmocka_unit_test(test_expected_errors),
         cmocka_unit_test(test_stats),
     };

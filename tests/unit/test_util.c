@@ -169,6 +169,50 @@ static void test_afile(void **state)
     rmdir(dir);
 }
 
+/* Held commits: all files appear at release, or none. */
+static void test_afile_hold(void **state)
+{
+    (void)state;
+    char dir[] = "/tmp/lumen-hold-XXXXXX";
+    assert_non_null(mkdtemp(dir));
+    char a[256], b[256], tmp[300];
+    snprintf(a, sizeof(a), "%s/a.tsv", dir);
+    snprintf(b, sizeof(b), "%s/b.tsv", dir);
+    lm_err_t e;
+    lm_err_clear(&e);
+    for (int commit = 0; commit < 2; commit++) {
+        lm_afile_hold();
+        lm_afile_t *f = lm_afile_open(a, &e), *g = lm_afile_open(b, &e);
+        assert_non_null(f);
+        assert_non_null(g);
+        fputs("a\n", lm_afile_stream(f));
+        fputs("b\n", lm_afile_stream(g));
+        snprintf(tmp, sizeof(tmp), "%s", lm_afile_tmp_path(f));
+        assert_int_equal(lm_afile_commit(f, &e), 0);
+        assert_int_equal(access(a, F_OK), -1);  /* held: not in place yet */
+        assert_int_equal(access(tmp, F_OK), 0); /* still under its temporary name */
+        assert_int_equal(lm_afile_commit(g, &e), 0);
+        assert_int_equal(lm_afile_release(commit, &e), 0);
+        assert_int_equal(access(tmp, F_OK), -1);
+        assert_int_equal(access(a, F_OK), commit ? 0 : -1);
+        assert_int_equal(access(b, F_OK), commit ? 0 : -1);
+    }
+    /* after release, commits rename at once again */
+    lm_afile_t *f = lm_afile_open(a, &e);
+    assert_non_null(f);
+    assert_int_equal(lm_afile_commit(f, &e), 0);
+    assert_int_equal(access(a, F_OK), 0);
+    char other[300];
+    snprintf(other, sizeof(other), "%s/../%s/a.tsv", dir, strrchr(dir, '/') + 1);
+    assert_true(lm_same_file(a, other));
+    assert_false(lm_same_file(a, b));
+    assert_false(lm_same_file(a, NULL));
+    assert_false(lm_same_file(tmp, tmp)); /* does not exist */
+    char cmd[300];
+    snprintf(cmd, sizeof(cmd), "rm -rf '%s'", dir);
+    assert_int_equal(system(cmd), 0);
+}
+
 static void test_tmp_registry(void **state)
 {
     (void)state;
@@ -259,11 +303,17 @@ static void test_json_parse(void **state)
 int main(void)
 {
     const struct CMUnitTest tests[] = {
-        cmocka_unit_test(test_err_format),    cmocka_unit_test(test_exit_codes),
-        cmocka_unit_test(test_md5),           cmocka_unit_test(test_rng_streams),
-        cmocka_unit_test(test_mix64),         cmocka_unit_test(test_json),
-        cmocka_unit_test(test_afile),         cmocka_unit_test(test_tmp_registry),
-        cmocka_unit_test(test_mkdir_parents), cmocka_unit_test(test_threads_resolve),
+        cmocka_unit_test(test_err_format),
+        cmocka_unit_test(test_exit_codes),
+        cmocka_unit_test(test_md5),
+        cmocka_unit_test(test_rng_streams),
+        cmocka_unit_test(test_mix64),
+        cmocka_unit_test(test_json),
+        cmocka_unit_test(test_afile),
+        cmocka_unit_test(test_tmp_registry),
+        cmocka_unit_test(test_afile_hold),
+        cmocka_unit_test(test_mkdir_parents),
+        cmocka_unit_test(test_threads_resolve),
         cmocka_unit_test(test_json_parse),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
