@@ -29,6 +29,22 @@ static void write_row(FILE *out, FILE *det, const lm_kidx_t *idx, const char *id
     fputc('\n', det);
 }
 
+/* A query ID must come back from taxonomy.tsv as it went in (lumen taxa reads the file):
+ * not empty, not starting with '#' (a comment line there), no control characters (a tab
+ * splits the row, a CR ends it). Returns 0 or an LM_EFORMAT error naming the record. */
+static int check_id(const lm_fq_reader_t *r, const lm_seqrec_t *rec, lm_err_t *err)
+{
+    const unsigned char *p = (const unsigned char *)(rec->name.s ? rec->name.s : "");
+    const char *why = !*p         ? "is empty"
+                      : *p == '#' ? "starts with '#' (a comment line there)"
+                                  : NULL;
+    for (; !why && *p; p++)
+        if (*p < 0x20 || *p == 0x7f) why = "holds a control character";
+    if (!why) return 0;
+    return lm_err_set(err, LM_EFORMAT, lm_fq_path(r), rec->line, rec->index + 1,
+                      "query ID '%s' %s: it cannot be a row of taxonomy.tsv", rec->name.s, why);
+}
+
 static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *det,
                const lm_cls_opt_t *opt, int threads, size_t *n_done, lm_err_t *err)
 {
@@ -62,6 +78,8 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
     char taxon[8192];
     int got = 0;
     while (!rc && (got = lm_fq_read_batch(r, b, err)) > 0) {
+        for (size_t i = 0; !rc && i < b->n; i++) rc = check_id(r, &b->r1[i], err);
+        if (rc) break;
         int fail = 0;
 #pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
         for (size_t i = 0; i < b->n; i++) {

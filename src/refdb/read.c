@@ -37,6 +37,10 @@ static int tax_load(const char *path, khash_t(id2tax) * h, lm_err_t *err)
     int rc = 0;
     while (!rc && (n = getline(&line, &cap, f)) >= 0) {
         ln++;
+        if (memchr(line, '\0', (size_t)n)) { /* a binary or damaged file */
+            rc = lm_err_set(err, LM_EFORMAT, path, ln, 0, "NUL byte in the taxonomy");
+            break;
+        }
         while (n > 0 && (line[n - 1] == '\n' || line[n - 1] == '\r')) line[--n] = '\0';
         if (n == 0 || line[0] == '#' || (ln == 1 && strncmp(line, "Feature ID", 10) == 0)) continue;
         char *tab = strchr(line, '\t');

@@ -112,8 +112,11 @@ static int read_qc(const char *dir, const char *id, qcrec_t *q, lm_err_t *err)
     int rc = js ? 0 : err->code;
     for (int k = 0; !rc && k < 6; k++) {
         const lm_jval_t *v = lm_json_get(js, keys[k]);
-        if (!v || v->type != LM_JNUM || !(v->num >= 0))
+        if (!v || v->type != LM_JNUM)
             rc = lm_err_set(err, LM_EFORMAT, jpath, 0, 0, "QC record lacks '%s'", keys[k]);
+        else if (!(v->num >= 0 && v->num < 18446744073709551616.0)) /* a count (< 2^64) */
+            rc = lm_err_set(err, LM_EFORMAT, jpath, 0, 0, "QC record's '%s' is not a count: %g",
+                            keys[k], v->num);
         else
             q->v[k] = (uint64_t)v->num;
     }

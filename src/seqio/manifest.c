@@ -315,8 +315,13 @@ static int parse_file(parse_t *ps, FILE *fp, lm_err_t *err)
     size_t cap = 0;
     uint64_t ln = 0;
     int have_header = 0, rc = 0;
-    while (!rc && getline(&line, &cap, fp) >= 0) {
+    ssize_t got;
+    while (!rc && (got = getline(&line, &cap, fp)) >= 0) {
         ln++;
+        if (memchr(line, '\0', (size_t)got)) { /* a binary or damaged file */
+            rc = lm_err_set(err, LM_EFORMAT, ps->path, ln, 0, "NUL byte in the manifest");
+            break;
+        }
         line[strcspn(line, "\n")] = '\0';
         /* a UTF-8 byte order mark, as spreadsheets save "UTF-8 text" */
         if (ln == 1 && !memcmp(line, "\xEF\xBB\xBF", 3))

@@ -159,6 +159,16 @@ static int next_line(lm_fq_reader_t *r, lm_err_t *err)
     return read_line(r, &r->buf, err);
 }
 
+/* A NUL byte in a header would cut the read's name short unseen (a binary or damaged
+ * file): refused. */
+static int header_nul(const lm_fq_reader_t *r, uint64_t hline, uint64_t rno, lm_err_t *err)
+{
+    const char *z = memchr(r->buf.s, '\0', r->buf.l);
+    if (!z) return 0;
+    return lm_err_set(err, LM_EFORMAT, r->path, hline, rno,
+                      "NUL byte in the header line (byte %zu)", (size_t)(z - r->buf.s) + 1);
+}
+
 /* Split a header line (without its '@' or '>') into ID and comment. */
 static int set_header(lm_seqrec_t *rec, const char *h, size_t len)
 {
@@ -255,6 +265,7 @@ static int read_fastq(lm_fq_reader_t *r, lm_seqrec_t *rec, lm_err_t *err)
                           "expected a FASTQ header starting with '@', found %s",
                           show_byte((unsigned char)r->buf.s[0], b));
     }
+    if (header_nul(r, hline, rno, err)) return err->code;
     if (set_header(rec, r->buf.s + 1, r->buf.l - 1)) return LM_ENOMEM;
     rec->line = hline;
     rec->index = r->count;
@@ -297,6 +308,7 @@ static int read_fasta(lm_fq_reader_t *r, lm_seqrec_t *rec, lm_err_t *err)
                           "expected a FASTA header starting with '>', found %s",
                           show_byte((unsigned char)r->buf.s[0], b));
     }
+    if (header_nul(r, hline, rno, err)) return err->code;
     if (set_header(rec, r->buf.s + 1, r->buf.l - 1)) return LM_ENOMEM;
     rec->line = hline;
     rec->index = r->count;

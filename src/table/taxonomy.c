@@ -55,8 +55,13 @@ lm_table_taxonomy_t *lm_table_taxonomy_read(const char *path, lm_err_t *err)
     char *line = NULL;
     size_t cap = 0;
     uint64_t ln = 0;
-    while (!rc && getline(&line, &cap, fp) >= 0) {
+    ssize_t got;
+    while (!rc && (got = getline(&line, &cap, fp)) >= 0) {
         ln++;
+        if (memchr(line, '\0', (size_t)got)) { /* a binary or damaged file */
+            rc = lm_err_set(err, LM_EFORMAT, path, ln, 0, "NUL byte in the taxonomy");
+            break;
+        }
         line[strcspn(line, "\r\n")] = 0;
         if (!line[0] || line[0] == '#' || (ln == 1 && strncmp(line, "Feature ID\t", 11) == 0))
             continue;

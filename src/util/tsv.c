@@ -56,6 +56,13 @@ int lm_tsv_read(const char *path, lm_tsv_t *t, lm_err_t *err)
         return lm_err_set(err, LM_EIO, path, 0, 0, "read failed");
     }
     t->buf[len] = '\0';
+    const char *nul = memchr(t->buf, '\0', len);
+    if (nul) { /* a binary or damaged file; the line parser would stop there silently */
+        uint64_t at = 1;
+        for (const char *c = t->buf; c < nul; c++) at += *c == '\n';
+        lm_tsv_free(t);
+        return lm_err_set(err, LM_EFORMAT, path, at, 0, "NUL byte in a text table");
+    }
     size_t nlines = 1;
     for (size_t i = 0; i < len; i++) nlines += t->buf[i] == '\n';
     t->rows = malloc(nlines * sizeof(*t->rows));

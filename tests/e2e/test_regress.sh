@@ -8,9 +8,15 @@ R=$DATA/regress
 
 # fuzz_inputs: a SINTAX header with a control character (0x01) in a taxon name broke the
 # index's lineage keys (ASan: negative-size memcpy in build_taxa).
+# The input as found also holds NUL bytes, refused first since the NUL check below; the
+# same header without them still reaches the control-character check.
 run "$LUMEN" index --fasta "$R/ref_control_char.fasta" --out "$WORK/x.lmi"
+expect_rc "control character (and NULs) in a taxon name" 65
+expect_err "names the file, line and byte" "ref_control_char.fasta:1: NUL byte in the header line \\(byte 37\\)"
+[ ! -e "$WORK/x.lmi" ] && ok "no index left behind" || not_ok "an index was written"
+run "$LUMEN" index --fasta "$R/ref_control_char_nonul.fasta" --out "$WORK/x.lmi"
 expect_rc "control character in a taxon name" 65
-expect_err "names the file, line and byte" "ref_control_char.fasta:1: .*control character \\(byte 0x01\\)"
+expect_err "names the file, line and byte" "ref_control_char_nonul.fasta:1: .*control character \\(byte 0x01\\)"
 [ ! -e "$WORK/x.lmi" ] && ok "no index left behind" || not_ok "an index was written"
 
 # fuzz_inputs: an empty uniques file passed a NULL pointer to memcpy while pooling (UBSan).
@@ -21,4 +27,51 @@ run "$LUMEN" table --reads "$WORK/r" --out "$WORK/t" --no-biom
 expect_rc "an empty sample beside a full one" 0
 if [ "$(head -2 "$WORK/t/table.tsv" | tail -1)" = "#OTU ID	S1	S2" ]; then ok "the empty sample keeps its column"
 else not_ok "table header" "$(head -3 "$WORK/t/table.tsv")"; fi
+# fuzz_summary: a QC record with a count past 2^64 (1e30) was cast to uint64_t, undefined
+# behaviour (UBSan: float-cast-overflow in read_qc); now a described bad-data error.
+mkdir -p "$WORK/s/qc"
+cp "$R/qc_huge_count.json" "$WORK/s/qc/S1.json"
+printf 'sample-id\tabsolute-filepath\nS1\t/nonexistent/S1.fastq\n' >"$WORK/s/manifest.tsv"
+run "$LUMEN" summary --results "$WORK/s" --manifest "$WORK/s/manifest.tsv"
+expect_rc "a count past 2^64 in a QC record" 65
+expect_err "names the file and the field" "qc/S1.json: QC record's 'reads_in' is not a count"
+[ ! -e "$WORK/s/qc/summary.tsv" ] && ok "no summary left behind" || not_ok "a summary was written"
+# Found in the fuzzing audit (reading util's TSV reader, not by a sanitizer): a NUL byte
+# (a binary or damaged file) ended the clinical tables' reader silently, so the rows after
+# it were dropped and stats ran on the rest; the manifest reader cut the line there.
+C=$DATA/cohort
+run "$LUMEN" stats --diversity "$C/diversity" --metadata "$R/metadata_nul.tsv" \
+  --subjects "$C/subjects.tsv" --visits "$C/visits.tsv" --taxa "$C/taxa" --out "$WORK/st"
+expect_rc "a NUL byte in metadata.tsv" 65
+expect_err "names the file and line" "metadata_nul.tsv:20: NUL byte in a text table"
+expect_no_files "no stats tables" "$WORK/st"
+run "$LUMEN" reads --manifest "$R/manifest_nul.tsv" --out "$WORK/rn"
+expect_rc "a NUL byte in the manifest" 65
+expect_err "names the manifest line" "manifest_nul.tsv:2: NUL byte in the manifest"
+# The same class in the other line readers: a NUL byte in a FASTQ/FASTA header cut the
+# read's name short (two reads could then pass as a pair), and in a taxonomy TSV it cut
+# the lineage (fewer ranks, no error).
+run "$LUMEN" qc --in "$R/read_name_nul.fastq"
+expect_rc "a NUL byte in a read name" 65
+expect_err "names the file, line and byte" "read_name_nul.fastq:5: NUL byte in the header line \(byte 7\)"
+printf '# Constructed by lumen\n#OTU ID\tS1\nf1\t3\nf2\t4\n' >"$WORK/t.tsv"
+run "$LUMEN" taxa --table "$WORK/t.tsv" --taxonomy "$R/taxonomy_nul.tsv" --out "$WORK/tx"
+expect_rc "a NUL byte in classify's taxonomy" 65
+expect_err "names the file and line" "taxonomy_nul.tsv:2: NUL byte in the taxonomy"
+expect_no_files "no taxa tables" "$WORK/tx"
+printf '>f1\nACGTACGTACGTTGCAACGTAGCTAGCTAG\n>f2\nTTGCAACGTAGCTAGCTAGGATCGATCGAA\n' >"$WORK/ref.fasta"
+run "$LUMEN" index --fasta "$WORK/ref.fasta" --taxonomy "$R/taxonomy_nul.tsv" --out "$WORK/n.lmi"
+expect_rc "a NUL byte in the reference taxonomy" 65
+expect_err "names the file and line" "taxonomy_nul.tsv:2: NUL byte in the taxonomy"
+[ ! -e "$WORK/n.lmi" ] && ok "no index left behind" || not_ok "an index was written"
+# fuzz_classify (its read-back check): a query ID starting with '#' was classified and
+# written to taxonomy.tsv, where lumen taxa then skipped it as a comment line (its reads
+# lost from every level); control characters and empty IDs broke the row the same way.
+run "$LUMEN" index --fasta "$DATA/sim_ref.fasta" --out "$WORK/s.lmi"
+expect_rc "an index of the simulation reference" 0
+mkdir -p "$WORK/cl"
+run "$LUMEN" classify --index "$WORK/s.lmi" --in "$R/query_hash_id.fasta" --out "$WORK/cl/taxonomy.tsv"
+expect_rc "a query ID starting with '#'" 65
+expect_err "names the file, line and ID" "query_hash_id.fasta:3: query ID '#q2' starts with '#'"
+expect_no_files "no taxonomy written" "$WORK/cl"
 finish

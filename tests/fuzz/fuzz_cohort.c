@@ -32,9 +32,17 @@ static void expect_described(const lm_err_t *err)
     if (err->code == 0 || !err->msg[0]) abort(); /* a failure must say why */
 }
 
+static char in[64], s[64], m[64], v[64];
+
+static void cleanup(void) /* the companions, at a normal end */
+{
+    unlink(s);
+    unlink(m);
+    unlink(v);
+}
+
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
 {
-    static char in[64], s[64], m[64], v[64];
     if (!in[0]) {
         int pid = (int)getpid();
         snprintf(in, sizeof(in), "/tmp/lumen-fuzz-cohort.%d", pid);
@@ -44,6 +52,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         put(s, subjects, sizeof(subjects) - 1);
         put(m, metadata, sizeof(metadata) - 1);
         put(v, visits, sizeof(visits) - 1);
+        atexit(cleanup);
     }
     put(in, data, size);
     lm_err_t err;

@@ -1,7 +1,7 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the k-mer index loader: any bytes must be refused or loaded, never
  * read out of bounds. A loaded index is walked end to end so that every table it claims
- * to have is touched.
+ * to have is touched, and queries are classified with it (the loader must make that safe).
  * Build with clang from the .c files of src/refdb, src/util and src/seqio:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -Iinclude
  *     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (skips the checksum, to reach the rest)
@@ -12,6 +12,7 @@
 #include <stddef.h>
 #include <stdint.h>
 
+#include "lumen/classify.h"
 #include "lumen/refdb.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -39,6 +40,29 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sink += lm_kidx_leaf_path(idx, lm_kidx_species_leaf(idx, i), LM_RANK_GENUS);
     }
     (void)sink;
+    /* whatever the loader accepts, classification must be safe on it: a fixed query and one
+     * made of the input's own bytes (as bases), both strands, exhaustive and fast paths */
+    lm_cls_buf_t *buf = lm_cls_buf_create(idx);
+    if (buf) {
+        static const char q[] = "GTGCCAGCAGCCGCGGTAATACGGAGGGTGCAAGCGTTAATCGGAATTACTGGGCGTAAAG";
+        char own[256];
+        size_t n = 0;
+        for (; n < size && n < sizeof(own); n++) own[n] = "ACGTN"[data[n] % 5];
+        lm_cls_opt_t o;
+        lm_cls_opt_init(&o);
+        o.bootstraps = 10;
+        o.both_strands = 1;
+        lm_cls_result_t res;
+        char tax[1024];
+        for (int ex = 0; ex < 2; ex++) {
+            o.exhaustive = ex;
+            if (lm_cls_classify(idx, &o, buf, q, sizeof(q) - 1, &res) == 0)
+                (void)lm_cls_format_taxon(idx, &res, tax, sizeof(tax));
+            if (lm_cls_classify(idx, &o, buf, own, n, &res) == 0)
+                (void)lm_cls_format_taxon(idx, &res, tax, sizeof(tax));
+        }
+        lm_cls_buf_destroy(buf);
+    }
     lm_kidx_destroy(idx);
     return 0;
 }
