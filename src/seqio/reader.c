@@ -160,13 +160,23 @@ static int next_line(lm_fq_reader_t *r, lm_err_t *err)
 }
 
 /* A NUL byte in a header would cut the read's name short unseen (a binary or damaged
- * file): refused. */
-static int header_nul(const lm_fq_reader_t *r, uint64_t hline, uint64_t rno, lm_err_t *err)
+ * file), and other control characters (a stray CR, an escape) would change the name when it
+ * is written and read back: refused, except TAB, which separates the comment. */
+static int header_control(const lm_fq_reader_t *r, uint64_t hline, uint64_t rno, lm_err_t *err)
 {
-    const char *z = memchr(r->buf.s, '\0', r->buf.l);
-    if (!z) return 0;
-    return lm_err_set(err, LM_EFORMAT, r->path, hline, rno,
-                      "NUL byte in the header line (byte %zu)", (size_t)(z - r->buf.s) + 1);
+    const unsigned char *h = (const unsigned char *)r->buf.s;
+    for (size_t i = 0; i < r->buf.l; i++) {
+        unsigned char c = h[i];
+        if (c >= 0x20 && c != 0x7f) continue;
+        if (c == '\t') continue;
+        if (c == 0)
+            return lm_err_set(err, LM_EFORMAT, r->path, hline, rno,
+                              "NUL byte in the header line (byte %zu)", i + 1);
+        return lm_err_set(err, LM_EFORMAT, r->path, hline, rno,
+                          "control character (byte 0x%02x) in the header line, at byte %zu", c,
+                          i + 1);
+    }
+    return 0;
 }
 
 /* Split a header line (without its '@' or '>') into ID and comment. */
@@ -265,7 +275,7 @@ static int read_fastq(lm_fq_reader_t *r, lm_seqrec_t *rec, lm_err_t *err)
                           "expected a FASTQ header starting with '@', found %s",
                           show_byte((unsigned char)r->buf.s[0], b));
     }
-    if (header_nul(r, hline, rno, err)) return err->code;
+    if (header_control(r, hline, rno, err)) return err->code;
     if (set_header(rec, r->buf.s + 1, r->buf.l - 1)) return LM_ENOMEM;
     rec->line = hline;
     rec->index = r->count;
@@ -308,7 +318,7 @@ static int read_fasta(lm_fq_reader_t *r, lm_seqrec_t *rec, lm_err_t *err)
                           "expected a FASTA header starting with '>', found %s",
                           show_byte((unsigned char)r->buf.s[0], b));
     }
-    if (header_nul(r, hline, rno, err)) return err->code;
+    if (header_control(r, hline, rno, err)) return err->code;
     if (set_header(rec, r->buf.s + 1, r->buf.l - 1)) return LM_ENOMEM;
     rec->line = hline;
     rec->index = r->count;
