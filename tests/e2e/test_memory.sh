@@ -29,6 +29,12 @@ LUMEN=$1 DATA=$2
 REF=/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta
 if [ ! -f "$REF" ]; then echo "skip: gold reference missing: $REF (scripts/setup.sh installs it)"; exit 77; fi
 if [ ! -x /usr/bin/time ]; then echo "skip: /usr/bin/time missing (Debian package time)"; exit 77; fi
+# AddressSanitizer reserves terabytes of address space for its shadow memory, so no
+# `ulimit -v` can apply to a sanitizer build; .ci/run's Release suite runs this test.
+if ldd "$LUMEN" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+  echo "skip: sanitizer build (ulimit -v cannot apply under AddressSanitizer)"
+  exit 77
+fi
 SECONDS=0
 TMPBASE=$(cd "$(dirname "$LUMEN")" && pwd)/Testing/Temporary
 mkdir -p "$TMPBASE" 2>/dev/null || TMPBASE=${TMPDIR:-/tmp}
