@@ -77,7 +77,9 @@ run lrun "$WORK/r4" -t 4; expect_rc "run at 4 threads" 0
 same_results "1 vs 4 threads" "$WORK/r1" "$WORK/r4"
 
 # provenance.json: parameters with defaults, inputs with MD5 computed while reading
-if /usr/bin/python3 - "$WORK/r1/provenance.json" "$C" <<'PY'
+# (ASan keeps freed memory in quarantine, so per-stage peaks are compared in plain builds)
+SANITIZED=$(ldd "$LUMEN" 2>/dev/null | grep -c 'libasan\|libubsan')
+if SANITIZED=$SANITIZED /usr/bin/python3 - "$WORK/r1/provenance.json" "$C" <<'PY'
 import hashlib, json, sys
 p = json.load(open(sys.argv[1]))
 assert p["executor"] == "lumen run" and p["command_line"][:2] == ["lumen", "run"]
@@ -92,7 +94,8 @@ assert set(st) >= {"reads", "table", "classify", "taxa", "diversity", "cohort", 
 assert st["reads"]["items_in"] == 12 * 1500 and st["reads"]["peak_memory_mb"] > 0
 # each stage reports its own peak (the high-water mark is reset between stages on Linux):
 # taxa, after classify has loaded and freed the index, peaks well below classify
-if sys.platform.startswith("linux"):
+import os
+if sys.platform.startswith("linux") and os.environ.get("SANITIZED", "0") == "0":
     assert st["taxa"]["peak_memory_mb"] < 0.5 * st["classify"]["peak_memory_mb"], st
 PY
 then ok "provenance.json: parameters, input MD5s match md5sum, per-stage figures"
