@@ -125,31 +125,7 @@ if [ -n "$DATA" ]; then
   # The first SUBJECTS subjects, with absolute read paths, into $D.
   rm -rf "$D"
   mkdir -p "$D"
-  $PY - "$DATA" "$D" "$SUBJECTS" << 'PY'
-import csv, os, sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def rows(name):
-    with open(os.path.join(src, name)) as f:
-        return [l.rstrip("\n").split("\t") for l in f]
-meta = rows("metadata.tsv")
-keep = []
-for r in meta[1:]:
-    if r[1] not in keep:
-        keep.append(r[1])
-keep = set(keep[:n])
-samples = {r[0] for r in meta[1:] if r[1] in keep}
-def write(name, table, col, allowed, absolute=False):
-    with open(os.path.join(dst, name), "w") as f:
-        for i, r in enumerate(table):
-            if i == 0 or r[col] in allowed:
-                if absolute and i > 0:
-                    r = [r[0]] + [p if p.startswith("/") else os.path.join(src, p) for p in r[1:]]
-                f.write("\t".join(r) + "\n")
-write("manifest.tsv", rows("manifest.tsv"), 0, samples, absolute=True)
-write("metadata.tsv", meta, 0, samples)
-write("subjects.tsv", rows("subjects.tsv"), 0, keep)
-write("visits.tsv", rows("visits.tsv"), 0, keep)
-PY
+  $PY "$(dirname "$(realpath "$0")")/subset_cohort.py" "$DATA" "$D" "$SUBJECTS"
 elif [ -f "$D/truth/effects.json" ] && [ "$(have_data "$D")" = "$SUBJECTS $PAIRS" ]; then
   echo "data:     $D (simulated before, reused)"
 else

@@ -56,31 +56,7 @@ if [ -n "$DATA" ]; then
     mkdir -p "$C" "$R/uniques" "$R/qc" "$R/cohort"
     # The first $subj subjects of the cohort: manifest (absolute paths), metadata, subjects,
     # visits; their samples' uniques and QC records linked from RES.
-    /usr/bin/python3 - "$DATA" "$C" "$subj" <<'PY'
-import os, sys
-src, dst, n = sys.argv[1], sys.argv[2], int(sys.argv[3])
-def rows(name):
-    with open(os.path.join(src, name)) as f:
-        return [l.rstrip("\n").split("\t") for l in f]
-meta = rows("metadata.tsv")
-keep = []
-for r in meta[1:]:
-    if r[1] not in keep:
-        keep.append(r[1])
-keep = set(keep[:n])
-samples = {r[0] for r in meta[1:] if r[1] in keep}
-def write(name, table, col, allowed, absolute=False):
-    with open(os.path.join(dst, name), "w") as f:
-        for i, r in enumerate(table):
-            if i == 0 or r[col] in allowed:
-                if absolute and i > 0:
-                    r = [r[0]] + [p if p.startswith("/") else os.path.join(src, p) for p in r[1:]]
-                f.write("\t".join(r) + "\n")
-write("manifest.tsv", rows("manifest.tsv"), 0, samples, absolute=True)
-write("metadata.tsv", meta, 0, samples)
-write("subjects.tsv", rows("subjects.tsv"), 0, keep)
-write("visits.tsv", rows("visits.tsv"), 0, keep)
-PY
+    /usr/bin/python3 "$(dirname "$(realpath "$0")")/../../benchmarks/subset_cohort.py" "$DATA" "$C" "$subj"
     n=0
     for id in $(awk -F'\t' 'NR > 1 && !/^#/ {print $1}' "$C/manifest.tsv"); do
       ln -s "$RES/uniques/$id.fasta.gz" "$R/uniques/"
