@@ -388,7 +388,8 @@ static int prepare(lm_ref_t *ref, build_t *b)
     b->sp = malloc((ref->n + 1) * sizeof(ref_rec_t));
     if (!b->sp) return -1;
     for (size_t i = 0; i < ref->n; i++)
-        if (ref->recs[i].sp != UINT32_MAX) {
+        /* an empty sequence matches no query (and the loader refuses a record of length 0) */
+        if (ref->recs[i].sp != UINT32_MAX && ref->recs[i].len > 0) {
             b->sp[b->nsp] = ref->recs[i];
             b->sp[b->nsp++].leaf = b->path_rank[ref->recs[i].leaf];
         }

@@ -79,4 +79,12 @@ run "$LUMEN" classify --index "$WORK/s.lmi" --in "$R/query_hash_id.fasta" --out 
 expect_rc "a query ID starting with '#'" 65
 expect_err "names the file, line and ID" "query_hash_id.fasta:3: query ID '#q2' starts with '#'"
 expect_no_files "no taxonomy written" "$WORK/cl"
+# fuzz_inputs (in .ci/run's 10 s): a reference whose only record has a species rank and no
+# sequence made an index that its own loader refused ("species record out of range": the
+# species section kept a record of length 0). Empty sequences are left out of that section.
+run "$LUMEN" index --fasta "$R/ref_species_empty_seq.fasta" --out "$WORK/sp.lmi"
+expect_rc "a species-named reference without a sequence" 0
+printf '>q\nACGTACGTACGTACGTAAAACCCGGGTTT\n' >"$WORK/q.fa"
+run "$LUMEN" classify --species --index "$WORK/sp.lmi" --in "$WORK/q.fa" --out "$WORK/sp.tsv"
+expect_rc "its index loads and classifies with --species" 0
 finish
