@@ -80,6 +80,14 @@ static int parse_header(tsv_state_t *st, char *line, lm_err_t *err)
                             j + 1);
             break;
         }
+        /* a sample ID is the first cell of a row in the per-sample tables (qc/summary.tsv,
+         * alpha.tsv, denoise_summary.tsv), where a leading '#' reads as a comment: refused,
+         * as in manifests and QIIME 2 */
+        if (*p == '#') {
+            rc = lm_err_set(err, LM_EFORMAT, st->path, st->line, 0,
+                            "sample ID '%s' (column %zu) starts with '#'", p, j + 2);
+            break;
+        }
         int ret;
         khint_t k = kh_put(tsv_line, h, p, &ret);
         if (ret == 0)

@@ -87,4 +87,12 @@ expect_rc "a species-named reference without a sequence" 0
 printf '>q\nACGTACGTACGTACGTAAAACCCGGGTTT\n' >"$WORK/q.fa"
 run "$LUMEN" classify --species --index "$WORK/sp.lmi" --in "$WORK/q.fa" --out "$WORK/sp.tsv"
 expect_rc "its index loads and classifies with --species" 0
+# fuzz_denoise (in .ci/run's 10 s, accounting check): a feature table with a sample ID
+# starting with '#' was denoised, and its row in denoise_summary.tsv then read as a comment.
+# The table reader refuses such an ID, as the manifest reader does.
+printf '#OTU ID\tA\t#B\nf1\t3\t4\n' >"$WORK/hash_sample.tsv"
+run "$LUMEN" diversity --table "$WORK/hash_sample.tsv" --depth 3 --out "$WORK/dv"
+expect_rc "a table's sample ID starting with '#'" 65
+expect_err "names the file, line and ID" "hash_sample.tsv:1: sample ID '#B' \\(column 3\\) starts with '#'"
+expect_no_files "no diversity written" "$WORK/dv"
 finish
