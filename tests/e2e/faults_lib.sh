@@ -31,7 +31,7 @@ faults_data() {
 # Release suite runs all 20.
 kills_default() {
   if [ -n "${LM_KILLS:-}" ]; then echo "$LM_KILLS"
-  elif ldd "$LUMEN" 2>/dev/null | grep -q 'libasan\|libubsan'; then echo 5
+  elif sanitized; then echo 5
   else echo 20; fi
 }
 

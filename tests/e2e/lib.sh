@@ -15,6 +15,9 @@ not_ok() { FAIL=$((FAIL + 1)); echo "not ok - $1"; [ $# -gt 1 ] && printf '  %s\
 # run CMD...: runs a command, keeping its status in $RC, stdout in $WORK/out, stderr in
 # $WORK/err.
 run() { "$@" >"$WORK/out" 2>"$WORK/err"; RC=$?; }
+# True when $LUMEN is a sanitizer build (ASan reserves terabytes of address space and keeps
+# freed memory in quarantine; such builds also run several times slower).
+sanitized() { ldd "$LUMEN" 2>/dev/null | grep -q 'libasan\|libubsan'; }
 
 # expect_rc NAME WANT: the last run exited with WANT.
 expect_rc() {

@@ -31,7 +31,7 @@ if [ ! -f "$REF" ]; then echo "skip: gold reference missing: $REF (scripts/setup
 if [ ! -x /usr/bin/time ]; then echo "skip: /usr/bin/time missing (Debian package time)"; exit 77; fi
 # AddressSanitizer reserves terabytes of address space for its shadow memory, so no
 # `ulimit -v` can apply to a sanitizer build; .ci/run's Release suite runs this test.
-if ldd "$LUMEN" 2>/dev/null | grep -q 'libasan\|libubsan'; then
+if sanitized; then
   echo "skip: sanitizer build (ulimit -v cannot apply under AddressSanitizer)"
   exit 77
 fi

@@ -78,7 +78,7 @@ same_results "1 vs 4 threads" "$WORK/r1" "$WORK/r4"
 
 # provenance.json: parameters with defaults, inputs with MD5 computed while reading
 # (ASan keeps freed memory in quarantine, so per-stage peaks are compared in plain builds)
-SANITIZED=$(ldd "$LUMEN" 2>/dev/null | grep -c 'libasan\|libubsan')
+SANITIZED=0; sanitized && SANITIZED=1
 if SANITIZED=$SANITIZED /usr/bin/python3 - "$WORK/r1/provenance.json" "$C" <<'PY'
 import hashlib, json, sys
 p = json.load(open(sys.argv[1]))
