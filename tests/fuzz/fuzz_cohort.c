@@ -8,6 +8,7 @@
 #include <stdlib.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "lumen/cohort.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
@@ -18,14 +19,6 @@ static const char metadata[] = "sample-id\tsubject-id\tweek\na0\tA\t0\n";
 static const char visits[] =
     "subject-id\tweek\thbsag_iu_ml\tanti_hbs_miu_ml\thbv_dna_iu_ml\t"
     "hbeag\til2\til4\til6\til10\ttnfa\tifng\nA\t0\t1\t1\t1\t0\t1\t1\t1\t1\t1\t1\n";
-
-static void put(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    fwrite(buf, 1, n, f);
-    fclose(f);
-}
 
 static void expect_described(const lm_err_t *err)
 {
@@ -49,12 +42,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         snprintf(s, sizeof(s), "/tmp/lumen-fuzz-cohort-s.%d", pid);
         snprintf(m, sizeof(m), "/tmp/lumen-fuzz-cohort-m.%d", pid);
         snprintf(v, sizeof(v), "/tmp/lumen-fuzz-cohort-v.%d", pid);
-        put(s, subjects, sizeof(subjects) - 1);
-        put(m, metadata, sizeof(metadata) - 1);
-        put(v, visits, sizeof(visits) - 1);
+        fuzz_put(s, subjects, sizeof(subjects) - 1);
+        fuzz_put(m, metadata, sizeof(metadata) - 1);
+        fuzz_put(v, visits, sizeof(visits) - 1);
         atexit(cleanup);
     }
-    put(in, data, size);
+    fuzz_put(in, data, size);
     lm_err_t err;
     for (int kind = LM_MATRIX_ALPHA; kind <= LM_MATRIX_FEATURES; kind++) {
         lm_err_clear(&err);

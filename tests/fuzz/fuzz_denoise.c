@@ -12,18 +12,11 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "lumen/denoise.h"
 #include "lumen/table.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void put(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n) fwrite(buf, 1, n, f);
-    fclose(f);
-}
 
 static const char *const outs[] = {"features.fasta", "table.tsv", "table.biom",
                                    "chimeras.tsv",   "map.tsv",   "denoise_summary.tsv"};
@@ -97,12 +90,12 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     const uint8_t *nul = memchr(data, 0, size);
     size_t n1 = nul ? (size_t)(nul - data) : size;
     snprintf(path, sizeof(path), "%s/table.tsv", in);
-    put(path, data, n1);
+    fuzz_put(path, data, n1);
     snprintf(path, sizeof(path), "%s/features.fasta", in);
     if (nul)
-        put(path, nul + 1, size - n1 - 1);
+        fuzz_put(path, nul + 1, size - n1 - 1);
     else
-        put(path, data, size);
+        fuzz_put(path, data, size);
 
     lm_denoise_opt_t o;
     lm_denoise_opt_init(&o);

@@ -12,6 +12,7 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "lumen/refdb.h"
 #include "lumen/seqio.h"
 #include "lumen/simulate.h"
@@ -21,14 +22,6 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
 
 static const char fasta[] = ">r1\nACGTACGTACGTTGCAACGTAGCTAGCTAGGATCGATCGA\n"
                             ">r2\nTTGCAACGTAGCTAGCTAGGATCGATCGAACGTACGTACG\n";
-
-static void put(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n) fwrite(buf, 1, n, f);
-    fclose(f);
-}
 
 static void expect_described(int rc, const lm_err_t *err)
 {
@@ -68,11 +61,11 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         int pid = (int)getpid();
         snprintf(in, sizeof(in), "/tmp/lumen-fuzz-inputs.%d", pid);
         snprintf(fa, sizeof(fa), "/tmp/lumen-fuzz-inputs-fa.%d", pid);
-        put(fa, fasta, sizeof(fasta) - 1);
+        fuzz_put(fa, fasta, sizeof(fasta) - 1);
         atexit(cleanup);
     }
     if (size > 1 << 16) return 0; /* keep each run fast */
-    put(in, data, size);
+    fuzz_put(in, data, size);
     lm_err_t err;
 
     lm_err_clear(&err);

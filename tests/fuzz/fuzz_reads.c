@@ -12,19 +12,12 @@
 #include <string.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "lumen/derep.h"
 #include "lumen/seqio.h"
 #include "lumen/trim.h"
 
 int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size);
-
-static void put(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n) fwrite(buf, 1, n, f);
-    fclose(f);
-}
 
 /* After a run: the counts add up, and the uniques file holds st->uniques records whose
  * sizes (">MD5;size=N") sum to the reads that passed. */
@@ -75,8 +68,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     data++, size--;
     const uint8_t *nul = memchr(data, 0, size);
     size_t n1 = nul ? (size_t)(nul - data) : size;
-    put(r1, data, n1);
-    if (nul) put(r2, nul + 1, size - n1 - 1);
+    fuzz_put(r1, data, n1);
+    if (nul) fuzz_put(r2, nul + 1, size - n1 - 1);
 
     lm_trim_opt_t o;
     lm_trim_opt_init(&o);

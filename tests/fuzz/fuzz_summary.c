@@ -12,6 +12,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include "fuzz_common.h"
 #include "lumen/run.h"
 #include "lumen/seqio.h"
 
@@ -23,14 +24,6 @@ static const char *const files[] = {"qc/S1.json",
                                     "diversity/dropped_samples.tsv",
                                     "features/table.tsv",
                                     "diversity/alpha.tsv"};
-
-static void put(const char *path, const void *buf, size_t n)
-{
-    FILE *f = fopen(path, "wb");
-    if (!f) abort();
-    if (n) fwrite(buf, 1, n, f);
-    fclose(f);
-}
 
 static char dir[64];
 
@@ -69,7 +62,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         }
         static const char m[] = "sample-id\tabsolute-filepath\nS1\t/x/S1.fq\nS2\t/x/S2.fq\n";
         snprintf(path, sizeof(path), "%s/manifest.tsv", dir);
-        put(path, m, sizeof(m) - 1);
+        fuzz_put(path, m, sizeof(m) - 1);
         lm_err_t e;
         lm_err_clear(&e);
         if (lm_manifest_read(path, &man, &e)) abort();
@@ -81,7 +74,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (size_t i = 0; i < sizeof(files) / sizeof(*files); i++) {
         snprintf(path, sizeof(path), "%s/%s", dir, files[i]);
         if (mode & (2u << i))
-            put(path, data, size);
+            fuzz_put(path, data, size);
         else
             unlink(path);
     }
