@@ -198,6 +198,12 @@ int lm_mkdir_parents(const char *path, lm_err_t *err) LM_MUST_CHECK;
  *  (same device and inode, through symbolic links), else 0. Thread-safe. */
 int lm_same_file(const char *a, const char *b);
 
+/** Length (1-4) of the UTF-8 sequence starting at s, or 0 if the bytes there are not
+ *  valid UTF-8 (overlong forms, surrogates and code points above U+10FFFF are invalid).
+ *  Reads no further than the first byte that breaks the sequence, so a NUL-terminated
+ *  string is never read past its end. */
+int lm_utf8_len(const unsigned char *s);
+
 /* ---------------------------------------------------------------------------------- */
 /* Hashing                                                                            */
 /* ---------------------------------------------------------------------------------- */

@@ -57,6 +57,19 @@ static int set_name(lm_lineage_t *lin, int rank, const char *s, size_t len, lm_e
                               (unsigned char)s[i], (int)len, s);
     memcpy(lin->name[rank], s, len);
     lin->name[rank][len] = '\0';
+    /* names reach taxonomy.tsv, the report and BIOM's HDF5 (UTF-8 strings that biom-format
+     * decodes strictly): a reference saved as Latin-1 is refused here, by name */
+    for (const unsigned char *u = (const unsigned char *)lin->name[rank]; *u;) {
+        int k = lm_utf8_len(u);
+        if (!k) {
+            int at = (int)(u - (const unsigned char *)lin->name[rank]);
+            return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
+                              "taxon name '%.*s...' is not valid UTF-8 (byte 0x%02X at byte %d): "
+                              "convert the reference to UTF-8 (iconv -f latin1 -t utf-8)",
+                              at, lin->name[rank], *u, at + 1);
+        }
+        u += k;
+    }
     return 0;
 }
 

@@ -168,22 +168,6 @@ static int parse_header(parse_t *ps, char **cell, int n, uint64_t ln, lm_err_t *
                       "reverse-absolute-filepath (paired) or absolute-filepath (single-end)");
 }
 
-/* Length of the UTF-8 sequence at s (1-4), or 0 if it is not valid UTF-8 (overlong forms,
- * surrogates and code points above U+10FFFF are invalid). */
-static int utf8_len(const unsigned char *s)
-{
-    if (s[0] < 0x80) return 1;
-    int n = s[0] >= 0xC2 && s[0] <= 0xDF   ? 2
-            : (s[0] & 0xF0) == 0xE0        ? 3
-            : s[0] >= 0xF0 && s[0] <= 0xF4 ? 4
-                                           : 0;
-    for (int i = 1; i < n; i++)
-        if ((s[i] & 0xC0) != 0x80) return 0;
-    if (n == 3 && ((s[0] == 0xE0 && s[1] < 0xA0) || (s[0] == 0xED && s[1] > 0x9F))) return 0;
-    if (n == 4 && ((s[0] == 0xF0 && s[1] < 0x90) || (s[0] == 0xF4 && s[1] > 0x8F))) return 0;
-    return n;
-}
-
 /* Sample IDs follow QIIME 2's metadata rules: any Unicode text (UTF-8), spaces inside
  * included, but no control characters (a tab or newline would break every TSV lumen
  * writes) and not starting with '#'. They also name files (uniques/<id>.fasta.gz). */
@@ -194,7 +178,7 @@ static int check_id(parse_t *ps, const char *id, uint64_t ln, lm_err_t *err)
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
                           "sample ID '%s' starts with '#' (a comment in QIIME 2's tables)", id);
     for (const unsigned char *u = (const unsigned char *)id; *u;) {
-        int k = utf8_len(u);
+        int k = lm_utf8_len(u);
         if (!k)
             return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
                               "sample ID is not valid UTF-8 (byte 0x%02X at byte %zu): save the "

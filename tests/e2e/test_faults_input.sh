@@ -141,6 +141,13 @@ run "$LUMEN" reads -q --manifest "$WORK/ctl.tsv" --out "$WORK/l2"
 expect_rc "a control character in a sample ID" 65
 expect_err "says so" "ctl.tsv:2: sample ID contains a control character \\(byte 0x01\\)"
 
+# --- taxon names that are not UTF-8 (a reference saved as Latin-1) are refused ------------
+printf '>r1\tdesc\tBacteria; Firmicutes; Bacilli; Lactobacillales; Lactobacillaceae; Lactobacill\351\nACGTACGTACGTACGTACGTAAACCCGGGTTT\n' >"$WORK/latin1_ref.fasta"
+run "$LUMEN" index --fasta "$WORK/latin1_ref.fasta" --out "$WORK/latin1.lmi"
+expect_rc "a Latin-1 taxon name in a reference" 65
+expect_err "names file, record and byte" "latin1_ref.fasta:1: taxon name 'Lactobacill\\.\\.\\.' is not valid UTF-8 \\(byte 0xE9 at byte 12\\)"
+[ ! -e "$WORK/latin1.lmi" ] && ok "no index written" || not_ok "index written"
+
 # --- sample IDs with spaces and non-ASCII letters: accepted, written right everywhere ----
 U1='Pätient 1 W00' U2='患者 <2> & W24'
 awk -F'\t' -v OFS='\t' -v u1="$U1" -v u2="$U2" '

@@ -55,6 +55,18 @@ static void test_lineage_errors(void **state)
     assert_int_equal(lm_lineage_parse(s, 0, &lin, &err), 0);
     s = "tax=d:Bacteria,q:Bad";
     assert_int_equal(lm_lineage_parse_sintax(s, strlen(s), &lin, &err), LM_EFORMAT);
+    /* taxon names must be UTF-8: a Latin-1 e-acute, a cut 2-byte sequence, a surrogate */
+    s = "k__Bacteria; g__Lactobacill\xE9";
+    assert_int_equal(lm_lineage_parse(s, strlen(s), &lin, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "'Lactobacill...' is not valid UTF-8 (byte 0xE9 at byte 12)"));
+    s = "tax=d:Bacteria,g:Pr\xC3";
+    assert_int_equal(lm_lineage_parse_sintax(s, strlen(s), &lin, &err), LM_EFORMAT);
+    assert_non_null(strstr(err.msg, "(byte 0xC3 at byte 3)"));
+    s = "Bacteria;X\xED\xA0\x80";
+    assert_int_equal(lm_lineage_parse(s, strlen(s), &lin, &err), LM_EFORMAT);
+    s = "Bacteria;Prot\xC3\xA9obacteria;\xE6\x82\xA3\xE8\x80\x85"; /* valid UTF-8: kept */
+    assert_int_equal(lm_lineage_parse(s, strlen(s), &lin, &err), 3);
+    assert_string_equal(lin.name[LM_RANK_PHYLUM], "Prot\xC3\xA9obacteria");
 }
 
 static void test_header_forms(void **state)
