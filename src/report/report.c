@@ -141,7 +141,9 @@ static void map_load(rctx_t *c, smap_t *m)
         double w = rtsv_num(md, i, cw);
         m->id[m->n] = strdup(rtsv_get(md, i, 0));
         m->arm[m->n] = *arm && strcmp(arm, "NA") ? strdup(arm) : NULL;
-        m->week[m->n] = isnan(w) ? -1 : (int)w;
+        /* the cohort loader's rule (a whole number of weeks, 0-10000); anything else in a
+         * damaged results folder is an unknown week, not an int overflow */
+        m->week[m->n] = w >= 0 && w <= 10000 && w == floor(w) ? (int)w : -1;
         if (!m->id[m->n]) break;
         m->n++;
     }
