@@ -205,7 +205,7 @@ def main():
                     k, mc, acc = rows[i]
                     cells.append("%d | %s | %s" % (k, "-" if k == 0 else "%.3f" % mc, "-" if k == 0 else "%.3f" % acc))
                 pr("| %s | %s |" % (b, " | ".join(cells)))
-            pr("| ECE | " + " | ".join("%.4f | | " % e for _, e in res) + " |\n")
+            pr("| ECE | " + " | ".join(" |  | %.4f" % e for _, e in res) + " |\n")
 
     for f in rel_files.values():
         f.close()
