@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # SPDX-License-Identifier: MIT
 # 10-fold cross-validation of lumen classify's two methods (--method rdp, the default,
-# and --method lumen) on the same folds, at the default confidence 0.8: on the gold 16S
-# reference (full-length) and on the Greengenes 13_8 V4 set (150 nt, ../shared/data).
+# and --method lumen) on the same folds, at confidence 0.8 (RDP's default; lumen's own is
+# chosen by calibration.sh): on the gold 16S reference (full-length) and on the
+# Greengenes 13_8 V4 set (150 nt, ../shared/data).
 # Genus precision, recall and F over queries whose genus is in the training folds, and
 # over-classification: the share of queries whose genus is absent that get a genus.
 # (cv_classify.sh has RDP and SINTAX on the gold folds; the rdp method equals RDP there.)
@@ -31,7 +32,7 @@ for set in gold gg; do
     awk -F'\t' -v k=$k -v F=$FOLDS '(NR-1)%F!=k {split($2, a, ";"); print a[6]}' $set.tsv | sort -u > train_genera
     "$LUMEN" index --fasta train.fa --out train.lmi --threads 2 --quiet
     for m in rdp lumen; do
-      "$LUMEN" classify --index train.lmi --in test.fa --out out.tsv --method $m --threads 2 --quiet
+      "$LUMEN" classify --index train.lmi --in test.fa --out out.tsv --method $m --confidence 0.8 --threads 2 --quiet
       # id, called genus ('' none), whether the true genus is in training
       awk -F'\t' 'NR == FNR {g[$1] = 1; next} FNR > 1 {m = ""; n = split($2, f, "; ")
           for (i = 1; i <= n; i++) if (f[i] ~ /^g__/) m = substr(f[i], 4); print $1 "\t" m}' \

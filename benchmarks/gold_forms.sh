@@ -5,13 +5,14 @@
 # gold_tsv GOLD.fasta > ref.tsv
 #   One line per record: ID, lineage (6 ranks joined by ';'), sequence. A name used under
 #   two parents (the gold set's "Incertae Sedis XI") gets its parent appended, because the
-#   RDP trainer requires unique (name, rank) pairs; lumen would keep them apart anyway.
+#   RDP trainer requires unique (name, rank) pairs (names compared case-insensitively:
+#   Greengenes has "planctomycete" and "Planctomycete"); lumen would keep them apart anyway.
 gold_tsv() {
   awk -F'\t' '/^>/{if(id!="")print id"\t"lin"\t"seq; split(substr($1,2),x," "); id=x[1]; lin=$NF;
       gsub(/; /,";",lin); seq=""; next} {seq=seq toupper($0)} END{print id"\t"lin"\t"seq}' "$1" |
     awk -F'\t' 'BEGIN{OFS="\t"} {split($2,a,";"); parent=""; path=""; out="";
-      for(i=1;i<=6;i++){ path=path";"a[i]; if(!(path in nm)){ n=a[i]; if((n"|"i) in used) n=n"_"parent;
-        used[n"|"i]=1; nm[path]=n } parent=nm[path]; out=out (i>1?";":"") nm[path] }
+      for(i=1;i<=6;i++){ path=path";"a[i]; if(!(path in nm)){ n=a[i]; if((tolower(n)"|"i) in used) n=n"_"parent;
+        used[tolower(n)"|"i]=1; nm[path]=n } parent=nm[path]; out=out (i>1?";":"") nm[path] }
       print $1,out,$3}'
 }
 

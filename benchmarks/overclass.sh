@@ -29,7 +29,7 @@ for ((k = 0; k < FOLDS; k++)); do
   awk -F'\t' '{print ">"$1"\n"$3}' test.tsv > test.fa
   "$LUMEN" index --fasta train.fa --out train.lmi --threads 2 --quiet
   for m in rdp lumen; do
-    "$LUMEN" classify --index train.lmi --in test.fa --out lumen_$m.tsv --method $m --threads 2 --quiet
+    "$LUMEN" classify --index train.lmi --in test.fa --out lumen_$m.tsv --method $m --confidence 0.8 --threads 2 --quiet
   done
   vsearch --sintax test.fa --db sintax.fa --tabbedout sintax.tsv --sintax_cutoff 0.8 --randseed 1 \
     --threads 2 --quiet

@@ -27,7 +27,7 @@ for f in 0 1; do
     tsv_rdp_fasta ${s}_train.tsv > ${s}_train.fa
     awk -F'\t' '{print ">"$1"\n"$3}' ${s}_test.tsv > ${s}_test.fa
     "$LUMEN" index --fasta ${s}_train.fa --out $s.lmi --quiet --threads 2
-    "$LUMEN" classify --index $s.lmi --in ${s}_test.fa --out $s.tsv --details ${s}_det.tsv --quiet --threads 2
+    "$LUMEN" classify --index $s.lmi --in ${s}_test.fa --out $s.tsv --details ${s}_det.tsv --confidence 0.8 --quiet --threads 2
   done
   /usr/bin/python3 - >> cov.tsv <<'PYEOF'
 import collections

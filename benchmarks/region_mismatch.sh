@@ -52,7 +52,7 @@ score() {
 printf 'index\tqueries\tprecision\trecall\tF\n' > results.tsv
 for run in v4_150:q250 v4_150:q150 full:q250 v4:q250 v4:q150 full:q150; do
   t=${run%%:*} q=${run##*:}
-  "$LUMEN" classify --index $t.lmi --in $q.fa --out $t.$q.tsv --threads 2 --quiet "$@"
+  "$LUMEN" classify --index $t.lmi --in $q.fa --out $t.$q.tsv --confidence 0.8 --threads 2 --quiet "$@"
   printf '%s\t%s\t%s\n' "$t" "$q" "$(score $t.$q.tsv)" >> results.tsv
 done
 echo "queries: $(wc -l < q.tsv) held-out V4 amplicons; classify options: ${*:-(defaults)}"

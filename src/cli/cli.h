@@ -140,8 +140,18 @@ enum {
     CLI_CLS_SPECIES_MM,
     CLI_CLS_METHOD
 };
+/* lumen's default --confidence (classify and run): the threshold with the highest mean genus
+ * F over 10-fold cross-validation on the gold reference and the Greengenes 13_8 V4 set
+ * (benchmarks/calibration.sh; benchmarks/classify.md, "Calibration"). The library's
+ * lm_cls_opt_init keeps RDP's own 0.8. */
+#define CLI_CLS_CONFIDENCE   0.42
+#define CLI_STR_(x)          #x
+#define CLI_STR(x)           CLI_STR_(x)
+#define CLI_CLS_CONFIDENCE_S CLI_STR(CLI_CLS_CONFIDENCE) /* "0.42", for --help */
 struct lm_cls_opt;
 extern const struct option cli_cls_options[]; /* --seed stays each command's own */
+/** lm_cls_opt_init, then lumen's default --confidence (CLI_CLS_CONFIDENCE). */
+void cli_cls_init(struct lm_cls_opt *o);
 int cli_cls_option(struct lm_cls_opt *o, int c, const char *arg);
 
 enum { CLI_TAB_MINTOTAL = 350, CLI_TAB_MINSAMPLES, CLI_TAB_NOBIOM };

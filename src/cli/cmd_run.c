@@ -410,7 +410,7 @@ int cmd_run(int argc, char **argv)
     cli_reads_init(&a.reads);
     lm_table_pool_opt_init(&g->pool);
     g->biom = 1;
-    lm_cls_opt_init(&g->cls);
+    cli_cls_init(&g->cls);
     g->denoise = 1;
     lm_denoise_opt_init(&g->dn);
     lm_div_run_opt_init(&g->div);

@@ -70,7 +70,7 @@ expect_rc "classify --exhaustive" 0
 expect_same "fast path equals --exhaustive" "$WORK/vfd.tsv" "$WORK/vxd.tsv"
 
 # A lower threshold never gives a shorter lineage.
-run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/v8.tsv" -t 2
+run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/v8.tsv" -c 0.8 -t 2
 run "$LUMEN" classify -x "$WORK/gold1.lmi" -i "$WORK/v4.fa" -o "$WORK/v5.tsv" -c 0.5 -t 2
 SHORTER=$(paste "$WORK/v8.tsv" "$WORK/v5.tsv" | awk -F'\t' 'NR>1 {n8=split($2,a,";"); n5=split($5,b,";"); if (n5<n8) s++} END{print s+0}')
 if [ "$SHORTER" -eq 0 ]; then ok "--confidence 0.5 keeps at least as many ranks as 0.8"

@@ -28,7 +28,7 @@ NQ=$(grep -c '>' "$WORK/q.fa")
 run "$LUMEN" index --fasta "$WORK/train.fa" --out "$WORK/train.lmi" --quiet
 expect_rc "lumen index" 0
 run "$LUMEN" classify --index "$WORK/train.lmi" --in "$WORK/q.fa" --out "$WORK/l.tsv" \
-  --details "$WORK/l_det.tsv" --threads 2
+  --details "$WORK/l_det.tsv" --confidence 0.8 --threads 2
 expect_rc "lumen classify" 0
 
 mkdir -p "$WORK/rdp"

@@ -83,7 +83,7 @@ if SANITIZED=$SANITIZED /usr/bin/python3 - "$WORK/r1/provenance.json" "$C" <<'PY
 import hashlib, json, sys
 p = json.load(open(sys.argv[1]))
 assert p["executor"] == "lumen run" and p["command_line"][:2] == ["lumen", "run"]
-assert p["parameters"]["reads"]["maxee"] == "1" and p["parameters"]["classify"]["confidence"] == "0.8"
+assert p["parameters"]["reads"]["maxee"] == "1" and p["parameters"]["classify"]["confidence"] == "0.42"
 assert p["parameters"]["diversity"]["depth"] == "auto:0.9" and p["results"]["rarefaction_depth"] > 0
 ins = p["inputs"]; fq = [i for i in ins if i["role"] in ("forward", "reverse")]
 assert len(fq) == 24, len(fq)
