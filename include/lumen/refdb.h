@@ -101,6 +101,9 @@ typedef struct lm_ref_opt {
     const char *primers; /**< a trim.h preset ("v4", ...) to cut each reference to the
                               amplicon between its primers, or NULL for whole sequences */
     int primer_mm;       /**< mismatches allowed per primer (default 2) */
+    int keep_duplicates; /**< 1: every copy of a sequence repeated with the same lineage
+                              counts in N_g, n(w,g) and N, as rdp_classifier's trainer
+                              counts them; 0 (default): such copies count once */
 } lm_ref_opt_t;
 
 void lm_ref_opt_init(lm_ref_opt_t *opt);
@@ -110,7 +113,8 @@ int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err);
 /** What a build saw. */
 typedef struct lm_ref_stats {
     uint64_t sequences;   /**< records read */
-    uint64_t collapsed;   /**< identical sequence and lineage as an earlier one: dropped */
+    uint64_t collapsed;   /**< identical sequence and lineage as an earlier one: dropped
+                               (kept and counted with opt.keep_duplicates) */
     uint64_t no_amplicon; /**< with primers: references without both primer sites, dropped */
     uint64_t homonyms;    /**< names that occur under more than one parent */
     char homonym_example[256];

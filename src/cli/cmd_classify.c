@@ -29,7 +29,7 @@ static const char classify_usage[] =
     "  - scores are summed in double precision (RDP: single), so near-ties RDP's rounding\n"
     "    decides can go the other way;\n"
     "  - a tie of the whole sequence goes to the class first in sorted lineage order (RDP:\n"
-    "    first in its training file's order);\n"
+    "    first in its trainer's HashMap order);\n"
     "  - sequences shorter than RDP's minimum (50 bp, 42 words) are still classified, and\n"
     "    the strand is only checked with --both-strands;\n"
     "  - the default --confidence is " CLI_CLS_CONFIDENCE_S ", not RDP's 0.8 (see --confidence).\n"

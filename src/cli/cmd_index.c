@@ -16,7 +16,8 @@ static const char index_usage[] =
     "tab-separated field of the header (the microbiomeutil gold set). Ranks become domain,\n"
     "phylum, class, order, family, genus (species with --rank species); empty ranks (g__)\n"
     "are gaps, and a name under two parents stays two taxa. Identical sequences with\n"
-    "identical lineages count once. The file is the same for any --threads.\n"
+    "identical lineages count once (unless --keep-duplicates). The file is the same for\n"
+    "any --threads.\n"
     "\n"
     "Options:\n"
     "  -f, --fasta FILE     reference sequences (FASTA, may be gzipped)\n"
@@ -28,9 +29,15 @@ static const char index_usage[] =
     "                       removed, as QIIME 2's extract-reads; references lacking a\n"
     "                       primer site are left out (default: whole sequences)\n"
     "      --primer-mismatches N  substitutions allowed per primer (default 2)\n"
+    "      --keep-duplicates  count every copy of a sequence repeated under the same\n"
+    "                       lineage, as rdp_classifier's trainer does, so that classify\n"
+    "                       --method rdp gives RDP's answers on references with many\n"
+    "                       identical copies (e.g. Greengenes V4 amplicons); by default\n"
+    "                       the copies count once and a genus is not weighted by how\n"
+    "                       often its sequence was deposited\n"
     "\n" CLI_COMMON_HELP;
 
-enum { OPT_RANK = 1, OPT_PRIMER_MM };
+enum { OPT_RANK = 1, OPT_PRIMER_MM, OPT_KEEP_DUP };
 
 int cmd_index(int argc, char **argv)
 {
@@ -42,6 +49,7 @@ int cmd_index(int argc, char **argv)
         {"rank", required_argument, NULL, OPT_RANK},
         {"primers", required_argument, NULL, 'p'},
         {"primer-mismatches", required_argument, NULL, OPT_PRIMER_MM},
+        {"keep-duplicates", no_argument, NULL, OPT_KEEP_DUP},
         CLI_COMMON_LONGOPTS,
         {NULL, 0, NULL, 0},
     };
@@ -82,6 +90,9 @@ int cmd_index(int argc, char **argv)
             if (cli_parse_int("--primer-mismatches", optarg, 0, 8, &v)) return 64;
             opt.primer_mm = (int)v;
             break;
+        case OPT_KEEP_DUP:
+            opt.keep_duplicates = 1;
+            break;
         case OPT_RANK:
             if (strcmp(optarg, "genus") == 0)
                 opt.max_rank = LM_RANK_GENUS;
@@ -117,8 +128,9 @@ int cmd_index(int argc, char **argv)
     if (!rc) rc = lm_ref_write(ref, out, &err);
     if (!rc) {
         const lm_ref_stats_t *st = lm_ref_stats(ref);
-        lm_log_info("%llu reference sequences, %llu identical (sequence and lineage) collapsed",
-                    (unsigned long long)st->sequences, (unsigned long long)st->collapsed);
+        lm_log_info("%llu reference sequences, %llu identical (sequence and lineage) %s",
+                    (unsigned long long)st->sequences, (unsigned long long)st->collapsed,
+                    opt.keep_duplicates ? "kept, each counted (--keep-duplicates)" : "collapsed");
         if (opt.primers)
             lm_log_info("%llu references without both %s primer sites left out",
                         (unsigned long long)st->no_amplicon, opt.primers);

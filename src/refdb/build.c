@@ -46,6 +46,7 @@ void lm_ref_opt_init(lm_ref_opt_t *opt)
     opt->threads = 1;
     opt->primers = NULL;
     opt->primer_mm = 2;
+    opt->keep_duplicates = 0;
 }
 
 int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err)
@@ -378,7 +379,7 @@ static int prepare(lm_ref_t *ref, build_t *b)
         if (p && p->leaf == c->leaf && p->len == c->len &&
             memcmp(ref->seq + p->seq_off, ref->seq + c->seq_off, c->len) == 0) {
             ref->st.collapsed++;
-            continue;
+            if (!ref->opt.keep_duplicates) continue;
         }
         b->recs[u++] = *c;
     }

@@ -2,6 +2,7 @@
 /* Unit tests of refdb: the taxonomy forms, k-mer encoding, the index round trip, and the
  * loader refusing damaged files (every truncation, every flipped byte) without reading
  * out of bounds (run under ASan). */
+#include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
 #include <stddef.h>
@@ -250,6 +251,49 @@ static void test_round_trip(void **state)
     free(img);
 }
 
+/* --keep-duplicates: every copy counts in N_g, n(w,g) and N, as in rdp_classifier's
+ * trainer; by default the repeated Bacillus record counts once. */
+static void test_keep_duplicates(void **state)
+{
+    (void)state;
+    for (int keep = 0; keep <= 1; keep++) {
+        lm_ref_opt_t opt;
+        lm_ref_opt_init(&opt);
+        assert_int_equal(opt.keep_duplicates, 0);
+        opt.k = 4;
+        opt.keep_duplicates = keep;
+        lm_ref_t *ref = lm_ref_create(&opt);
+        assert_non_null(ref);
+        lm_err_t err;
+        for (size_t i = 0; i < NDEMO; i++) {
+            lm_lineage_t lin;
+            assert_true(lm_lineage_parse(demo[i][1], strlen(demo[i][1]), &lin, &err) > 0);
+            assert_int_equal(lm_ref_add(ref, demo[i][0], strlen(demo[i][0]), &lin, &err), 0);
+        }
+        void *img;
+        size_t len;
+        assert_int_equal(lm_ref_build(ref, &img, &len, &err), 0);
+        assert_int_equal(lm_ref_stats(ref)->collapsed, 1); /* dropped, or kept and counted */
+        lm_ref_destroy(ref);
+        lm_kidx_t *idx = lm_kidx_load_mem(img, len, "dup.lmi", &err);
+        assert_non_null(idx);
+        const uint32_t n_all = keep ? NDEMO : NDEMO - 1, n_bac = keep ? 3 : 2;
+        assert_int_equal(lm_kidx_n_refs(idx), n_all);
+        /* Word TTGA (248) is in every Bacillus reference and nowhere else: its score is
+         * log(1 + n(w,g) / P_w) with P_w = (n(w) + 0.5) / (N + 1), n(w) = n(w,g). */
+        uint32_t n;
+        const lm_kidx_entry_t *e = lm_kidx_word(idx, 248, &n);
+        assert_int_equal(n, 1);
+        assert_int_equal(lm_kidx_leaf_refs(idx, e[0].leaf), n_bac);
+        double pw = (n_bac + 0.5) / (n_all + 1.0);
+        assert_float_equal(e[0].score, (float)log1p(n_bac / pw), 1e-6);
+        /* The species section is made from every record either way. */
+        assert_int_equal(lm_kidx_n_species_refs(idx), 3);
+        lm_kidx_destroy(idx);
+        free(img);
+    }
+}
+
 static void test_build_deterministic(void **state)
 {
     (void)state;
@@ -492,6 +536,7 @@ int main(void)
         cmocka_unit_test(test_magic_version_structure),
         cmocka_unit_test(test_read_tsv),
         cmocka_unit_test(test_primers),
+        cmocka_unit_test(test_keep_duplicates),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
