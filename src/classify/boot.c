@@ -30,16 +30,25 @@
 typedef float v8f __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int64_t v4l __attribute__((vector_size(32)));
+
+/* d = the lane-wise larger of the double vectors x and y (neither holds a NaN). */
+#define VMAX(d, x, y)                                                                              \
+    do {                                                                                           \
+        const v4l gt_ = (x) > (y);                                                                 \
+        (d) = (v4d)(((v4l)(x)&gt_) | ((v4l)(y) & ~gt_));                                           \
+    } while (0)
 
 _Static_assert(CLS_BLK == 16 && CLS_CBLK == 2, "the trials' loops add two blocks of 16");
 
-/* acc += the 4 floats at p, widened to double (a macro: an AVX vector may not be passed by
- * value to a function of the build without AVX). */
-#define ADD4(acc, p)                                                                               \
+/* acc += the 4 doubles at p (a macro: an AVX vector may not be passed by value to a
+ * function of the build without AVX). */
+#define ADDD(acc, p)                                                                               \
     do {                                                                                           \
-        v4f t_;                                                                                    \
+        v4d t_;                                                                                    \
         memcpy(&t_, (p), sizeof(t_));                                                              \
-        (acc) += __builtin_convertvector(t_, v4d);                                                 \
+        (acc) += t_;                                                                               \
     } while (0)
 #define ADD8(acc, p)                                                                               \
     do {                                                                                           \
@@ -87,10 +96,12 @@ static double full_margin(double m, double bound, float a)
     return old > proven ? old : proven;
 }
 
-/* Word i's scores for the leaves of block blk into row[0..CLS_BLK). */
-static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float *row)
+/* Word i's scores for the leaves of block blk into row[0..CLS_BLK), widened to double
+ * (exactly) once here rather than at every addition. */
+static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, double *row)
 {
-    memset(row, 0, CLS_BLK * sizeof(float));
+    const v4d z = {0};
+    for (uint32_t o = 0; o < CLS_BLK; o += 4) memcpy(row + o, &z, sizeof(z));
     const lm_kidx_entry_t *e = b->we[i];
     const uint32_t *bs = b->bs[i];
     for (uint32_t j = bs[blk]; j < bs[blk + 1]; j++) row[e[j].leaf % CLS_BLK] = e[j].score;
@@ -105,7 +116,7 @@ static uint32_t new_slot(lm_cls_buf_t *b, size_t n, uint32_t blk)
     if (need > b->dcap) {
         size_t cap = b->dcap ? 2 * b->dcap : 8 * n;
         if (cap < need) cap = need;
-        float *p = realloc(b->dpool, cap * CLS_BLK * sizeof(float));
+        double *p = realloc(b->dpool, cap * CLS_BLK * sizeof(double));
         if (!p) return UINT32_MAX;
         b->dpool = p;
         unsigned char *mk = realloc(b->dmark, cap);
@@ -129,17 +140,17 @@ static void reset_slots(lm_cls_buf_t *b)
 /* Leaf totals of block blk from the rows of the words pick[0..m) (or 0..m when pick is
  * NULL), added in that order in double; tot[] gets each leaf's total. */
 static inline __attribute__((always_inline)) void rows_totals(const lm_cls_buf_t *b,
-                                                              const float *rows,
+                                                              const double *rows,
                                                               const uint32_t *pick, size_t m,
                                                               uint32_t blk, double *tot)
 {
     v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     for (size_t i = 0; i < m; i++) {
-        const float *r = rows + (pick ? pick[i] : i) * CLS_BLK;
-        ADD4(a0, r);
-        ADD4(a1, r + 4);
-        ADD4(a2, r + 8);
-        ADD4(a3, r + 12);
+        const double *r = rows + (pick ? pick[i] : i) * CLS_BLK;
+        ADDD(a0, r);
+        ADDD(a1, r + 4);
+        ADDD(a2, r + 8);
+        ADDD(a3, r + 12);
     }
     double sl[CLS_BLK];
     memcpy(sl, &a0, sizeof(a0));
@@ -175,7 +186,7 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         }
         return;
     }
-    float *rows = b->dpool + (size_t)s * n * CLS_BLK;
+    double *rows = b->dpool + (size_t)s * n * CLS_BLK;
     unsigned char *mk = b->dmark + (size_t)s * n;
     if (!pick) { /* every word (the full pass): a software pipeline over the words */
         enum { D1 = 16, D2 = 8 }; /* block starts D1 words ahead, entries D2 ahead */
@@ -212,18 +223,18 @@ static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, si
 {
     const uint32_t s = b->dslot[blk];
     if (s != UINT32_MAX) {
-        const float *rows = b->dpool + (size_t)s * n * CLS_BLK;
+        const double *rows = b->dpool + (size_t)s * n * CLS_BLK;
         const unsigned char *mk = b->dmark + (size_t)s * n;
         v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
         double ub = 0.0, mf = 0.0;
         for (size_t i = 0; i < m; i++) {
             const uint32_t p = b->pick[i];
             if (mk[p]) {
-                const float *r = rows + (size_t)p * CLS_BLK;
-                ADD4(a0, r);
-                ADD4(a1, r + 4);
-                ADD4(a2, r + 8);
-                ADD4(a3, r + 12);
+                const double *r = rows + (size_t)p * CLS_BLK;
+                ADDD(a0, r);
+                ADDD(a1, r + 4);
+                ADDD(a2, r + 8);
+                ADDD(a3, r + 12);
                 mf += 1.0;
             } else {
                 ub += (double)b->bm[p][blk];
@@ -268,17 +279,17 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
         uint32_t k = s / CLS_BLK, g = k < b->ncblk ? b->cblk[k] * CLS_BLK + s % CLS_BLK : 0;
         b->cand[s] = k < b->ncblk && g < b->nleaves ? g : UINT32_MAX;
     }
-    memset(b->iscand, 0, b->bstride);
+    for (uint32_t s = 0; s < CLS_CAND; s++)
+        b->cln[s] = b->cand[s] != UINT32_MAX ? b->v.lognorm[b->cand[s]] : INFINITY;
     for (uint32_t c = 0; c < b->ncblk; c++) {
-        b->iscand[b->cblk[c]] = 1;
         if (b->dslot[b->cblk[c]] != UINT32_MAX) continue;
-        float *rows = b->crow + (size_t)c * n * CLS_BLK; /* no memory for a slot */
+        double *rows = b->crow + (size_t)c * n * CLS_BLK; /* no memory for a slot */
         for (size_t i = 0; i < n; i++) fill_row(b, i, b->cblk[c], rows + i * CLS_BLK);
     }
 }
 
 /* The dense rows of candidate c (b->ncblk > c). */
-static const float *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
+static const double *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
 {
     const uint32_t s = b->dslot[b->cblk[c]];
     return s != UINT32_MAX ? b->dpool + (size_t)s * n * CLS_BLK : b->crow + (size_t)c * n * CLS_BLK;
@@ -354,21 +365,21 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
      * them) and the word's block maxima (a float bound on every block). */
     double acc[CLS_CAND];
     float *bd = b->bound;
-    const float *c0 = b->ncblk > 0 ? cand_rows(b, n, 0) : NULL;
-    const float *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
+    const double *c0 = b->ncblk > 0 ? cand_rows(b, n, 0) : NULL;
+    const double *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
     {
         v4d a[8] = {0};
         for (size_t i = 0; c0 && i < m; i++) {
             const size_t p = b->pick[i];
-            const float *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
-            ADD4(a[0], r0);
-            ADD4(a[1], r0 + 4);
-            ADD4(a[2], r0 + 8);
-            ADD4(a[3], r0 + 12);
-            ADD4(a[4], r1);
-            ADD4(a[5], r1 + 4);
-            ADD4(a[6], r1 + 8);
-            ADD4(a[7], r1 + 12);
+            const double *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
+            ADDD(a[0], r0);
+            ADDD(a[1], r0 + 4);
+            ADDD(a[2], r0 + 8);
+            ADDD(a[3], r0 + 12);
+            ADDD(a[4], r1);
+            ADDD(a[5], r1 + 4);
+            ADDD(a[6], r1 + 8);
+            ADDD(a[7], r1 + 12);
         }
         memcpy(acc, a, sizeof(acc));
     }
@@ -406,18 +417,43 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
         memcpy(bd + c + 8, &s1, sizeof(v8f));
     }
     const double dm = (double)m;
-    double best = -INFINITY;
-    for (uint32_t j = 0; j < CLS_CAND; j++) {
-        if (b->cand[j] == UINT32_MAX) continue;
-        acc[j] -= dm * b->v.lognorm[b->cand[j]];
-        if (acc[j] > best) best = acc[j];
+    /* The candidates' totals (a missing candidate's lognorm is +inf: its total -inf), and
+     * their best, by a tree of vector maxima. */
+    for (uint32_t j = 0; j < CLS_CAND; j++) acc[j] -= dm * b->cln[j];
+    double best;
+    {
+        v4d a[8];
+        memcpy(a, acc, sizeof(a));
+        for (uint32_t w = 4; w > 0; w /= 2)
+            for (uint32_t j = 0; j < w; j++) VMAX(a[j], a[j], a[j + w]);
+        best = a[0][0] > a[0][1] ? a[0][0] : a[0][1];
+        const double hi = a[0][2] > a[0][3] ? a[0][2] : a[0][3];
+        if (hi > best) best = hi;
     }
     /* Other blocks whose bound reaches the best: highest bound first, each summed leaf by
      * leaf (exact totals kept in b->score, free after the full pass, listed in b->evl). */
     const double margin = sum_margin(dm, (double)b->v.bmax_abs);
     uint32_t *blk = b->supl, nb = 0, nev = 0, *evl = b->evl;
-    for (uint32_t k = 0; k < b->nblk; k++)
-        if (!b->iscand[k] && (double)bd[k] + margin >= best) blk[nb++] = k;
+    /* The blocks with (double)bd[k] + margin >= best, and perhaps a few more (they are
+     * summed exactly, which changes nothing): a float threshold one step below best -
+     * margin, compared without branches. Candidates and padding are NaN, never kept. */
+    float tf = (float)(best - margin);
+    tf = nextafterf(tf, -INFINITY);
+    for (uint32_t j = 0; j < b->ncblk; j++) bd[b->cblk[j]] = NAN;
+    for (uint32_t k = b->nblk; k < BS; k++) bd[k] = NAN;
+    const v8f tv = {tf, tf, tf, tf, tf, tf, tf, tf};
+    for (uint32_t k = 0; k < BS; k += 8) { /* 8 at a time: most groups keep none */
+        v8f x;
+        memcpy(&x, bd + k, sizeof(x));
+        v8i ge = x >= tv;
+        uint64_t any[4];
+        memcpy(any, &ge, sizeof(any));
+        if (!(any[0] | any[1] | any[2] | any[3])) continue;
+        for (uint32_t o = k; o < k + 8; o++) {
+            blk[nb] = o;
+            nb += bd[o] >= tf;
+        }
+    }
     for (uint32_t x = 1; x < nb; x++) /* by bound, highest first: nb is small */
         for (uint32_t y = x; y > 0 && bd[blk[y]] > bd[blk[y - 1]]; y--) {
             uint32_t t = blk[y];
@@ -438,7 +474,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
     }
     uint32_t nt = 0, on[LM_NRANKS] = {0};
     for (uint32_t j = 0; j < CLS_CAND; j++)
-        if (b->cand[j] != UINT32_MAX && acc[j] == best) {
+        if (acc[j] == best) { /* best is finite: a missing candidate never ties */
             nt++;
             credit(idx, b->cand[j], taxon, on);
         }

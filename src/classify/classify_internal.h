@@ -37,20 +37,20 @@ struct lm_cls_buf {
     const float **bm;           /* per word: its dense block maxima in the index */
     const uint32_t **bs;        /* per word: where each block starts in its entries */
     const lm_kidx_entry_t **we; /* per word: its entries */
-    float *crow;                /* per candidate block: its rows when it has no slot (below) */
+    double *crow;               /* per candidate block: its rows when it has no slot (below) */
     float *bound;               /* per block: the full pass's bound, then a trial's */
-    unsigned char *iscand;      /* per block: a candidate */
     uint32_t *supl;             /* a trial's blocks to look into */
     uint32_t *need;             /* a trial's draws whose rows a block lacks */
     uint32_t *evl;              /* leaves a trial summed outside the candidates */
     uint32_t cblk[CLS_CBLK], ncblk;
     uint32_t cand[CLS_CAND], ncand;
+    double cln[CLS_CAND]; /* per candidate: log(N_g + 1), +inf where there is none */
     /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
      * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
      * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set
      * once word i's row is filled. The pool holds dcap rows and grows as slots need. */
     uint32_t *dslot, *dused, ndused;
-    float *dpool;
+    double *dpool;
     unsigned char *dmark;
     size_t dcap;
 };

@@ -61,11 +61,10 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
     b->score = malloc(G * sizeof(double));
     b->evl = malloc((G > b->bstride ? G : b->bstride) * sizeof(uint32_t));
     b->bound = malloc(b->bstride * sizeof(float));
-    b->iscand = malloc(b->bstride);
     b->supl = malloc(b->bstride * sizeof(uint32_t));
     b->dslot = malloc(b->nblk * sizeof(uint32_t));
     b->dused = malloc(b->nblk * sizeof(uint32_t));
-    if (!b->score || !b->evl || !b->bound || !b->iscand || !b->supl || !b->dslot || !b->dused) {
+    if (!b->score || !b->evl || !b->bound || !b->supl || !b->dslot || !b->dused) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
@@ -79,7 +78,6 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->score);
     free(b->evl);
     free(b->bound);
-    free(b->iscand);
     free(b->supl);
     free(b->dslot);
     free(b->dused);
@@ -178,14 +176,23 @@ static int32_t jr_next31(uint64_t *s)
     return (int32_t)(*s >> 17);
 }
 
-static uint32_t jr_int(uint64_t *s, uint32_t bound)
+/* x % d for x < 2^32 without a division (Lemire, Kaser and Kurz 2019: exact for every
+ * 32-bit x and d > 0), with mod = UINT64_MAX / d + 1 computed once per query. */
+__extension__ typedef unsigned __int128 jr_u128;
+
+static inline uint32_t jr_mod(uint32_t x, uint32_t d, uint64_t mod)
+{
+    return (uint32_t)(((jr_u128)(mod * x) * d) >> 64);
+}
+
+static inline uint32_t jr_int(uint64_t *s, uint32_t bound, uint64_t mod)
 {
     int32_t r = jr_next31(s);
     const uint32_t m = bound - 1;
     if ((bound & m) == 0) return (uint32_t)(((int64_t)bound * r) >> 31);
     /* Java: for (u = r; u - (r = u % bound) + m < 0; u = next(31)), in wrapping int. */
     for (int32_t u = r;; u = jr_next31(s)) {
-        r = u % (int32_t)bound;
+        r = (int32_t)jr_mod((uint32_t)u, bound, mod); /* u >= 0 */
         if ((int32_t)((uint32_t)u - (uint32_t)r + m) >= 0) break;
     }
     return (uint32_t)r;
@@ -236,8 +243,9 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     uint32_t *pick = b->pick; /* m <= len + min_words, reserved above */
     uint64_t rs = jr_seed(opt->seed);
     double hits[LM_NRANKS] = {0};
+    const uint64_t mod = UINT64_MAX / (uint64_t)n + 1; /* n < 2^32: the words of one query */
     for (int t = 0; t < opt->bootstraps; t++) {
-        for (size_t i = 0; i < m; i++) pick[i] = jr_int(&rs, (uint32_t)n);
+        for (size_t i = 0; i < m; i++) pick[i] = jr_int(&rs, (uint32_t)n, mod);
         if (opt->exhaustive)
             exhaustive_trial(idx, b, m, res->taxon, hits);
         else
