@@ -357,8 +357,8 @@ static void credit(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon, uint
         on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r];
 }
 
-CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
-                               const uint32_t *taxon, double *hits)
+CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *rs, size_t n,
+                               size_t m, const uint32_t *taxon, double *hits)
 {
     const uint32_t BS = b->bstride;
     /* Per draw: the candidates' exact scores (in double, in draw order, as a full pass adds
@@ -369,8 +369,9 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
     const double *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
     {
         v4d a[8] = {0};
-        for (size_t i = 0; c0 && i < m; i++) {
-            const size_t p = b->pick[i];
+        for (size_t i = 0; !c0 && i < m; i++) b->pick[i] = cls_jr_int(rs); /* (never so) */
+        for (size_t i = 0; c0 && i < m; i++) { /* draw and add: the generator's latency hides */
+            const size_t p = b->pick[i] = cls_jr_int(rs);
             const double *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
             ADDD(a[0], r0);
             ADDD(a[1], r0 + 4);
