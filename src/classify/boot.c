@@ -42,13 +42,14 @@ typedef int64_t v4l __attribute__((vector_size(32)));
 
 _Static_assert(CLS_BLK == 16 && CLS_CBLK == 2, "the trials' loops add two blocks of 16");
 
-/* acc += the 4 doubles at p (a macro: an AVX vector may not be passed by value to a
- * function of the build without AVX). */
-#define ADDD(acc, p)                                                                               \
+/* acc += the 4 floats at p, widened to double (a macro: an AVX vector may not be passed by
+ * value to a function of the build without AVX). Written lane by lane, which GCC turns
+ * into one vcvtps2pd from memory (__builtin_convertvector here gets split in halves). */
+#define ADD4(acc, p)                                                                               \
     do {                                                                                           \
-        v4d t_;                                                                                    \
+        v4f t_;                                                                                    \
         memcpy(&t_, (p), sizeof(t_));                                                              \
-        (acc) += t_;                                                                               \
+        (acc) += (v4d){t_[0], t_[1], t_[2], t_[3]};                                                \
     } while (0)
 #define ADD8(acc, p)                                                                               \
     do {                                                                                           \
@@ -96,12 +97,12 @@ static double full_margin(double m, double bound, float a)
     return old > proven ? old : proven;
 }
 
-/* Word i's scores for the leaves of block blk into row[0..CLS_BLK), widened to double
- * (exactly) once here rather than at every addition. */
-static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, double *row)
+/* Word i's scores for the leaves of block blk into row[0..CLS_BLK). */
+static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float *row)
 {
-    const v4d z = {0};
-    for (uint32_t o = 0; o < CLS_BLK; o += 4) memcpy(row + o, &z, sizeof(z));
+    const v8f z = {0};
+    memcpy(row, &z, sizeof(z));
+    memcpy(row + 8, &z, sizeof(z));
     const lm_kidx_entry_t *e = b->we[i];
     const uint32_t *bs = b->bs[i];
     for (uint32_t j = bs[blk]; j < bs[blk + 1]; j++) row[e[j].leaf % CLS_BLK] = e[j].score;
@@ -116,7 +117,7 @@ static uint32_t new_slot(lm_cls_buf_t *b, size_t n, uint32_t blk)
     if (need > b->dcap) {
         size_t cap = b->dcap ? 2 * b->dcap : 8 * n;
         if (cap < need) cap = need;
-        double *p = realloc(b->dpool, cap * CLS_BLK * sizeof(double));
+        float *p = realloc(b->dpool, cap * CLS_BLK * sizeof(float));
         if (!p) return UINT32_MAX;
         b->dpool = p;
         unsigned char *mk = realloc(b->dmark, cap);
@@ -140,17 +141,17 @@ static void reset_slots(lm_cls_buf_t *b)
 /* Leaf totals of block blk from the rows of the words pick[0..m) (or 0..m when pick is
  * NULL), added in that order in double; tot[] gets each leaf's total. */
 static inline __attribute__((always_inline)) void rows_totals(const lm_cls_buf_t *b,
-                                                              const double *rows,
+                                                              const float *rows,
                                                               const uint32_t *pick, size_t m,
                                                               uint32_t blk, double *tot)
 {
     v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
     for (size_t i = 0; i < m; i++) {
-        const double *r = rows + (pick ? pick[i] : i) * CLS_BLK;
-        ADDD(a0, r);
-        ADDD(a1, r + 4);
-        ADDD(a2, r + 8);
-        ADDD(a3, r + 12);
+        const float *r = rows + (pick ? pick[i] : i) * CLS_BLK;
+        ADD4(a0, r);
+        ADD4(a1, r + 4);
+        ADD4(a2, r + 8);
+        ADD4(a3, r + 12);
     }
     double sl[CLS_BLK];
     memcpy(sl, &a0, sizeof(a0));
@@ -186,7 +187,7 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         }
         return;
     }
-    double *rows = b->dpool + (size_t)s * n * CLS_BLK;
+    float *rows = b->dpool + (size_t)s * n * CLS_BLK;
     unsigned char *mk = b->dmark + (size_t)s * n;
     if (!pick) { /* every word (the full pass): a software pipeline over the words */
         enum { D1 = 16, D2 = 8 }; /* block starts D1 words ahead, entries D2 ahead */
@@ -223,18 +224,18 @@ static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, si
 {
     const uint32_t s = b->dslot[blk];
     if (s != UINT32_MAX) {
-        const double *rows = b->dpool + (size_t)s * n * CLS_BLK;
+        const float *rows = b->dpool + (size_t)s * n * CLS_BLK;
         const unsigned char *mk = b->dmark + (size_t)s * n;
         v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
         double ub = 0.0, mf = 0.0;
         for (size_t i = 0; i < m; i++) {
             const uint32_t p = b->pick[i];
             if (mk[p]) {
-                const double *r = rows + (size_t)p * CLS_BLK;
-                ADDD(a0, r);
-                ADDD(a1, r + 4);
-                ADDD(a2, r + 8);
-                ADDD(a3, r + 12);
+                const float *r = rows + (size_t)p * CLS_BLK;
+                ADD4(a0, r);
+                ADD4(a1, r + 4);
+                ADD4(a2, r + 8);
+                ADD4(a3, r + 12);
                 mf += 1.0;
             } else {
                 ub += (double)b->bm[p][blk];
@@ -283,13 +284,13 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
         b->cln[s] = b->cand[s] != UINT32_MAX ? b->v.lognorm[b->cand[s]] : INFINITY;
     for (uint32_t c = 0; c < b->ncblk; c++) {
         if (b->dslot[b->cblk[c]] != UINT32_MAX) continue;
-        double *rows = b->crow + (size_t)c * n * CLS_BLK; /* no memory for a slot */
+        float *rows = b->crow + (size_t)c * n * CLS_BLK; /* no memory for a slot */
         for (size_t i = 0; i < n; i++) fill_row(b, i, b->cblk[c], rows + i * CLS_BLK);
     }
 }
 
 /* The dense rows of candidate c (b->ncblk > c). */
-static const double *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
+static const float *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
 {
     const uint32_t s = b->dslot[b->cblk[c]];
     return s != UINT32_MAX ? b->dpool + (size_t)s * n * CLS_BLK : b->crow + (size_t)c * n * CLS_BLK;
@@ -365,22 +366,22 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *
      * them) and the word's block maxima (a float bound on every block). */
     double acc[CLS_CAND];
     float *bd = b->bound;
-    const double *c0 = b->ncblk > 0 ? cand_rows(b, n, 0) : NULL;
-    const double *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
+    const float *c0 = b->ncblk > 0 ? cand_rows(b, n, 0) : NULL;
+    const float *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
     {
         v4d a[8] = {0};
         for (size_t i = 0; !c0 && i < m; i++) b->pick[i] = cls_jr_int(rs); /* (never so) */
         for (size_t i = 0; c0 && i < m; i++) { /* draw and add: the generator's latency hides */
             const size_t p = b->pick[i] = cls_jr_int(rs);
-            const double *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
-            ADDD(a[0], r0);
-            ADDD(a[1], r0 + 4);
-            ADDD(a[2], r0 + 8);
-            ADDD(a[3], r0 + 12);
-            ADDD(a[4], r1);
-            ADDD(a[5], r1 + 4);
-            ADDD(a[6], r1 + 8);
-            ADDD(a[7], r1 + 12);
+            const float *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
+            ADD4(a[0], r0);
+            ADD4(a[1], r0 + 4);
+            ADD4(a[2], r0 + 8);
+            ADD4(a[3], r0 + 12);
+            ADD4(a[4], r1);
+            ADD4(a[5], r1 + 4);
+            ADD4(a[6], r1 + 8);
+            ADD4(a[7], r1 + 12);
         }
         memcpy(acc, a, sizeof(acc));
     }

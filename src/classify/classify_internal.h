@@ -37,7 +37,7 @@ struct lm_cls_buf {
     const float **bm;           /* per word: its dense block maxima in the index */
     const uint32_t **bs;        /* per word: where each block starts in its entries */
     const lm_kidx_entry_t **we; /* per word: its entries */
-    double *crow;               /* per candidate block: its rows when it has no slot (below) */
+    float *crow;                /* per candidate block: its rows when it has no slot (below) */
     float *bound;               /* per block: the full pass's bound, then a trial's */
     uint32_t *supl;             /* a trial's blocks to look into */
     uint32_t *need;             /* a trial's draws whose rows a block lacks */
@@ -50,7 +50,7 @@ struct lm_cls_buf {
      * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set
      * once word i's row is filled. The pool holds dcap rows and grows as slots need. */
     uint32_t *dslot, *dused, ndused;
-    double *dpool;
+    float *dpool;
     unsigned char *dmark;
     size_t dcap;
 };
