@@ -32,6 +32,7 @@ typedef float v8f __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
 typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int16_t v16s __attribute__((vector_size(32)));
 typedef int64_t v4l __attribute__((vector_size(32)));
 
 /* d = the lane-wise larger of the double vectors x and y (neither holds a NaN). */
@@ -51,6 +52,12 @@ _Static_assert(CLS_BLK == 16 && CLS_CBLK == 2, "the trials' loops add two blocks
         v4f t_;                                                                                    \
         memcpy(&t_, (p), sizeof(t_));                                                              \
         (acc) += (v4d){t_[0], t_[1], t_[2], t_[3]};                                                \
+    } while (0)
+#define ADDQ(acc, p)                                                                               \
+    do {                                                                                           \
+        v16s t_;                                                                                   \
+        memcpy(&t_, (p), sizeof(t_));                                                              \
+        (acc) += t_;                                                                               \
     } while (0)
 #define ADD8(acc, p)                                                                               \
     do {                                                                                           \
@@ -301,13 +308,109 @@ static const float *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
     return s != UINT32_MAX ? b->dpool + (size_t)s * n * CLS_BLK : b->crow + (size_t)c * n * CLS_BLK;
 }
 
-CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
+/* The trials' first bound in 16-bit integers: each query word's row of block maxima
+ * rounded up to a multiple of 1/S (S a power of two, so x S is exact) and kept as
+ * ceil(x S), half the bytes of the float rows (the trials' cache misses are mostly these
+ * rows). S is the largest power of two with m (a S + 1) <= 32767, a the largest magnitude
+ * in the index's block maxima, so no sum of m terms overflows; a sum Q then bounds the
+ * block's true sum x_1 + ... + x_m from above by at most m / S. S < 16 (very long
+ * queries): no integer rows, the float bounds alone. The full pass fills the rows as it
+ * reads the float ones; quantize_setup() picks S and makes room. */
+static void quantize_setup(lm_cls_buf_t *b, size_t n, size_t m)
+{
+    const double lim = (32767.0 / (double)m - 1.0) / (double)b->v.bmax_abs;
+    b->qm = m;
+    b->qs = 0.0;
+    if (!(lim >= 16.0)) return;
+    const size_t bytes = (n * b->bstride * sizeof(int16_t) + 63) & ~(size_t)63;
+    if (bytes > b->qcap) {
+        int16_t *q = aligned_alloc(64, bytes);
+        if (!q) return; /* the float bounds do without */
+        free(b->q16);
+        b->q16 = q;
+        b->qcap = bytes;
+    }
+    int e;
+    (void)frexp(lim, &e); /* lim = f 2^e, 0.5 <= f < 1: 2^(e-1) <= lim */
+    b->qs = ldexp(1.0, e - 1 > 20 ? 20 : e - 1);
+}
+
+/* q[0..16) = ceil(r[o] S), in a form that vectorizes (|r[o] S| < 2^15: the truncation
+ * is exact). */
+static inline __attribute__((always_inline)) void quantize16(const float *r, float sf, int16_t *q)
+{
+    for (uint32_t o = 0; o < 16; o++) {
+        const float x = r[o] * sf;
+        const int32_t t = (int32_t)x;
+        q[o] = (int16_t)(t + ((float)t < x));
+    }
+}
+
+/* The blocks a trial must look into, from the integer rows: those whose float bound (the
+ * sum bd[k] of the draws' block maxima in draw order, as the float path adds them) has
+ * (double)bd[k] + margin >= best; bd[k] is set for them, and they go to blk[] (returns
+ * how many). The integer sum Q of a block is a cheap filter: bd[k] exceeds the true sum
+ * by at most margin / 2 (sum_margin), and Q / S is at least the true sum, so a block
+ * that the float path keeps has Q >= (best - 2 margin) S. */
+static inline __attribute__((always_inline)) uint32_t
+q16_blocks(lm_cls_buf_t *b, size_t m, double best, double margin, float *bd, uint32_t *blk)
+{
+    const uint32_t BS = b->bstride;
+    const double t = floor((best - 2.0 * margin) * b->qs) - 1.0;
+    if (t > 32767.0) return 0; /* no block can reach it */
+    const int16_t tq = t < -32768.0 ? (int16_t)-32768 : (int16_t)t;
+    const v16s tv = {tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq};
+    uint32_t nb = 0;
+    v16s sum[5]; /* up to 80 blocks in one pass over the draws, the rest 16 at a time */
+    for (uint32_t c = 0; c < BS;) {
+        const uint32_t w = BS - c >= 80 ? 5 : 1;
+        if (w == 5) {
+            v16s a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0};
+            for (size_t i = 0; i < m; i++) {
+                const int16_t *q = b->q16 + (size_t)b->pick[i] * BS + c;
+                ADDQ(a0, q);
+                ADDQ(a1, q + 16);
+                ADDQ(a2, q + 32);
+                ADDQ(a3, q + 48);
+                ADDQ(a4, q + 64);
+            }
+            sum[0] = a0, sum[1] = a1, sum[2] = a2, sum[3] = a3, sum[4] = a4;
+        } else {
+            v16s a0 = {0};
+            for (size_t i = 0; i < m; i++) ADDQ(a0, b->q16 + (size_t)b->pick[i] * BS + c);
+            sum[0] = a0;
+        }
+        for (uint32_t j = 0; j < w; j++, c += 16) {
+            const v16s acc = sum[j];
+            const v16s ge = acc >= tv;
+            uint64_t any[4];
+            memcpy(any, &ge, sizeof(any));
+            if (!(any[0] | any[1] | any[2] | any[3])) continue;
+            for (uint32_t o = 0; o < 16; o++) {
+                const uint32_t k = c + o;
+                if (!ge[o] || k >= b->nblk || (b->ncblk > 0 && k == b->cblk[0]) ||
+                    (b->ncblk > 1 && k == b->cblk[1]))
+                    continue;
+                float f = 0.0f;
+                for (size_t i = 0; i < m; i++) f += b->bm[b->pick[i]][k];
+                bd[k] = f;
+                if ((double)f + margin >= best) blk[nb++] = k;
+            }
+        }
+    }
+    return nb;
+}
+
+CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
+                                  double *best)
 {
     (void)idx; /* b->v holds its tables */
     const uint32_t NB = b->nblk, BS = b->bstride;
     const lm_kidx_view_t *v = &b->v;
     float *bound = b->bound;
     reset_slots(b);
+    quantize_setup(b, n, m);
+    const float sf = (float)b->qs;
     for (size_t i = 0; i < n; i++) {
         const uint32_t w = b->words[i], r = v->row_of[w];
         b->bm[i] = v->bmax + (size_t)r * BS;
@@ -322,6 +425,7 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
                 for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
             ADD8(s0, b->bm[i] + c);
             ADD8(s1, b->bm[i] + c + 8);
+            if (b->qs > 0.0) quantize16(b->bm[i] + c, sf, b->q16 + i * BS + c);
         }
         memcpy(bound + c, &s0, sizeof(v8f));
         memcpy(bound + c + 8, &s1, sizeof(v8f));
@@ -390,39 +494,6 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *
         }
         memcpy(acc, a, sizeof(acc));
     }
-    uint32_t c = 0;
-    for (; c + 64 <= BS; c += 64) { /* 64 blocks at a time, in 8 registers */
-        v8f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
-        for (size_t i = 0; i < m; i++) {
-            const float *bm = b->bm[b->pick[i]] + c;
-            ADD8(s0, bm);
-            ADD8(s1, bm + 8);
-            ADD8(s2, bm + 16);
-            ADD8(s3, bm + 24);
-            ADD8(s4, bm + 32);
-            ADD8(s5, bm + 40);
-            ADD8(s6, bm + 48);
-            ADD8(s7, bm + 56);
-        }
-        memcpy(bd + c, &s0, sizeof(v8f));
-        memcpy(bd + c + 8, &s1, sizeof(v8f));
-        memcpy(bd + c + 16, &s2, sizeof(v8f));
-        memcpy(bd + c + 24, &s3, sizeof(v8f));
-        memcpy(bd + c + 32, &s4, sizeof(v8f));
-        memcpy(bd + c + 40, &s5, sizeof(v8f));
-        memcpy(bd + c + 48, &s6, sizeof(v8f));
-        memcpy(bd + c + 56, &s7, sizeof(v8f));
-    }
-    for (; c < BS; c += 16) { /* BS is a multiple of 16 */
-        v8f s0 = {0}, s1 = {0};
-        for (size_t i = 0; i < m; i++) {
-            const float *bm = b->bm[b->pick[i]] + c;
-            ADD8(s0, bm);
-            ADD8(s1, bm + 8);
-        }
-        memcpy(bd + c, &s0, sizeof(v8f));
-        memcpy(bd + c + 8, &s1, sizeof(v8f));
-    }
     const double dm = (double)m;
     /* The candidates' totals (a missing candidate's lognorm is +inf: its total -inf), and
      * their best, by a tree of vector maxima. */
@@ -441,24 +512,61 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *
      * leaf (exact totals kept in b->score, free after the full pass, listed in b->evl). */
     const double margin = sum_margin(dm, (double)b->v.bmax_abs);
     uint32_t *blk = b->supl, nb = 0, nev = 0, *evl = b->evl;
-    /* The blocks with (double)bd[k] + margin >= best, and perhaps a few more (they are
-     * summed exactly, which changes nothing): a float threshold one step below best -
-     * margin, compared without branches. Candidates and padding are NaN, never kept. */
-    float tf = (float)(best - margin);
-    tf = nextafterf(tf, -INFINITY);
-    for (uint32_t j = 0; j < b->ncblk; j++) bd[b->cblk[j]] = NAN;
-    for (uint32_t k = b->nblk; k < BS; k++) bd[k] = NAN;
-    const v8f tv = {tf, tf, tf, tf, tf, tf, tf, tf};
-    for (uint32_t k = 0; k < BS; k += 8) { /* 8 at a time: most groups keep none */
-        v8f x;
-        memcpy(&x, bd + k, sizeof(x));
-        v8i ge = x >= tv;
-        uint64_t any[4];
-        memcpy(any, &ge, sizeof(any));
-        if (!(any[0] | any[1] | any[2] | any[3])) continue;
-        for (uint32_t o = k; o < k + 8; o++) {
-            blk[nb] = o;
-            nb += bd[o] >= tf;
+    if (b->qs > 0.0) {
+        nb = q16_blocks(b, m, best, margin, bd, blk);
+    } else {
+        uint32_t c = 0;
+        for (; c + 64 <= BS; c += 64) { /* 64 blocks at a time, in 8 registers */
+            v8f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
+            for (size_t i = 0; i < m; i++) {
+                const float *bm = b->bm[b->pick[i]] + c;
+                ADD8(s0, bm);
+                ADD8(s1, bm + 8);
+                ADD8(s2, bm + 16);
+                ADD8(s3, bm + 24);
+                ADD8(s4, bm + 32);
+                ADD8(s5, bm + 40);
+                ADD8(s6, bm + 48);
+                ADD8(s7, bm + 56);
+            }
+            memcpy(bd + c, &s0, sizeof(v8f));
+            memcpy(bd + c + 8, &s1, sizeof(v8f));
+            memcpy(bd + c + 16, &s2, sizeof(v8f));
+            memcpy(bd + c + 24, &s3, sizeof(v8f));
+            memcpy(bd + c + 32, &s4, sizeof(v8f));
+            memcpy(bd + c + 40, &s5, sizeof(v8f));
+            memcpy(bd + c + 48, &s6, sizeof(v8f));
+            memcpy(bd + c + 56, &s7, sizeof(v8f));
+        }
+        for (; c < BS; c += 16) { /* BS is a multiple of 16 */
+            v8f s0 = {0}, s1 = {0};
+            for (size_t i = 0; i < m; i++) {
+                const float *bm = b->bm[b->pick[i]] + c;
+                ADD8(s0, bm);
+                ADD8(s1, bm + 8);
+            }
+            memcpy(bd + c, &s0, sizeof(v8f));
+            memcpy(bd + c + 8, &s1, sizeof(v8f));
+        }
+        /* The blocks with (double)bd[k] + margin >= best, and perhaps a few more (they are
+         * summed exactly, which changes nothing): a float threshold one step below best -
+         * margin, compared without branches. Candidates and padding are NaN, never kept. */
+        float tf = (float)(best - margin);
+        tf = nextafterf(tf, -INFINITY);
+        for (uint32_t j = 0; j < b->ncblk; j++) bd[b->cblk[j]] = NAN;
+        for (uint32_t k = b->nblk; k < BS; k++) bd[k] = NAN;
+        const v8f tv = {tf, tf, tf, tf, tf, tf, tf, tf};
+        for (uint32_t k = 0; k < BS; k += 8) { /* 8 at a time: most groups keep none */
+            v8f x;
+            memcpy(&x, bd + k, sizeof(x));
+            v8i ge = x >= tv;
+            uint64_t any[4];
+            memcpy(any, &ge, sizeof(any));
+            if (!(any[0] | any[1] | any[2] | any[3])) continue;
+            for (uint32_t o = k; o < k + 8; o++) {
+                blk[nb] = o;
+                nb += bd[o] >= tf;
+            }
         }
     }
     for (uint32_t x = 1; x < nb; x++) /* by bound, highest first: nb is small */

@@ -44,6 +44,11 @@ struct lm_cls_buf {
     uint32_t *evl;              /* leaves a trial summed outside the candidates */
     uint32_t cblk[CLS_CBLK], ncblk;
     uint32_t cand[CLS_CAND], ncand;
+    /* The trials' first bound in integers (boot.c quantize_rows): per word its block
+     * maxima times qs, rounded up, for trials of qm draws (qs 0: none); qcap bytes. */
+    int16_t *q16;
+    size_t qcap, qm;
+    double qs;
     double cln[CLS_CAND]; /* per candidate: log(N_g + 1), +inf where there is none */
     /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
      * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
@@ -102,9 +107,10 @@ uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
 /* The full pass over b->words[0..n) that also sets up the per-word tables of the trials
- * (the blocks it summed as dense rows, the candidates) and picks the
- * candidate blocks; returns the best leaf as cls_best_leaf() does. */
-uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
+ * of m draws (the blocks it summed as dense rows, the integer bound rows, the
+ * candidates) and picks the candidate blocks; returns the best leaf as cls_best_leaf()
+ * does. */
+uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m, double *best);
 
 /* One trial: draws m of the n words with rs into b->pick[0..m) and adds to hits[] exactly
  * what the winner of a full pass over all leaves would, a tie shared equally among the

@@ -87,6 +87,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->bs);
     free(b->we);
     free(b->crow);
+    free(b->q16);
     free(b->need);
     free(b->words);
     free(b->rc);
@@ -191,16 +192,16 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
             n = words_of(idx, opt, seq, len, b->words);
         }
     }
+    const size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     double best_score;
     uint32_t best = !n                ? UINT32_MAX
                     : opt->exhaustive ? cls_best_leaf(idx, b, b->words, NULL, n, &best_score)
-                                      : cls_full_pass(idx, b, n, &best_score);
+                                      : cls_full_pass(idx, b, n, m, &best_score);
     res->words = (uint32_t)n;
     if (!n) return 0;
     res->leaf = best;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = lm_kidx_leaf_path(idx, best, r);
 
-    size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     uint32_t *pick = b->pick;                           /* m <= len + min_words, reserved above */
     cls_jr_t rs = cls_jr_start(opt->seed, (uint32_t)n); /* n < 2^32: one query's words */
     double hits[LM_NRANKS] = {0};
