@@ -313,8 +313,9 @@ static const float *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
  * ceil(x S), half the bytes of the float rows (the trials' cache misses are mostly these
  * rows). S is the largest power of two with m (a S + 1) <= 32767, a the largest magnitude
  * in the index's block maxima, so no sum of m terms overflows; a sum Q then bounds the
- * block's true sum x_1 + ... + x_m from above by at most m / S. S < 16 (very long
- * queries): no integer rows, the float bounds alone. The full pass fills the rows as it
+ * block's true sum x_1 + ... + x_m from above by at most m / S. Where that slack would
+ * exceed 1 (queries longer than about 500 nt; S < 16 too): no integer rows, the float
+ * bounds alone. The full pass fills the rows as it
  * reads the float ones; quantize_setup() picks S and makes room. */
 static void quantize_setup(lm_cls_buf_t *b, size_t n, size_t m)
 {
@@ -332,7 +333,8 @@ static void quantize_setup(lm_cls_buf_t *b, size_t n, size_t m)
     }
     int e;
     (void)frexp(lim, &e); /* lim = f 2^e, 0.5 <= f < 1: 2^(e-1) <= lim */
-    b->qs = ldexp(1.0, e - 1 > 20 ? 20 : e - 1);
+    const double S = ldexp(1.0, e - 1 > 20 ? 20 : e - 1);
+    if ((double)m / S <= 1.0) b->qs = S; /* else too loose to pay (long queries) */
 }
 
 /* q[0..16) = ceil(r[o] S), in a form that vectorizes (|r[o] S| < 2^15: the truncation
