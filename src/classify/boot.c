@@ -292,6 +292,7 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
         uint32_t k = s / CLS_BLK, g = k < b->ncblk ? b->cblk[k] * CLS_BLK + s % CLS_BLK : 0;
         b->cand[s] = k < b->ncblk && g < b->nleaves ? g : UINT32_MAX;
     }
+    b->cmask_ok = 0; /* rank masks made by the first trial (it knows the lineage) */
     for (uint32_t s = 0; s < CLS_CAND; s++)
         b->cln[s] = b->cand[s] != UINT32_MAX ? b->v.lognorm[b->cand[s]] : INFINITY;
     for (uint32_t c = 0; c < b->ncblk; c++) {
@@ -463,10 +464,18 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     return bl;
 }
 
-static void credit(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon, uint32_t *on)
+/* The ranks r at which leaf g has the assigned taxon[r], as bits 1 << r. */
+static uint32_t rank_mask(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon)
 {
+    uint32_t mk = 0;
     for (int r = 0; r < LM_NRANKS; r++)
-        on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r];
+        mk |= (uint32_t)(taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r]) << r;
+    return mk;
+}
+
+static void credit(uint32_t mk, uint32_t *on)
+{
+    for (int r = 0; r < LM_NRANKS; r++) on[r] += (mk >> r) & 1u;
 }
 
 CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *rs, size_t n,
@@ -589,16 +598,33 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *
             if (tot[o] > best) best = tot[o];
         }
     }
+    if (!b->cmask_ok) { /* the candidates' ranks that credit the assigned lineage */
+        for (uint32_t j = 0; j < CLS_CAND; j++)
+            b->cmask[j] = b->cand[j] != UINT32_MAX ? rank_mask(idx, b->cand[j], taxon) : 0;
+        b->cmask_ok = 1;
+    }
     uint32_t nt = 0, on[LM_NRANKS] = {0};
-    for (uint32_t j = 0; j < CLS_CAND; j++)
-        if (acc[j] == best) { /* best is finite: a missing candidate never ties */
-            nt++;
-            credit(idx, b->cand[j], taxon, on);
+    {
+        const v4d bv = {best, best, best, best};
+        for (uint32_t j = 0; j < CLS_CAND; j += 4) { /* best is finite: no missing one ties */
+            v4d x;
+            memcpy(&x, acc + j, sizeof(x));
+            const v4l eq = x == bv;
+            if (!(eq[0] | eq[1] | eq[2] | eq[3])) continue;
+            for (uint32_t o = j; o < j + 4; o++)
+                if (acc[o] == best) {
+                    nt++;
+                    credit(b->cmask[o], on);
+                }
         }
+    }
     for (uint32_t i = 0; i < nev; i++)
         if (b->score[evl[i]] == best) {
             nt++;
-            credit(idx, evl[i], taxon, on);
+            credit(rank_mask(idx, evl[i], taxon), on);
         }
-    for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
+    if (nt == 1) /* x / 1 is x: the same sums, without the divisions */
+        for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r];
+    else
+        for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
 }

@@ -49,7 +49,10 @@ struct lm_cls_buf {
     int16_t *q16;
     size_t qcap, qm;
     double qs;
-    double cln[CLS_CAND]; /* per candidate: log(N_g + 1), +inf where there is none */
+    double cln[CLS_CAND];
+    uint32_t cmask[CLS_CAND], cmask_ok;
+        /* per candidate: rank_mask() (boot.c), once set */ /* per candidate: log(N_g + 1), +inf
+                                                               where there is none */
     /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
      * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
      * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set
