@@ -419,13 +419,17 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         b->bm[i] = v->bmax + (size_t)r * BS;
         b->bs[i] = v->bstart + (size_t)r * (BS + 1);
         b->we[i] = v->ent + v->off[w];
+        if (i < 24) /* the first rows the bound loop below reads (it fetches PF ahead) */
+            for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i] + o);
     }
-    /* The sum of the words' block maxima bounds every block over the whole query. */
+    /* The sum of the words' block maxima bounds every block over the whole query. The
+     * rows lie all over memory: fetched PF words ahead (4 left the loop waiting). */
+    enum { PF = 24 };
     for (uint32_t c = 0; c < BS; c += 16) { /* 16 blocks at a time, in registers */
         v8f s0 = {0}, s1 = {0};
         for (size_t i = 0; i < n; i++) {
-            if (c == 0 && i + 4 < n) /* the rows lie all over memory: fetch ahead */
-                for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
+            if (c == 0 && i + PF < n)
+                for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + PF] + o);
             ADD8(s0, b->bm[i] + c);
             ADD8(s1, b->bm[i] + c + 8);
             if (b->qs > 0.0) quantize16(b->bm[i] + c, sf, b->q16 + i * BS + c);
