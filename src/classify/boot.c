@@ -349,12 +349,12 @@ static inline __attribute__((always_inline)) void quantize16(const float *r, flo
     }
 }
 
-/* The blocks a trial must look into, from the integer rows: those whose float bound (the
- * sum bd[k] of the draws' block maxima in draw order, as the float path adds them) has
- * (double)bd[k] + margin >= best; bd[k] is set for them, and they go to blk[] (returns
- * how many). The integer sum Q of a block is a cheap filter: bd[k] exceeds the true sum
- * by at most margin / 2 (sum_margin), and Q / S is at least the true sum, so a block
- * that the float path keeps has Q >= (best - 2 margin) S. */
+/* The blocks a trial must look into, from the integer rows: into blk[] (returns how
+ * many) go the blocks whose integer sum Q has Q >= (best - 2 margin) S, and bd[k] gets
+ * their bound Q / S. Q / S is at least the true sum of the draws' block maxima, and a
+ * leaf's exact total exceeds that sum by less than margin (the maxima were rounded to
+ * float at load: sum_margin), so a block left out, or one whose bd[k] + 2 margin is
+ * below best, has no leaf that reaches best. */
 static inline __attribute__((always_inline)) uint32_t
 q16_blocks(lm_cls_buf_t *b, size_t m, double best, double margin, float *bd, uint32_t *blk)
 {
@@ -362,6 +362,7 @@ q16_blocks(lm_cls_buf_t *b, size_t m, double best, double margin, float *bd, uin
     const double t = floor((best - 2.0 * margin) * b->qs) - 1.0;
     if (t > 32767.0) return 0; /* no block can reach it */
     const int16_t tq = t < -32768.0 ? (int16_t)-32768 : (int16_t)t;
+    const double inv = 1.0 / b->qs;
     const v16s tv = {tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq};
     uint32_t nb = 0;
     v16s sum[5]; /* up to 80 blocks in one pass over the draws, the rest 16 at a time */
@@ -394,10 +395,8 @@ q16_blocks(lm_cls_buf_t *b, size_t m, double best, double margin, float *bd, uin
                 if (!ge[o] || k >= b->nblk || (b->ncblk > 0 && k == b->cblk[0]) ||
                     (b->ncblk > 1 && k == b->cblk[1]))
                     continue;
-                float f = 0.0f;
-                for (size_t i = 0; i < m; i++) f += b->bm[b->pick[i]][k];
-                bd[k] = f;
-                if ((double)f + margin >= best) blk[nb++] = k;
+                bd[k] = (float)((double)acc[o] * inv); /* exact: S is a power of two */
+                blk[nb++] = k;
             }
         }
     }
@@ -527,6 +526,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *
      * leaf (exact totals kept in b->score, free after the full pass, listed in b->evl). */
     const double margin = sum_margin(dm, (double)b->v.bmax_abs);
     uint32_t *blk = b->supl, nb = 0, nev = 0, *evl = b->evl;
+    const double lmargin = b->qs > 0.0 ? 2.0 * margin : margin; /* for bd[] below */
     if (b->qs > 0.0) {
         nb = q16_blocks(b, m, best, margin, bd, blk);
     } else {
@@ -592,7 +592,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *
         }
     for (uint32_t x = 0; x < nb; x++) {
         const uint32_t k = blk[x];
-        if ((double)bd[k] + margin < best) break;
+        if ((double)bd[k] + lmargin < best) break;
         double tot[CLS_BLK];
         if (!trial_block(b, n, m, k, best, margin, tot)) continue;
         for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
