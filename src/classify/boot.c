@@ -21,6 +21,7 @@
  * bounds are computed in float and used with a proved margin above their rounding error
  * (sum_margin). */
 #include <math.h>
+#include <stdlib.h>
 #include <string.h>
 
 #include "classify_internal.h"
@@ -30,16 +31,33 @@
 typedef float v8f __attribute__((vector_size(32)));
 typedef float v4f __attribute__((vector_size(16)));
 typedef double v4d __attribute__((vector_size(32)));
+typedef int32_t v8i __attribute__((vector_size(32)));
+typedef int16_t v16s __attribute__((vector_size(32)));
+typedef int64_t v4l __attribute__((vector_size(32)));
+
+/* d = the lane-wise larger of the double vectors x and y (neither holds a NaN). */
+#define VMAX(d, x, y)                                                                              \
+    do {                                                                                           \
+        const v4l gt_ = (x) > (y);                                                                 \
+        (d) = (v4d)(((v4l)(x)&gt_) | ((v4l)(y) & ~gt_));                                           \
+    } while (0)
 
 _Static_assert(CLS_BLK == 16 && CLS_CBLK == 2, "the trials' loops add two blocks of 16");
 
 /* acc += the 4 floats at p, widened to double (a macro: an AVX vector may not be passed by
- * value to a function of the build without AVX). */
+ * value to a function of the build without AVX). Written lane by lane, which GCC turns
+ * into one vcvtps2pd from memory (__builtin_convertvector here gets split in halves). */
 #define ADD4(acc, p)                                                                               \
     do {                                                                                           \
         v4f t_;                                                                                    \
         memcpy(&t_, (p), sizeof(t_));                                                              \
-        (acc) += __builtin_convertvector(t_, v4d);                                                 \
+        (acc) += (v4d){t_[0], t_[1], t_[2], t_[3]};                                                \
+    } while (0)
+#define ADDQ(acc, p)                                                                               \
+    do {                                                                                           \
+        v16s t_;                                                                                   \
+        memcpy(&t_, (p), sizeof(t_));                                                              \
+        (acc) += t_;                                                                               \
     } while (0)
 #define ADD8(acc, p)                                                                               \
     do {                                                                                           \
@@ -90,7 +108,9 @@ static double full_margin(double m, double bound, float a)
 /* Word i's scores for the leaves of block blk into row[0..CLS_BLK). */
 static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float *row)
 {
-    memset(row, 0, CLS_BLK * sizeof(float));
+    const v8f z = {0};
+    memcpy(row, &z, sizeof(z));
+    memcpy(row + 8, &z, sizeof(z));
     const lm_kidx_entry_t *e = b->we[i];
     const uint32_t *bs = b->bs[i];
     for (uint32_t j = bs[blk]; j < bs[blk + 1]; j++) row[e[j].leaf % CLS_BLK] = e[j].score;
@@ -105,8 +125,12 @@ static uint32_t new_slot(lm_cls_buf_t *b, size_t n, uint32_t blk)
     if (need > b->dcap) {
         size_t cap = b->dcap ? 2 * b->dcap : 8 * n;
         if (cap < need) cap = need;
-        float *p = realloc(b->dpool, cap * CLS_BLK * sizeof(float));
+        /* On 64-byte lines (aligned_alloc: a size that is a multiple of 64), so that a
+         * row of 16 floats is one cache line, not two. */
+        float *p = aligned_alloc(64, cap * CLS_BLK * sizeof(float));
         if (!p) return UINT32_MAX;
+        if (b->dpool) memcpy(p, b->dpool, (size_t)s * n * CLS_BLK * sizeof(float));
+        free(b->dpool);
         b->dpool = p;
         unsigned char *mk = realloc(b->dmark, cap);
         if (!mk) return UINT32_MAX;
@@ -268,9 +292,10 @@ static void candidate_rows(lm_cls_buf_t *b, size_t n)
         uint32_t k = s / CLS_BLK, g = k < b->ncblk ? b->cblk[k] * CLS_BLK + s % CLS_BLK : 0;
         b->cand[s] = k < b->ncblk && g < b->nleaves ? g : UINT32_MAX;
     }
-    memset(b->iscand, 0, b->bstride);
+    b->cmask_ok = 0; /* rank masks made by the first trial (it knows the lineage) */
+    for (uint32_t s = 0; s < CLS_CAND; s++)
+        b->cln[s] = b->cand[s] != UINT32_MAX ? b->v.lognorm[b->cand[s]] : INFINITY;
     for (uint32_t c = 0; c < b->ncblk; c++) {
-        b->iscand[b->cblk[c]] = 1;
         if (b->dslot[b->cblk[c]] != UINT32_MAX) continue;
         float *rows = b->crow + (size_t)c * n * CLS_BLK; /* no memory for a slot */
         for (size_t i = 0; i < n; i++) fill_row(b, i, b->cblk[c], rows + i * CLS_BLK);
@@ -284,27 +309,129 @@ static const float *cand_rows(const lm_cls_buf_t *b, size_t n, uint32_t c)
     return s != UINT32_MAX ? b->dpool + (size_t)s * n * CLS_BLK : b->crow + (size_t)c * n * CLS_BLK;
 }
 
-CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best)
+/* The trials' first bound in 16-bit integers: each query word's row of block maxima
+ * rounded up to a multiple of 1/S (S a power of two, so x S is exact) and kept as
+ * ceil(x S), half the bytes of the float rows (the trials' cache misses are mostly these
+ * rows). S is the largest power of two with m (a S + 1) <= 32767, a the largest magnitude
+ * in the index's block maxima, so no sum of m terms overflows; a sum Q then bounds the
+ * block's true sum x_1 + ... + x_m from above by at most m / S. Where that slack would
+ * exceed 1 (queries longer than about 500 nt; S < 16 too): no integer rows, the float
+ * bounds alone. The full pass fills the rows as it
+ * reads the float ones; quantize_setup() picks S and makes room. */
+static void quantize_setup(lm_cls_buf_t *b, size_t n, size_t m)
+{
+    const double lim = (32767.0 / (double)m - 1.0) / (double)b->v.bmax_abs;
+    b->qm = m;
+    b->qs = 0.0;
+    if (!(lim >= 16.0)) return;
+    const size_t bytes = (n * b->bstride * sizeof(int16_t) + 63) & ~(size_t)63;
+    if (bytes > b->qcap) {
+        int16_t *q = aligned_alloc(64, bytes);
+        if (!q) return; /* the float bounds do without */
+        free(b->q16);
+        b->q16 = q;
+        b->qcap = bytes;
+    }
+    int e;
+    (void)frexp(lim, &e); /* lim = f 2^e, 0.5 <= f < 1: 2^(e-1) <= lim */
+    const double S = ldexp(1.0, e - 1 > 20 ? 20 : e - 1);
+    if ((double)m / S <= 1.0) b->qs = S; /* else too loose to pay (long queries) */
+}
+
+/* q[0..16) = ceil(r[o] S), in a form that vectorizes (|r[o] S| < 2^15: the truncation
+ * is exact). */
+static inline __attribute__((always_inline)) void quantize16(const float *r, float sf, int16_t *q)
+{
+    for (uint32_t o = 0; o < 16; o++) {
+        const float x = r[o] * sf;
+        const int32_t t = (int32_t)x;
+        q[o] = (int16_t)(t + ((float)t < x));
+    }
+}
+
+/* The blocks a trial must look into, from the integer rows: into blk[] (returns how
+ * many) go the blocks whose integer sum Q has Q >= (best - 2 margin) S, and bd[k] gets
+ * their bound Q / S. Q / S is at least the true sum of the draws' block maxima, and a
+ * leaf's exact total exceeds that sum by less than margin (the maxima were rounded to
+ * float at load: sum_margin), so a block left out, or one whose bd[k] + 2 margin is
+ * below best, has no leaf that reaches best. */
+static inline __attribute__((always_inline)) uint32_t
+q16_blocks(lm_cls_buf_t *b, size_t m, double best, double margin, float *bd, uint32_t *blk)
+{
+    const uint32_t BS = b->bstride;
+    const double t = floor((best - 2.0 * margin) * b->qs) - 1.0;
+    if (t > 32767.0) return 0; /* no block can reach it */
+    const int16_t tq = t < -32768.0 ? (int16_t)-32768 : (int16_t)t;
+    const double inv = 1.0 / b->qs;
+    const v16s tv = {tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq, tq};
+    uint32_t nb = 0;
+    v16s sum[5]; /* up to 80 blocks in one pass over the draws, the rest 16 at a time */
+    for (uint32_t c = 0; c < BS;) {
+        const uint32_t w = BS - c >= 80 ? 5 : 1;
+        if (w == 5) {
+            v16s a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0}, a4 = {0};
+            for (size_t i = 0; i < m; i++) {
+                const int16_t *q = b->q16 + (size_t)b->pick[i] * BS + c;
+                ADDQ(a0, q);
+                ADDQ(a1, q + 16);
+                ADDQ(a2, q + 32);
+                ADDQ(a3, q + 48);
+                ADDQ(a4, q + 64);
+            }
+            sum[0] = a0, sum[1] = a1, sum[2] = a2, sum[3] = a3, sum[4] = a4;
+        } else {
+            v16s a0 = {0};
+            for (size_t i = 0; i < m; i++) ADDQ(a0, b->q16 + (size_t)b->pick[i] * BS + c);
+            sum[0] = a0;
+        }
+        for (uint32_t j = 0; j < w; j++, c += 16) {
+            const v16s acc = sum[j];
+            const v16s ge = acc >= tv;
+            uint64_t any[4];
+            memcpy(any, &ge, sizeof(any));
+            if (!(any[0] | any[1] | any[2] | any[3])) continue;
+            for (uint32_t o = 0; o < 16; o++) {
+                const uint32_t k = c + o;
+                if (!ge[o] || k >= b->nblk || (b->ncblk > 0 && k == b->cblk[0]) ||
+                    (b->ncblk > 1 && k == b->cblk[1]))
+                    continue;
+                bd[k] = (float)((double)acc[o] * inv); /* exact: S is a power of two */
+                blk[nb++] = k;
+            }
+        }
+    }
+    return nb;
+}
+
+CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
+                                  double *best)
 {
     (void)idx; /* b->v holds its tables */
     const uint32_t NB = b->nblk, BS = b->bstride;
     const lm_kidx_view_t *v = &b->v;
     float *bound = b->bound;
     reset_slots(b);
+    quantize_setup(b, n, m);
+    const float sf = (float)b->qs;
     for (size_t i = 0; i < n; i++) {
         const uint32_t w = b->words[i], r = v->row_of[w];
         b->bm[i] = v->bmax + (size_t)r * BS;
         b->bs[i] = v->bstart + (size_t)r * (BS + 1);
         b->we[i] = v->ent + v->off[w];
+        if (i < 24) /* the first rows the bound loop below reads (it fetches PF ahead) */
+            for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i] + o);
     }
-    /* The sum of the words' block maxima bounds every block over the whole query. */
+    /* The sum of the words' block maxima bounds every block over the whole query. The
+     * rows lie all over memory: fetched PF words ahead (4 left the loop waiting). */
+    enum { PF = 24 };
     for (uint32_t c = 0; c < BS; c += 16) { /* 16 blocks at a time, in registers */
         v8f s0 = {0}, s1 = {0};
         for (size_t i = 0; i < n; i++) {
-            if (c == 0 && i + 4 < n) /* the rows lie all over memory: fetch ahead */
-                for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + 4] + o);
+            if (c == 0 && i + PF < n)
+                for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + PF] + o);
             ADD8(s0, b->bm[i] + c);
             ADD8(s1, b->bm[i] + c + 8);
+            if (b->qs > 0.0) quantize16(b->bm[i] + c, sf, b->q16 + i * BS + c);
         }
         memcpy(bound + c, &s0, sizeof(v8f));
         memcpy(bound + c + 8, &s1, sizeof(v8f));
@@ -340,14 +467,22 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     return bl;
 }
 
-static void credit(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon, uint32_t *on)
+/* The ranks r at which leaf g has the assigned taxon[r], as bits 1 << r. */
+static uint32_t rank_mask(const lm_kidx_t *idx, uint32_t g, const uint32_t *taxon)
 {
+    uint32_t mk = 0;
     for (int r = 0; r < LM_NRANKS; r++)
-        on[r] += taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r];
+        mk |= (uint32_t)(taxon[r] != UINT32_MAX && lm_kidx_leaf_path(idx, g, r) == taxon[r]) << r;
+    return mk;
 }
 
-CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
-                               const uint32_t *taxon, double *hits)
+static void credit(uint32_t mk, uint32_t *on)
+{
+    for (int r = 0; r < LM_NRANKS; r++) on[r] += (mk >> r) & 1u;
+}
+
+CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *rs, size_t n,
+                               size_t m, const uint32_t *taxon, double *hits)
 {
     const uint32_t BS = b->bstride;
     /* Per draw: the candidates' exact scores (in double, in draw order, as a full pass adds
@@ -358,8 +493,9 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
     const float *c1 = b->ncblk > 1 ? cand_rows(b, n, 1) : c0; /* c1 unused then */
     {
         v4d a[8] = {0};
-        for (size_t i = 0; c0 && i < m; i++) {
-            const size_t p = b->pick[i];
+        for (size_t i = 0; !c0 && i < m; i++) b->pick[i] = cls_jr_int(rs); /* (never so) */
+        for (size_t i = 0; c0 && i < m; i++) { /* draw and add: the generator's latency hides */
+            const size_t p = b->pick[i] = cls_jr_int(rs);
             const float *r0 = c0 + p * CLS_BLK, *r1 = c1 + p * CLS_BLK;
             ADD4(a[0], r0);
             ADD4(a[1], r0 + 4);
@@ -372,52 +508,82 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
         }
         memcpy(acc, a, sizeof(acc));
     }
-    uint32_t c = 0;
-    for (; c + 64 <= BS; c += 64) { /* 64 blocks at a time, in 8 registers */
-        v8f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
-        for (size_t i = 0; i < m; i++) {
-            const float *bm = b->bm[b->pick[i]] + c;
-            ADD8(s0, bm);
-            ADD8(s1, bm + 8);
-            ADD8(s2, bm + 16);
-            ADD8(s3, bm + 24);
-            ADD8(s4, bm + 32);
-            ADD8(s5, bm + 40);
-            ADD8(s6, bm + 48);
-            ADD8(s7, bm + 56);
-        }
-        memcpy(bd + c, &s0, sizeof(v8f));
-        memcpy(bd + c + 8, &s1, sizeof(v8f));
-        memcpy(bd + c + 16, &s2, sizeof(v8f));
-        memcpy(bd + c + 24, &s3, sizeof(v8f));
-        memcpy(bd + c + 32, &s4, sizeof(v8f));
-        memcpy(bd + c + 40, &s5, sizeof(v8f));
-        memcpy(bd + c + 48, &s6, sizeof(v8f));
-        memcpy(bd + c + 56, &s7, sizeof(v8f));
-    }
-    for (; c < BS; c += 16) { /* BS is a multiple of 16 */
-        v8f s0 = {0}, s1 = {0};
-        for (size_t i = 0; i < m; i++) {
-            const float *bm = b->bm[b->pick[i]] + c;
-            ADD8(s0, bm);
-            ADD8(s1, bm + 8);
-        }
-        memcpy(bd + c, &s0, sizeof(v8f));
-        memcpy(bd + c + 8, &s1, sizeof(v8f));
-    }
     const double dm = (double)m;
-    double best = -INFINITY;
-    for (uint32_t j = 0; j < CLS_CAND; j++) {
-        if (b->cand[j] == UINT32_MAX) continue;
-        acc[j] -= dm * b->v.lognorm[b->cand[j]];
-        if (acc[j] > best) best = acc[j];
+    /* The candidates' totals (a missing candidate's lognorm is +inf: its total -inf), and
+     * their best, by a tree of vector maxima. */
+    for (uint32_t j = 0; j < CLS_CAND; j++) acc[j] -= dm * b->cln[j];
+    double best;
+    {
+        v4d a[8];
+        memcpy(a, acc, sizeof(a));
+        for (uint32_t w = 4; w > 0; w /= 2)
+            for (uint32_t j = 0; j < w; j++) VMAX(a[j], a[j], a[j + w]);
+        best = a[0][0] > a[0][1] ? a[0][0] : a[0][1];
+        const double hi = a[0][2] > a[0][3] ? a[0][2] : a[0][3];
+        if (hi > best) best = hi;
     }
     /* Other blocks whose bound reaches the best: highest bound first, each summed leaf by
      * leaf (exact totals kept in b->score, free after the full pass, listed in b->evl). */
     const double margin = sum_margin(dm, (double)b->v.bmax_abs);
     uint32_t *blk = b->supl, nb = 0, nev = 0, *evl = b->evl;
-    for (uint32_t k = 0; k < b->nblk; k++)
-        if (!b->iscand[k] && (double)bd[k] + margin >= best) blk[nb++] = k;
+    const double lmargin = b->qs > 0.0 ? 2.0 * margin : margin; /* for bd[] below */
+    if (b->qs > 0.0) {
+        nb = q16_blocks(b, m, best, margin, bd, blk);
+    } else {
+        uint32_t c = 0;
+        for (; c + 64 <= BS; c += 64) { /* 64 blocks at a time, in 8 registers */
+            v8f s0 = {0}, s1 = {0}, s2 = {0}, s3 = {0}, s4 = {0}, s5 = {0}, s6 = {0}, s7 = {0};
+            for (size_t i = 0; i < m; i++) {
+                const float *bm = b->bm[b->pick[i]] + c;
+                ADD8(s0, bm);
+                ADD8(s1, bm + 8);
+                ADD8(s2, bm + 16);
+                ADD8(s3, bm + 24);
+                ADD8(s4, bm + 32);
+                ADD8(s5, bm + 40);
+                ADD8(s6, bm + 48);
+                ADD8(s7, bm + 56);
+            }
+            memcpy(bd + c, &s0, sizeof(v8f));
+            memcpy(bd + c + 8, &s1, sizeof(v8f));
+            memcpy(bd + c + 16, &s2, sizeof(v8f));
+            memcpy(bd + c + 24, &s3, sizeof(v8f));
+            memcpy(bd + c + 32, &s4, sizeof(v8f));
+            memcpy(bd + c + 40, &s5, sizeof(v8f));
+            memcpy(bd + c + 48, &s6, sizeof(v8f));
+            memcpy(bd + c + 56, &s7, sizeof(v8f));
+        }
+        for (; c < BS; c += 16) { /* BS is a multiple of 16 */
+            v8f s0 = {0}, s1 = {0};
+            for (size_t i = 0; i < m; i++) {
+                const float *bm = b->bm[b->pick[i]] + c;
+                ADD8(s0, bm);
+                ADD8(s1, bm + 8);
+            }
+            memcpy(bd + c, &s0, sizeof(v8f));
+            memcpy(bd + c + 8, &s1, sizeof(v8f));
+        }
+        /* The blocks with (double)bd[k] + margin >= best, and perhaps a few more (they are
+         * summed exactly, which changes nothing): a float threshold one step below best -
+         * margin, compared without branches. Candidates and padding are NaN, never kept. */
+        float tf = (float)(best - margin);
+        tf = nextafterf(tf, -INFINITY);
+        for (uint32_t j = 0; j < b->ncblk; j++) bd[b->cblk[j]] = NAN;
+        for (uint32_t k = b->nblk; k < BS; k++) bd[k] = NAN;
+        const v8f tv = {tf, tf, tf, tf, tf, tf, tf, tf};
+        for (uint32_t k = 0; k < BS; k += 8) { /* 8 at a time: most groups keep none */
+            v8f x;
+            memcpy(&x, bd + k, sizeof(x));
+            v8i ge = x >= tv;
+            uint64_t any[4];
+            memcpy(any, &ge, sizeof(any));
+            if (!(any[0] | any[1] | any[2] | any[3])) continue;
+            for (uint32_t o = k; o < k + 8; o++) {
+                blk[nb] = o;
+                nb += bd[o] >= tf;
+            }
+        }
+    }
     for (uint32_t x = 1; x < nb; x++) /* by bound, highest first: nb is small */
         for (uint32_t y = x; y > 0 && bd[blk[y]] > bd[blk[y - 1]]; y--) {
             uint32_t t = blk[y];
@@ -426,7 +592,7 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
         }
     for (uint32_t x = 0; x < nb; x++) {
         const uint32_t k = blk[x];
-        if ((double)bd[k] + margin < best) break;
+        if ((double)bd[k] + lmargin < best) break;
         double tot[CLS_BLK];
         if (!trial_block(b, n, m, k, best, margin, tot)) continue;
         for (uint32_t o = 0; o < CLS_BLK && k * CLS_BLK + o < b->nleaves; o++) {
@@ -436,16 +602,33 @@ CLS_CLONES void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, 
             if (tot[o] > best) best = tot[o];
         }
     }
+    if (!b->cmask_ok) { /* the candidates' ranks that credit the assigned lineage */
+        for (uint32_t j = 0; j < CLS_CAND; j++)
+            b->cmask[j] = b->cand[j] != UINT32_MAX ? rank_mask(idx, b->cand[j], taxon) : 0;
+        b->cmask_ok = 1;
+    }
     uint32_t nt = 0, on[LM_NRANKS] = {0};
-    for (uint32_t j = 0; j < CLS_CAND; j++)
-        if (b->cand[j] != UINT32_MAX && acc[j] == best) {
-            nt++;
-            credit(idx, b->cand[j], taxon, on);
+    {
+        const v4d bv = {best, best, best, best};
+        for (uint32_t j = 0; j < CLS_CAND; j += 4) { /* best is finite: no missing one ties */
+            v4d x;
+            memcpy(&x, acc + j, sizeof(x));
+            const v4l eq = x == bv;
+            if (!(eq[0] | eq[1] | eq[2] | eq[3])) continue;
+            for (uint32_t o = j; o < j + 4; o++)
+                if (acc[o] == best) {
+                    nt++;
+                    credit(b->cmask[o], on);
+                }
         }
+    }
     for (uint32_t i = 0; i < nev; i++)
         if (b->score[evl[i]] == best) {
             nt++;
-            credit(idx, evl[i], taxon, on);
+            credit(rank_mask(idx, evl[i], taxon), on);
         }
-    for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
+    if (nt == 1) /* x / 1 is x: the same sums, without the divisions */
+        for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r];
+    else
+        for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
 }

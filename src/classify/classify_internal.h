@@ -39,12 +39,20 @@ struct lm_cls_buf {
     const lm_kidx_entry_t **we; /* per word: its entries */
     float *crow;                /* per candidate block: its rows when it has no slot (below) */
     float *bound;               /* per block: the full pass's bound, then a trial's */
-    unsigned char *iscand;      /* per block: a candidate */
     uint32_t *supl;             /* a trial's blocks to look into */
     uint32_t *need;             /* a trial's draws whose rows a block lacks */
     uint32_t *evl;              /* leaves a trial summed outside the candidates */
     uint32_t cblk[CLS_CBLK], ncblk;
     uint32_t cand[CLS_CAND], ncand;
+    /* The trials' first bound in integers (boot.c quantize_rows): per word its block
+     * maxima times qs, rounded up, for trials of qm draws (qs 0: none); qcap bytes. */
+    int16_t *q16;
+    size_t qcap, qm;
+    double qs;
+    double cln[CLS_CAND];
+    uint32_t cmask[CLS_CAND], cmask_ok;
+        /* per candidate: rank_mask() (boot.c), once set */ /* per candidate: log(N_g + 1), +inf
+                                                               where there is none */
     /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
      * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
      * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set
@@ -55,19 +63,62 @@ struct lm_cls_buf {
     size_t dcap;
 };
 
+/* RDP's draws: java.util.Random (a 48-bit linear congruential generator, Java's
+ * specified algorithm), set to the same seed before every sequence; nextInt(bound) as
+ * Java computes it, rejection step included. The modulo is computed without a division
+ * (Lemire, Kaser and Kurz 2019, exact for every 32-bit x and d > 0) from
+ * mod = UINT64_MAX / bound + 1, set once per query. */
+#define CLS_JR_MUL  0x5DEECE66DULL
+#define CLS_JR_MASK ((1ULL << 48) - 1)
+
+typedef struct cls_jr {
+    uint64_t s, mod;
+    uint32_t bound;
+} cls_jr_t;
+
+static inline cls_jr_t cls_jr_start(uint64_t seed, uint32_t bound)
+{
+    cls_jr_t r = {(seed ^ CLS_JR_MUL) & CLS_JR_MASK, UINT64_MAX / bound + 1, bound};
+    return r;
+}
+
+static inline int32_t cls_jr_next31(cls_jr_t *r)
+{
+    r->s = (r->s * CLS_JR_MUL + 0xBULL) & CLS_JR_MASK;
+    return (int32_t)(r->s >> 17);
+}
+
+__extension__ typedef unsigned __int128 cls_u128;
+
+/* Java's nextInt(bound). */
+static inline uint32_t cls_jr_int(cls_jr_t *g)
+{
+    int32_t r = cls_jr_next31(g);
+    const uint32_t bound = g->bound, m = bound - 1;
+    if ((bound & m) == 0) return (uint32_t)(((int64_t)bound * r) >> 31);
+    /* Java: for (u = r; u - (r = u % bound) + m < 0; u = next(31)), in wrapping int. */
+    for (int32_t u = r;; u = cls_jr_next31(g)) {
+        r = (int32_t)(((cls_u128)(g->mod * (uint32_t)u) * bound) >> 64); /* u % bound, u >= 0 */
+        if ((int32_t)((uint32_t)u - (uint32_t)r + m) >= 0) break;
+    }
+    return (uint32_t)r;
+}
+
 /* Sum the scores of words w[0..n) (or w[pick[i]] if pick) into b->score and return the
  * best leaf; *best gets its total, s - n log(N_g + 1). Ties keep the lowest leaf. */
 uint32_t cls_best_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, const uint32_t *w,
                        const uint32_t *pick, size_t n, double *best);
 
 /* The full pass over b->words[0..n) that also sets up the per-word tables of the trials
- * (the blocks it summed as dense rows, the candidates) and picks the
- * candidate blocks; returns the best leaf as cls_best_leaf() does. */
-uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, double *best);
+ * of m draws (the blocks it summed as dense rows, the integer bound rows, the
+ * candidates) and picks the candidate blocks; returns the best leaf as cls_best_leaf()
+ * does. */
+uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m, double *best);
 
-/* One trial over the draws b->pick[0..m) from the n words: adds to hits[] exactly what the winner
- * of a full pass over all leaves would, a tie shared equally among the tied leaves. */
-void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t n, size_t m,
+/* One trial: draws m of the n words with rs into b->pick[0..m) and adds to hits[] exactly
+ * what the winner of a full pass over all leaves would, a tie shared equally among the
+ * tied leaves. */
+void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *rs, size_t n, size_t m,
                     const uint32_t *taxon, double *hits);
 
 /* The lumen method's words (region.c): keep, in place, the held words of the query's

@@ -61,11 +61,10 @@ lm_cls_buf_t *lm_cls_buf_create(const lm_kidx_t *idx)
     b->score = malloc(G * sizeof(double));
     b->evl = malloc((G > b->bstride ? G : b->bstride) * sizeof(uint32_t));
     b->bound = malloc(b->bstride * sizeof(float));
-    b->iscand = malloc(b->bstride);
     b->supl = malloc(b->bstride * sizeof(uint32_t));
     b->dslot = malloc(b->nblk * sizeof(uint32_t));
     b->dused = malloc(b->nblk * sizeof(uint32_t));
-    if (!b->score || !b->evl || !b->bound || !b->iscand || !b->supl || !b->dslot || !b->dused) {
+    if (!b->score || !b->evl || !b->bound || !b->supl || !b->dslot || !b->dused) {
         lm_cls_buf_destroy(b);
         return NULL;
     }
@@ -79,7 +78,6 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->score);
     free(b->evl);
     free(b->bound);
-    free(b->iscand);
     free(b->supl);
     free(b->dslot);
     free(b->dused);
@@ -89,6 +87,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->bs);
     free(b->we);
     free(b->crow);
+    free(b->q16);
     free(b->need);
     free(b->words);
     free(b->rc);
@@ -161,36 +160,6 @@ static void exhaustive_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t m, co
     for (int r = 0; r < LM_NRANKS; r++) hits[r] += (double)on[r] / (double)nt;
 }
 
-/* RDP's draws: java.util.Random (a 48-bit linear congruential generator, Java's
- * specified algorithm), set to the same seed before every sequence; nextInt(bound) as
- * Java computes it, rejection step included. */
-#define JR_MUL  0x5DEECE66DULL
-#define JR_MASK ((1ULL << 48) - 1)
-
-static uint64_t jr_seed(uint64_t seed)
-{
-    return (seed ^ JR_MUL) & JR_MASK;
-}
-
-static int32_t jr_next31(uint64_t *s)
-{
-    *s = (*s * JR_MUL + 0xBULL) & JR_MASK;
-    return (int32_t)(*s >> 17);
-}
-
-static uint32_t jr_int(uint64_t *s, uint32_t bound)
-{
-    int32_t r = jr_next31(s);
-    const uint32_t m = bound - 1;
-    if ((bound & m) == 0) return (uint32_t)(((int64_t)bound * r) >> 31);
-    /* Java: for (u = r; u - (r = u % bound) + m < 0; u = next(31)), in wrapping int. */
-    for (int32_t u = r;; u = jr_next31(s)) {
-        r = u % (int32_t)bound;
-        if ((int32_t)((uint32_t)u - (uint32_t)r + m) >= 0) break;
-    }
-    return (uint32_t)r;
-}
-
 /* The query's words as the method takes them. */
 static size_t words_of(const lm_kidx_t *idx, const lm_cls_opt_t *opt, const char *seq, size_t len,
                        uint32_t *w)
@@ -223,25 +192,26 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
             n = words_of(idx, opt, seq, len, b->words);
         }
     }
+    const size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     double best_score;
     uint32_t best = !n                ? UINT32_MAX
                     : opt->exhaustive ? cls_best_leaf(idx, b, b->words, NULL, n, &best_score)
-                                      : cls_full_pass(idx, b, n, &best_score);
+                                      : cls_full_pass(idx, b, n, m, &best_score);
     res->words = (uint32_t)n;
     if (!n) return 0;
     res->leaf = best;
     for (int r = 0; r < LM_NRANKS; r++) res->taxon[r] = lm_kidx_leaf_path(idx, best, r);
 
-    size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
-    uint32_t *pick = b->pick; /* m <= len + min_words, reserved above */
-    uint64_t rs = jr_seed(opt->seed);
+    uint32_t *pick = b->pick;                           /* m <= len + min_words, reserved above */
+    cls_jr_t rs = cls_jr_start(opt->seed, (uint32_t)n); /* n < 2^32: one query's words */
     double hits[LM_NRANKS] = {0};
     for (int t = 0; t < opt->bootstraps; t++) {
-        for (size_t i = 0; i < m; i++) pick[i] = jr_int(&rs, (uint32_t)n);
-        if (opt->exhaustive)
+        if (opt->exhaustive) {
+            for (size_t i = 0; i < m; i++) pick[i] = cls_jr_int(&rs);
             exhaustive_trial(idx, b, m, res->taxon, hits);
-        else
-            cls_boot_trial(idx, b, n, m, res->taxon, hits);
+        } else { /* the trial draws its words itself, as it adds them */
+            cls_boot_trial(idx, b, &rs, n, m, res->taxon, hits);
+        }
     }
     res->depth = 0;
     int cut = 0;

@@ -367,6 +367,23 @@ static void test_fast_equals_exhaustive(void **state)
         partial += r1.conf[LM_RANK_GENUS] < 1.0;
     }
     assert_true(partial > 20); /* the queries did test uncertain cases */
+    /* Long queries (4 genera end to end, 1200 nt: about 150 draws per trial) take the
+     * trials' float bounds; the short ones above their 16-bit integer bounds. */
+    for (int q = 0; q < 20; q++) {
+        char s[4 * L + 1];
+        for (int p = 0; p < 4; p++) memcpy(s + p * L, gen[fx_next() % (NF * GPF)], L);
+        s[4 * L] = '\0';
+        mutate(s, 4 * L, 20);
+        lm_cls_result_t r1, r2;
+        assert_int_equal(lm_cls_classify(idx, &fast, b1, s, 4 * L, &r1), 0);
+        assert_int_equal(lm_cls_classify(idx, &slow, b2, s, 4 * L, &r2), 0);
+        assert_int_equal(r1.leaf, r2.leaf);
+        assert_int_equal(r1.depth, r2.depth);
+        for (int r = 0; r < LM_NRANKS; r++) {
+            assert_int_equal(r1.taxon[r], r2.taxon[r]);
+            assert_true(r1.conf[r] == r2.conf[r]);
+        }
+    }
     lm_cls_buf_destroy(b1);
     lm_cls_buf_destroy(b2);
     lm_kidx_destroy(idx);
