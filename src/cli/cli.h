@@ -138,7 +138,8 @@ enum {
     CLI_CLS_EXHAUSTIVE,
     CLI_CLS_SPECIES,
     CLI_CLS_SPECIES_MM,
-    CLI_CLS_METHOD
+    CLI_CLS_METHOD,
+    CLI_CLS_NEAR
 };
 struct lm_cls_opt;
 extern const struct option cli_cls_options[]; /* --seed stays each command's own */

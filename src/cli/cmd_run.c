@@ -288,6 +288,7 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "classify", "method", "%s", g->cls.method == LM_CLS_LUMEN ? "lumen" : "rdp");
     padd(l, "classify", "species", "%s", tf(g->cls.species));
     padd(l, "classify", "species-mismatches", "%d", g->cls.species_mm);
+    padd(l, "classify", "near", "%s", tf(g->cls.near));
     padd(l, "classify", "seed", "%llu", (unsigned long long)g->cls.seed);
     const lm_div_run_opt_t *d = &g->div;
     if (d->depth == LM_DIV_DEPTH_AUTO)

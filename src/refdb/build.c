@@ -413,6 +413,32 @@ static int prepare(lm_ref_t *ref, build_t *b)
     return count_all(ref, b->recs, u, b->leaf_start, np, b->lw);
 }
 
+/* The references section (near.c): every collapsed record in build order, with its
+ * distinct words. */
+static int fill_near(const lm_ref_t *ref, const build_t *b, const kidx_layout_t *lay,
+                     unsigned char *pay)
+{
+    unsigned char *head = pay + lay->near;
+    const uint32_t n = (uint32_t)b->nrec;
+    uint64_t at = 0;
+    memcpy(head, &n, 4);
+    uint64_t *bits = calloc(((size_t)1 << (2 * ref->opt.k)) / 64 + 1, sizeof(uint64_t));
+    if (!bits) return -1;
+    uint32_t *rec = (uint32_t *)(pay + lay->nr_recs);
+    char *blob = (char *)(pay + lay->nr_blob);
+    for (size_t i = 0; i < b->nrec; i++) {
+        const ref_rec_t *r = &b->recs[i];
+        rec[4 * i] = r->leaf;
+        rec[4 * i + 1] = r->len;
+        rec[4 * i + 2] = kidx_distinct_words(ref->seq + r->seq_off, r->len, ref->opt.k, bits);
+        memcpy(blob + at, ref->seq + r->seq_off, r->len);
+        at += r->len;
+    }
+    free(bits);
+    memcpy(head + 8, &at, 8);
+    return 0;
+}
+
 /* Fill the payload: taxa, leaves, names, k-mer offsets and entries. */
 static int fill_payload(const lm_ref_t *ref, const build_t *b, const kidx_layout_t *lay,
                         unsigned char *pay)
@@ -486,7 +512,7 @@ static int fill_payload(const lm_ref_t *ref, const build_t *b, const kidx_layout
         }
         rec[4 * i + 1] = (uint32_t)name_off;
     }
-    return 0;
+    return fill_near(ref, b, lay, pay);
 }
 
 int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
@@ -525,6 +551,10 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
     kidx_layout_t lay;
     kidx_layout(&h, &lay);
     kidx_layout_species(&lay, (uint32_t)b.nsp, b.sp_blob);
+    uint64_t nr_blob = 0;
+    for (size_t i = 0; i < b.nrec; i++) nr_blob += b.recs[i].len;
+    kidx_layout_near(&lay);
+    kidx_layout_near_body(&lay, (uint32_t)b.nrec, nr_blob);
     if (b.nsp > UINT32_MAX || lay.total == UINT64_MAX) {
         build_free(&b);
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,

@@ -26,6 +26,12 @@ struct lm_kidx {
     uint64_t sp_blob_len;
     const uint32_t *sp_rec; /* {leaf, name_off, seq_off, seq_len} */
     const char *sp_blob;
+    uint32_t n_nr;          /* the references section (near.c) */
+    uint64_t nr_blob_len;
+    const uint32_t *nr_rec; /* {leaf, len, distinct words, 0} */
+    const char *nr_blob;
+    uint64_t *nr_off;    /* per reference: where its sequence starts in nr_blob (n_nr + 1) */
+    uint32_t *nr_first; /* per leaf: its first reference (n_leaves + 1) */
     uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
     double *lognorm;     /* log(n_refs + 1) per leaf */
     lm_kidx_run_t *runs; /* block runs of every word, in word order */
@@ -46,6 +52,8 @@ static int bad(lm_err_t *err, const char *name, const char *what)
 {
     return lm_err_set(err, LM_EFORMAT, name, 0, 0, "not a valid lumen index: %s", what);
 }
+
+static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err);
 
 static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_err_t *err)
 {
@@ -74,6 +82,17 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
     kidx_layout_species(lay, n_sp, x->sp_blob_len);
     x->n_sp = n_sp;
     if (lay->total == UINT64_MAX) return bad(err, name, "impossible species section size");
+    /* The references section's head, after the species section (format 3). */
+    kidx_layout_near(lay);
+    if (h->payload_len < lay->total || x->len - LM_KIDX_HEADER < lay->total)
+        return bad(err, name, "file truncated (shorter than its header says)");
+    const unsigned char *nh = x->img + LM_KIDX_HEADER + lay->near;
+    memcpy(&x->n_nr, nh, 4);
+    memcpy(&zero, nh + 4, 4);
+    memcpy(&x->nr_blob_len, nh + 8, 8);
+    if (zero != 0 || x->n_nr != h->n_refs) return bad(err, name, "references section head damaged");
+    kidx_layout_near_body(lay, x->n_nr, x->nr_blob_len);
+    if (lay->total == UINT64_MAX) return bad(err, name, "impossible references section size");
     if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
     if (x->len - LM_KIDX_HEADER < lay->total)
         return bad(err, name, "file truncated (shorter than its header says)");
@@ -252,6 +271,7 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         if (r[0] >= h->n_leaves || r[1] >= bl || r[3] == 0 || (uint64_t)r[2] + r[3] > bl)
             return bad(err, name, "species record out of range");
     }
+    if (check_near(x, name, err)) return err->code;
     x->path = malloc((size_t)h->n_leaves * LM_NRANKS * sizeof(uint32_t));
     x->lognorm = malloc((size_t)h->n_leaves * sizeof(double));
     if (!x->path || !x->lognorm)
@@ -266,6 +286,32 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         x->lognorm[g] = log((double)x->leaves[2 * g + 1] + 1.0);
     }
     return build_runs(x, name, err);
+}
+
+/* The references section: records sorted by leaf, leaves in range, word counts within the
+ * length, lengths summing to the blob; fills the per-reference offsets and the per-leaf
+ * first reference. */
+static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const uint32_t L = x->h.n_leaves;
+    x->nr_off = malloc(((size_t)x->n_nr + 1) * sizeof(uint64_t));
+    x->nr_first = malloc(((size_t)L + 1) * sizeof(uint32_t));
+    if (!x->nr_off || !x->nr_first)
+        return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+    uint64_t at = 0;
+    uint32_t g = 0;
+    for (uint32_t i = 0; i < x->n_nr; i++) {
+        const uint32_t *r = x->nr_rec + 4 * (size_t)i;
+        if (r[0] >= L || (g && r[0] < g - 1) || r[2] > r[1] || r[3] != 0 || r[1] > x->nr_blob_len - at)
+            return bad(err, name, "reference record out of range");
+        while (g <= r[0]) x->nr_first[g++] = i;
+        x->nr_off[i] = at;
+        at += r[1];
+    }
+    while (g <= L) x->nr_first[g++] = x->n_nr;
+    x->nr_off[x->n_nr] = at;
+    if (at != x->nr_blob_len) return bad(err, name, "reference lengths disagree with the blob");
+    return 0;
 }
 
 /* Take ownership of img (len bytes, malloc'd) and validate it. */
@@ -295,6 +341,8 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err
     x->ent = (const lm_kidx_entry_t *)(pay + lay.entries);
     x->sp_rec = (const uint32_t *)(pay + lay.sp_recs);
     x->sp_blob = (const char *)(pay + lay.sp_blob);
+    x->nr_rec = (const uint32_t *)(pay + lay.nr_recs);
+    x->nr_blob = (const char *)(pay + lay.nr_blob);
     if (check_body(x, name, err)) goto fail;
     return x;
 fail:
@@ -358,6 +406,8 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->bmax);
     free(idx->smax);
     free(idx->bstart);
+    free(idx->nr_off);
+    free(idx->nr_first);
     free(idx);
 }
 
@@ -409,6 +459,23 @@ double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g)
 {
     return idx->lognorm[g];
 }
+uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n)
+{
+    *n = idx->nr_first[g + 1] - idx->nr_first[g];
+    return idx->nr_first[g];
+}
+
+const char *lm_kidx_ref_seq(const lm_kidx_t *idx, uint32_t i, uint32_t *len)
+{
+    *len = idx->nr_rec[4 * (size_t)i + 1];
+    return idx->nr_blob + idx->nr_off[i];
+}
+
+uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i)
+{
+    return idx->nr_rec[4 * (size_t)i + 2];
+}
+
 uint32_t lm_kidx_n_species_refs(const lm_kidx_t *idx)
 {
     return idx->n_sp;

@@ -44,6 +44,7 @@ static inline int kidx_host_little_endian(void)
  * and blob once their counts (read from that head) are known. */
 typedef struct kidx_layout {
     uint64_t taxa, leaves, names, offsets, entries, species, sp_recs, sp_blob, total;
+    uint64_t near, nr_recs, nr_blob; /* the references section (near.c), format 3 */
 } kidx_layout_t;
 
 #define KIDX_SP_HEAD 16u
@@ -53,6 +54,21 @@ typedef struct kidx_layout {
 
 void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
 void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
+
+/* The references section (format 3; near.c): every reference the k-mer counts used, after
+ * collapsing, in the builder's order (by leaf, then length and sequence), so classify can
+ * measure how close a query comes to the nearest reference of a genus (classify.h,
+ * lm_cls_opt_t.near). Head: u32 n (= header n_refs), u32 0, u64 blob_len; records
+ * n x {u32 leaf, u32 len, u32 distinct words, u32 0}; blob: the sequences, concatenated.
+ * kidx_layout_near() places its head after the species section (total then ends after
+ * that head); kidx_layout_near_body() adds the records and blob. */
+#define KIDX_NR_HEAD 16u
+#define KIDX_NR_REC  16u
+void kidx_layout_near(kidx_layout_t *l);
+void kidx_layout_near_body(kidx_layout_t *l, uint32_t n, uint64_t blob_len);
+/* The distinct k-mers of seq[0..len) made of A, C, G, T only; bits is a zeroed scratch
+ * bitset of 4^k bits, left zeroed. */
+uint32_t kidx_distinct_words(const char *seq, uint32_t len, int k, uint64_t *bits);
 
 /* A 64-bit checksum of n bytes, continuing from h (start with 0): splitmix64 chained over
  * little-endian 8-byte words, the tail zero-padded, then the length. */
