@@ -19,18 +19,23 @@
  * most 0.8. benchmarks/classify.md has the trade-off this gives on leave-genera-out and
  * cross-validation folds.
  *
- * Cost: the query's words go into a bitset of 4^k bits; each reference of the genus is
- * then read once (its words tested against the bitset, a second bitset marking the words
- * already counted), stopping at the first reference that holds every word it could. */
+ * Cost: the index keeps, per leaf, its words ascending with the set of its references
+ * holding each (a 64-bit mask per 64 references; refdb.h). The query's distinct words,
+ * ascending, are searched in the leaf's list (galloping: the query's words are far fewer),
+ * and each word found adds its masks to bit-sliced counters (one 64-bit word per counter
+ * bit per 64 references), so a query costs about its distinct words x (log of the leaf's
+ * words + the leaf's references / 64), whatever the references' lengths. */
 #include <stdlib.h>
 #include <string.h>
 
 #include "classify_internal.h"
 
 struct cls_near {
-    uint64_t *qbits, *seen; /* 4^k bits each, zero between calls */
-    uint32_t *words;        /* the query's words, then the words a reference matched */
+    uint64_t *qbits; /* 4^k bits, zero between calls */
+    uint32_t *words; /* the query's words, then its distinct words ascending */
     size_t cap;
+    uint64_t *planes; /* bit-sliced counters: per 64 references, one word per count bit */
+    size_t pcap;
     int k;
 };
 
@@ -38,8 +43,8 @@ void cls_near_destroy(cls_near_t *nb)
 {
     if (!nb) return;
     free(nb->qbits);
-    free(nb->seen);
     free(nb->words);
+    free(nb->planes);
     free(nb);
 }
 
@@ -49,11 +54,9 @@ static cls_near_t *near_buf(lm_cls_buf_t *b, int k, size_t len)
     if (!nb) {
         nb = calloc(1, sizeof(*nb));
         if (!nb) return NULL;
-        const size_t nw = ((size_t)1 << (2 * k)) / 64 + 1;
-        nb->qbits = calloc(nw, sizeof(uint64_t));
-        nb->seen = calloc(nw, sizeof(uint64_t));
+        nb->qbits = calloc(((size_t)1 << (2 * k)) / 64 + 1, sizeof(uint64_t));
         nb->k = k;
-        if (!nb->qbits || !nb->seen) {
+        if (!nb->qbits) {
             cls_near_destroy(nb);
             return NULL;
         }
@@ -70,48 +73,104 @@ static cls_near_t *near_buf(lm_cls_buf_t *b, int k, size_t len)
     return nb;
 }
 
-#define BIT_GET(s, w) (((s)[(w) >> 6] >> ((w)&63)) & 1u)
-#define BIT_SET(s, w) ((s)[(w) >> 6] |= (uint64_t)1 << ((w)&63))
-#define BIT_CLR(s, w) ((s)[(w) >> 6] &= ~((uint64_t)1 << ((w)&63)))
-
-/* The distinct words of reference r that the query holds (each counted once); the words
- * counted are marked in nb->seen and listed in out (at most dq of them). */
-static uint32_t shared_words(const lm_kidx_t *idx, const cls_near_t *nb, uint32_t r, uint32_t *out)
+static int cmp_u32(const void *a, const void *b)
 {
-    uint32_t len;
-    const char *s = lm_kidx_ref_seq(idx, r, &len);
-    const int k = nb->k;
-    const uint32_t mask = ((uint32_t)1 << (2 * k)) - 1;
-    uint32_t w = 0, n = 0;
-    int valid = 0;
-    for (uint32_t i = 0; i < len; i++) {
-        uint32_t c;
-        switch (s[i]) {
-        case 'A':
-            c = 0;
-            break;
-        case 'C':
-            c = 1;
-            break;
-        case 'G':
-            c = 2;
-            break;
-        case 'T':
-        case 'U':
-            c = 3;
-            break;
-        default:
-            valid = 0;
-            continue;
-        }
-        w = ((w << 2) | c) & mask;
-        if (++valid < k) continue;
-        if (BIT_GET(nb->qbits, w) && !BIT_GET(nb->seen, w)) {
-            BIT_SET(nb->seen, w);
-            out[n++] = w;
+    const uint32_t x = *(const uint32_t *)a, y = *(const uint32_t *)b;
+    return (x > y) - (x < y);
+}
+
+/* The query's distinct words, ascending, into nb->words; returns how many. */
+static uint32_t distinct_sorted(cls_near_t *nb, const char *seq, size_t len)
+{
+    uint32_t *w = nb->words, d = 0;
+    const size_t n = lm_kmer_encode(seq, len, nb->k, w);
+    uint64_t *bits = nb->qbits;
+    if (nb->k <= 8) { /* a scan of the 4^k-bit set (at most 1,024 words) sorts them */
+        for (size_t i = 0; i < n; i++) bits[w[i] >> 6] |= (uint64_t)1 << (w[i] & 63);
+        const size_t nw = ((size_t)1 << (2 * nb->k)) / 64 + 1;
+        for (size_t i = 0; i < nw; i++)
+            for (uint64_t x = bits[i]; x; x &= x - 1)
+                w[d++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(x));
+        for (uint32_t i = 0; i < d; i++) bits[w[i] >> 6] = 0;
+        return d;
+    }
+    for (size_t i = 0; i < n; i++) {
+        const uint64_t bit = (uint64_t)1 << (w[i] & 63);
+        if (!(bits[w[i] >> 6] & bit)) {
+            bits[w[i] >> 6] |= bit;
+            w[d++] = w[i];
         }
     }
-    return n;
+    for (uint32_t i = 0; i < d; i++) bits[w[i] >> 6] = 0;
+    qsort(w, d, sizeof(uint32_t), cmp_u32);
+    return d;
+}
+
+/* The first index j >= from with lw[j] >= q (galloping, then binary search). */
+static uint32_t seek(const uint32_t *lw, uint32_t n, uint32_t from, uint32_t q)
+{
+    if (from >= n || lw[from] >= q) return from;
+    uint32_t lo = from, step = 1; /* lw[lo] < q */
+    while (lo + step < n && lw[lo + step] < q) {
+        lo += step;
+        step *= 2;
+    }
+    uint32_t hi = lo + step < n ? lo + step : n; /* lw[hi] >= q, or hi = n */
+    while (hi - lo > 1) {
+        const uint32_t mid = lo + (hi - lo) / 2;
+        if (lw[mid] < q)
+            lo = mid;
+        else
+            hi = mid;
+    }
+    return hi;
+}
+
+/* The best similarity of the query's dq distinct words (nb->words) to a reference of
+ * leaf g, at least `best` (returned unchanged if no reference beats it). */
+static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t g, double *best)
+{
+    uint32_t R, W;
+    const uint32_t r0 = lm_kidx_leaf_ref_range(idx, g, &R);
+    const uint64_t *mk;
+    const uint32_t *lw = lm_kidx_leaf_words(idx, g, &W, &mk);
+    const uint32_t M = (R + 63u) / 64u, P = 32u - (uint32_t)__builtin_clz(dq);
+    if (!R || !W) return 0;
+    if ((size_t)M * P > nb->pcap) {
+        uint64_t *p = realloc(nb->planes, (size_t)M * P * sizeof(uint64_t));
+        if (!p) return LM_ENOMEM;
+        nb->planes = p;
+        nb->pcap = (size_t)M * P;
+    }
+    uint64_t *pl = nb->planes;
+    memset(pl, 0, (size_t)M * P * sizeof(uint64_t));
+    uint32_t j = 0;
+    for (uint32_t i = 0; i < dq && j < W; i++) {
+        j = seek(lw, W, j, nb->words[i]);
+        if (j >= W || lw[j] != nb->words[i]) continue;
+        const uint64_t *m = mk + (size_t)j * M;
+        for (uint32_t c = 0; c < M; c++) { /* add the mask to the counters */
+            uint64_t carry = m[c], *q = pl + (size_t)c * P;
+            for (uint32_t p = 0; carry && p < P; p++) {
+                const uint64_t t = q[p] & carry;
+                q[p] ^= carry;
+                carry = t;
+            }
+        }
+    }
+    for (uint32_t c = 0; c < M; c++) {
+        uint32_t cnt[64] = {0};
+        for (uint32_t p = 0; p < P; p++)
+            for (uint64_t x = pl[(size_t)c * P + p]; x; x &= x - 1)
+                cnt[__builtin_ctzll(x)] += 1u << p;
+        for (uint32_t b = 0; b < 64 && c * 64 + b < R; b++) {
+            const uint32_t dr = lm_kidx_ref_words(idx, r0 + c * 64 + b), den = dr < dq ? dr : dq;
+            if (!den) continue;
+            const double v = cnt[b] >= den ? 1.0 : (double)cnt[b] / (double)den;
+            if (v > *best) *best = v;
+        }
+    }
+    return 0;
 }
 
 int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, size_t len,
@@ -120,34 +179,18 @@ int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, 
     *sim = 1.0;
     const uint32_t genus = lm_kidx_leaf_path(idx, leaf, LM_RANK_GENUS);
     if (genus == UINT32_MAX) return 0; /* no genus rank to scale */
-    cls_near_t *nb = near_buf(b, lm_kidx_k(idx), 2 * len);
+    cls_near_t *nb = near_buf(b, lm_kidx_k(idx), len);
     if (!nb) return LM_ENOMEM;
-    /* The query's distinct words: bits set, the list kept to clear them after. */
-    uint32_t *qw = nb->words, dq = 0;
-    const size_t n = lm_kmer_encode(seq, len, nb->k, qw);
-    for (size_t i = 0; i < n; i++)
-        if (!BIT_GET(nb->qbits, qw[i])) {
-            BIT_SET(nb->qbits, qw[i]);
-            qw[dq++] = qw[i];
-        }
-    uint32_t *mw = qw + dq; /* room for dq more: 2 len words were reserved */
+    const uint32_t dq = distinct_sorted(nb, seq, len);
+    *sim = 0.0;
+    if (!dq) return 0;
     /* The leaves of the genus are consecutive (numbered in lineage order). */
     uint32_t g0 = leaf, g1 = leaf + 1;
     while (g0 > 0 && lm_kidx_leaf_path(idx, g0 - 1, LM_RANK_GENUS) == genus) g0--;
     while (g1 < lm_kidx_n_leaves(idx) && lm_kidx_leaf_path(idx, g1, LM_RANK_GENUS) == genus) g1++;
     double best = 0.0;
-    for (uint32_t g = g0; g < g1 && best < 1.0; g++) {
-        uint32_t nr, r0 = lm_kidx_leaf_ref_range(idx, g, &nr);
-        for (uint32_t r = r0; r < r0 + nr && best < 1.0; r++) {
-            const uint32_t dr = lm_kidx_ref_words(idx, r), den = dr < dq ? dr : dq;
-            if (!den) continue;
-            const uint32_t sh = shared_words(idx, nb, r, mw);
-            for (uint32_t i = 0; i < sh; i++) BIT_CLR(nb->seen, mw[i]);
-            const double v = sh >= den ? 1.0 : (double)sh / (double)den;
-            if (v > best) best = v;
-        }
-    }
-    for (uint32_t i = 0; i < dq; i++) BIT_CLR(nb->qbits, qw[i]);
-    *sim = dq ? best : 0.0;
+    for (uint32_t g = g0; g < g1 && best < 1.0; g++)
+        if (leaf_best(idx, nb, dq, g, &best)) return LM_ENOMEM;
+    *sim = best;
     return 0;
 }

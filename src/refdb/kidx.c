@@ -26,17 +26,18 @@ struct lm_kidx {
     uint64_t sp_blob_len;
     const uint32_t *sp_rec; /* {leaf, name_off, seq_off, seq_len} */
     const char *sp_blob;
-    uint32_t n_nr;          /* the references section (near.c) */
-    uint64_t nr_blob_len;
-    const uint32_t *nr_rec; /* {leaf, len, distinct words, 0} */
-    const char *nr_blob;
-    uint64_t *nr_off;    /* per reference: where its sequence starts in nr_blob (n_nr + 1) */
-    uint32_t *nr_first; /* per leaf: its first reference (n_leaves + 1) */
-    uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
-    double *lognorm;     /* log(n_refs + 1) per leaf */
-    lm_kidx_run_t *runs; /* block runs of every word, in word order */
-    uint32_t *run_off;   /* 4^k + 1 offsets into runs */
-    float *absent;       /* per block */
+    uint64_t nr_mask;         /* the references section (near.c): its mask words */
+    const uint32_t *nr_refw;  /* per reference: distinct words */
+    const uint64_t *nr_woff;  /* per leaf: its words start (n_leaves + 1) */
+    const uint32_t *nr_words; /* per leaf: its words, ascending */
+    const uint64_t *nr_masks; /* per leaf and word: the mask of its references */
+    uint64_t *nr_moff;        /* per leaf: where its masks start (n_leaves + 1) */
+    uint32_t *nr_first;       /* per leaf: its first reference (n_leaves + 1) */
+    uint32_t *path;           /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
+    double *lognorm;          /* log(n_refs + 1) per leaf */
+    lm_kidx_run_t *runs;      /* block runs of every word, in word order */
+    uint32_t *run_off;        /* 4^k + 1 offsets into runs */
+    float *absent;            /* per block */
     uint32_t nblk;
     /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
      * bstride floats), and their maxima per super-block (stride sstride); row 0 is the
@@ -87,11 +88,12 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
     if (h->payload_len < lay->total || x->len - LM_KIDX_HEADER < lay->total)
         return bad(err, name, "file truncated (shorter than its header says)");
     const unsigned char *nh = x->img + LM_KIDX_HEADER + lay->near;
-    memcpy(&x->n_nr, nh, 4);
+    uint32_t n_nr;
+    memcpy(&n_nr, nh, 4);
     memcpy(&zero, nh + 4, 4);
-    memcpy(&x->nr_blob_len, nh + 8, 8);
-    if (zero != 0 || x->n_nr != h->n_refs) return bad(err, name, "references section head damaged");
-    kidx_layout_near_body(lay, x->n_nr, x->nr_blob_len);
+    memcpy(&x->nr_mask, nh + 8, 8);
+    if (zero != 0 || n_nr != h->n_refs) return bad(err, name, "references section head damaged");
+    kidx_layout_near_body(lay, h, x->nr_mask);
     if (lay->total == UINT64_MAX) return bad(err, name, "impossible references section size");
     if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
     if (x->len - LM_KIDX_HEADER < lay->total)
@@ -288,29 +290,48 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
     return build_runs(x, name, err);
 }
 
-/* The references section: records sorted by leaf, leaves in range, word counts within the
- * length, lengths summing to the blob; fills the per-reference offsets and the per-leaf
- * first reference. */
+/* The references section: each leaf's words ascending and within 4^k, their count the
+ * leaf's entries, masks only over the leaf's references, each reference's distinct words
+ * at most its leaf's; fills the per-leaf first reference and mask start. Needs the leaf
+ * records checked (their reference counts). */
 static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
 {
     const uint32_t L = x->h.n_leaves;
-    x->nr_off = malloc(((size_t)x->n_nr + 1) * sizeof(uint64_t));
+    x->nr_moff = malloc(((size_t)L + 1) * sizeof(uint64_t));
     x->nr_first = malloc(((size_t)L + 1) * sizeof(uint32_t));
-    if (!x->nr_off || !x->nr_first)
+    if (!x->nr_moff || !x->nr_first)
         return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
-    uint64_t at = 0;
-    uint32_t g = 0;
-    for (uint32_t i = 0; i < x->n_nr; i++) {
-        const uint32_t *r = x->nr_rec + 4 * (size_t)i;
-        if (r[0] >= L || (g && r[0] < g - 1) || r[2] > r[1] || r[3] != 0 || r[1] > x->nr_blob_len - at)
-            return bad(err, name, "reference record out of range");
-        while (g <= r[0]) x->nr_first[g++] = i;
-        x->nr_off[i] = at;
-        at += r[1];
+    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
+    uint64_t mat = 0, refs = 0;
+    if (x->nr_woff[0] != 0 || x->nr_woff[L] != x->h.n_entries)
+        return bad(err, name, "reference words do not span the entries");
+    for (uint32_t g = 0; g < L; g++) {
+        const uint64_t w0 = x->nr_woff[g], w1 = x->nr_woff[g + 1];
+        const uint32_t R = x->leaves[2 * g + 1], M = (R + 63u) / 64u;
+        if (w1 < w0 || w1 > x->h.n_entries || refs + R > x->h.n_refs)
+            return bad(err, name, "reference words out of range");
+        for (uint64_t j = w0; j < w1; j++)
+            if (x->nr_words[j] >= nwords || (j > w0 && x->nr_words[j] <= x->nr_words[j - 1]))
+                return bad(err, name, "reference words out of order");
+        x->nr_first[g] = (uint32_t)refs;
+        x->nr_moff[g] = mat;
+        if (w1 > w0 && M > (x->nr_mask - mat) / (w1 - w0))
+            return bad(err, name, "reference masks out of range");
+        const uint64_t nm = (w1 - w0) * M;
+        if (R % 64)
+            for (uint64_t j = 0; j < w1 - w0; j++)
+                if (x->nr_masks[mat + j * M + M - 1] >> (R % 64))
+                    return bad(err, name, "reference mask names a missing reference");
+        for (uint32_t i = 0; i < R; i++)
+            if (x->nr_refw[refs + i] > w1 - w0)
+                return bad(err, name, "reference word count out of range");
+        mat += nm;
+        refs += R;
     }
-    while (g <= L) x->nr_first[g++] = x->n_nr;
-    x->nr_off[x->n_nr] = at;
-    if (at != x->nr_blob_len) return bad(err, name, "reference lengths disagree with the blob");
+    if (mat != x->nr_mask || refs != x->h.n_refs)
+        return bad(err, name, "reference masks disagree with the leaves");
+    x->nr_first[L] = (uint32_t)refs;
+    x->nr_moff[L] = mat;
     return 0;
 }
 
@@ -341,8 +362,10 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err
     x->ent = (const lm_kidx_entry_t *)(pay + lay.entries);
     x->sp_rec = (const uint32_t *)(pay + lay.sp_recs);
     x->sp_blob = (const char *)(pay + lay.sp_blob);
-    x->nr_rec = (const uint32_t *)(pay + lay.nr_recs);
-    x->nr_blob = (const char *)(pay + lay.nr_blob);
+    x->nr_refw = (const uint32_t *)(pay + lay.nr_refw);
+    x->nr_woff = (const uint64_t *)(pay + lay.nr_woff);
+    x->nr_words = (const uint32_t *)(pay + lay.nr_words);
+    x->nr_masks = (const uint64_t *)(pay + lay.nr_masks);
     if (check_body(x, name, err)) goto fail;
     return x;
 fail:
@@ -406,7 +429,7 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->bmax);
     free(idx->smax);
     free(idx->bstart);
-    free(idx->nr_off);
+    free(idx->nr_moff);
     free(idx->nr_first);
     free(idx);
 }
@@ -465,15 +488,17 @@ uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n)
     return idx->nr_first[g];
 }
 
-const char *lm_kidx_ref_seq(const lm_kidx_t *idx, uint32_t i, uint32_t *len)
-{
-    *len = idx->nr_rec[4 * (size_t)i + 1];
-    return idx->nr_blob + idx->nr_off[i];
-}
-
 uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i)
 {
-    return idx->nr_rec[4 * (size_t)i + 2];
+    return idx->nr_refw[i];
+}
+
+const uint32_t *lm_kidx_leaf_words(const lm_kidx_t *idx, uint32_t g, uint32_t *n,
+                                   const uint64_t **masks)
+{
+    *n = (uint32_t)(idx->nr_woff[g + 1] - idx->nr_woff[g]);
+    *masks = idx->nr_masks + idx->nr_moff[g];
+    return idx->nr_words + idx->nr_woff[g];
 }
 
 uint32_t lm_kidx_n_species_refs(const lm_kidx_t *idx)

@@ -44,7 +44,7 @@ static inline int kidx_host_little_endian(void)
  * and blob once their counts (read from that head) are known. */
 typedef struct kidx_layout {
     uint64_t taxa, leaves, names, offsets, entries, species, sp_recs, sp_blob, total;
-    uint64_t near, nr_recs, nr_blob; /* the references section (near.c), format 3 */
+    uint64_t near, nr_refw, nr_woff, nr_words, nr_masks; /* references section (near.c) */
 } kidx_layout_t;
 
 #define KIDX_SP_HEAD 16u
@@ -55,20 +55,19 @@ typedef struct kidx_layout {
 void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
 void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
 
-/* The references section (format 3; near.c): every reference the k-mer counts used, after
- * collapsing, in the builder's order (by leaf, then length and sequence), so classify can
- * measure how close a query comes to the nearest reference of a genus (classify.h,
- * lm_cls_opt_t.near). Head: u32 n (= header n_refs), u32 0, u64 blob_len; records
- * n x {u32 leaf, u32 len, u32 distinct words, u32 0}; blob: the sequences, concatenated.
- * kidx_layout_near() places its head after the species section (total then ends after
- * that head); kidx_layout_near_body() adds the records and blob. */
+/* The references section (format 3; near.c), for classify's near option (classify.h):
+ * which references of each leaf hold each of the leaf's words. Head: u32 n (= header
+ * n_refs), u32 0, u64 n_mask; then refw [n x u32] (each reference's distinct words;
+ * references in build order: by leaf, then length and sequence), padded to 8;
+ * woff [(n_leaves + 1) x u64] (leaf g's words are words[woff[g] .. woff[g+1])); words
+ * [n_entries x u32] (each leaf's distinct words, ascending), padded to 8; masks
+ * [n_mask x u64]: for leaf g with R_g references and M_g = ceil(R_g / 64) mask words per
+ * word, word j of the leaf has masks M_g at a time, bit i set when its reference i holds
+ * it; n_mask = sum of W_g M_g. kidx_layout_near() places the head after the species
+ * section (total then ends after it); kidx_layout_near_body() the rest. */
 #define KIDX_NR_HEAD 16u
-#define KIDX_NR_REC  16u
 void kidx_layout_near(kidx_layout_t *l);
-void kidx_layout_near_body(kidx_layout_t *l, uint32_t n, uint64_t blob_len);
-/* The distinct k-mers of seq[0..len) made of A, C, G, T only; bits is a zeroed scratch
- * bitset of 4^k bits, left zeroed. */
-uint32_t kidx_distinct_words(const char *seq, uint32_t len, int k, uint64_t *bits);
+void kidx_layout_near_body(kidx_layout_t *l, const kidx_header_t *h, uint64_t n_mask);
 
 /* A 64-bit checksum of n bytes, continuing from h (start with 0): splitmix64 chained over
  * little-endian 8-byte words, the tail zero-padded, then the length. */

@@ -47,7 +47,9 @@ static const char *const lin_b = "Bacteria;Firmicutes;Bacilli;Bacillales;Bacilla
 
 /* k = 4. Bacillus: ACGTACGTAA has 7 words, 5 distinct (ACGT, CGTA, GTAC, TACG, GTAA);
  * ACGTNACGTT has ACGT | N | ACGT, CGTT: 2 distinct. Geobacillus: TTTTTTTT, 1 distinct; the
- * same record twice is kept once. Order within a leaf: by length, then bytes ('A' < 'N'). */
+ * same record twice is kept once. Order within a leaf: by length, then bytes ('A' < 'N').
+ * As numbers (A 0, C 1, G 2, T 3, base 4): ACGT 27, CGTA 108, CGTT 111, GTAA 176,
+ * GTAC 177, TACG 198, TTTT 255. */
 static void test_references_section(void **state)
 {
     (void)state;
@@ -56,25 +58,30 @@ static void test_references_section(void **state)
     lm_kidx_t *idx = build(seqs, lins, 4, 4);
     assert_int_equal(lm_kidx_n_refs(idx), 3);
     assert_int_equal(lm_kidx_n_leaves(idx), 2);
-    uint32_t n, len;
+    uint32_t n, nw;
+    const uint64_t *mk;
     uint32_t r = lm_kidx_leaf_ref_range(idx, 0, &n); /* Bacillus sorts first */
     assert_string_equal(lm_kidx_taxon_name(idx, lm_kidx_leaf_taxon(idx, 0)), "Bacillus");
     assert_int_equal(r, 0);
     assert_int_equal(n, 2);
-    const char *s = lm_kidx_ref_seq(idx, 0, &len);
-    assert_int_equal(len, 10);
-    assert_memory_equal(s, "ACGTACGTAA", 10);
-    assert_int_equal(lm_kidx_ref_words(idx, 0), 5);
-    s = lm_kidx_ref_seq(idx, 1, &len);
-    assert_memory_equal(s, "ACGTNACGTT", 10);
-    assert_int_equal(lm_kidx_ref_words(idx, 1), 2);
+    assert_int_equal(lm_kidx_ref_words(idx, 0), 5); /* ACGTACGTAA */
+    assert_int_equal(lm_kidx_ref_words(idx, 1), 2); /* ACGTNACGTT */
+    const uint32_t *w = lm_kidx_leaf_words(idx, 0, &nw, &mk);
+    const uint32_t want_w[6] = {27, 108, 111, 176, 177, 198};
+    const uint64_t want_m[6] = {3, 1, 2, 1, 1, 1}; /* bit 0: ACGTACGTAA, bit 1: ACGTNACGTT */
+    assert_int_equal(nw, 6);
+    for (int i = 0; i < 6; i++) {
+        assert_int_equal(w[i], want_w[i]);
+        assert_int_equal(mk[i], want_m[i]);
+    }
     r = lm_kidx_leaf_ref_range(idx, 1, &n);
     assert_int_equal(r, 2);
     assert_int_equal(n, 1);
-    s = lm_kidx_ref_seq(idx, 2, &len);
-    assert_int_equal(len, 8);
-    assert_memory_equal(s, "TTTTTTTT", 8);
     assert_int_equal(lm_kidx_ref_words(idx, 2), 1);
+    w = lm_kidx_leaf_words(idx, 1, &nw, &mk);
+    assert_int_equal(nw, 1);
+    assert_int_equal(w[0], 255);
+    assert_int_equal(mk[0], 1);
     lm_kidx_destroy(idx);
 }
 
@@ -88,17 +95,26 @@ static void reseal(unsigned char *img, size_t len)
     memcpy(img, &h, sizeof(h));
 }
 
+static void expect_refused(unsigned char *img, size_t len)
+{
+    lm_err_t err;
+    reseal(img, len);
+    lm_kidx_t *x = lm_kidx_load_mem(img, len, "bad.lmi", &err);
+    assert_null(x);
+    assert_non_null(strstr(err.msg, "reference"));
+}
+
 static void test_damaged_section_refused(void **state)
 {
     (void)state;
-    const char *seqs[] = {"ACGTACGTAA", "TTTTTTTT"};
-    const char *lins[] = {lin_a, lin_b};
+    const char *seqs[] = {"ACGTACGTAA", "ACGTNACGTT", "TTTTTTTT"};
+    const char *lins[] = {lin_a, lin_a, lin_b};
     lm_ref_opt_t opt;
     lm_ref_opt_init(&opt);
     opt.k = 4;
     lm_ref_t *ref = lm_ref_create(&opt);
     lm_err_t err;
-    for (int i = 0; i < 2; i++) {
+    for (int i = 0; i < 3; i++) {
         lm_lineage_t lin;
         assert_true(lm_lineage_parse(lins[i], strlen(lins[i]), &lin, &err) > 0);
         assert_int_equal(lm_ref_add(ref, seqs[i], strlen(seqs[i]), &lin, &err), 0);
@@ -108,23 +124,43 @@ static void test_damaged_section_refused(void **state)
     assert_int_equal(lm_ref_build(ref, &v, &len, &err), 0);
     lm_ref_destroy(ref);
     unsigned char *img = v;
-    /* The section's records sit after the last 16 + 2 x 16 + pad8(18) bytes. */
-    unsigned char *rec = img + len - 24 - 2 * KIDX_NR_REC;
-    uint32_t keep[4], bad[4];
-    memcpy(keep, rec, 16);
-    assert_int_equal(keep[0], 0);  /* Bacillus */
-    assert_int_equal(keep[1], 10); /* its length */
-    assert_int_equal(keep[2], 5);  /* its distinct words */
-    for (int f = 0; f < 4; f++) {
-        memcpy(bad, keep, 16);
-        bad[f] = f == 0 ? 2u : f == 1 ? 11u : f == 2 ? 11u : 1u; /* leaf, length, words, pad */
-        memcpy(rec, bad, 16);
-        reseal(img, len);
-        lm_kidx_t *x = lm_kidx_load_mem(img, len, "bad.lmi", &err);
-        assert_null(x);
-        assert_non_null(strstr(err.msg, "reference"));
-    }
-    memcpy(rec, keep, 16);
+    kidx_header_t h;
+    memcpy(&h, img, sizeof(h));
+    kidx_layout_t lay;
+    kidx_layout(&h, &lay);
+    kidx_layout_species(&lay, 0, 0); /* no species named */
+    kidx_layout_near(&lay);
+    uint64_t n_mask;
+    memcpy(&n_mask, img + LM_KIDX_HEADER + lay.near + 8, 8);
+    assert_int_equal(n_mask, 7); /* 6 Bacillus words + 1 Geobacillus word, one mask each */
+    kidx_layout_near_body(&lay, &h, n_mask);
+    assert_int_equal(LM_KIDX_HEADER + lay.total, len);
+    unsigned char *refw = img + LM_KIDX_HEADER + lay.nr_refw;
+    unsigned char *words = img + LM_KIDX_HEADER + lay.nr_words;
+    unsigned char *masks = img + LM_KIDX_HEADER + lay.nr_masks;
+    uint32_t u, keep32;
+    uint64_t m, keep64;
+    /* a reference with more distinct words than its leaf has */
+    memcpy(&keep32, refw, 4);
+    assert_int_equal(keep32, 5);
+    u = 7;
+    memcpy(refw, &u, 4);
+    expect_refused(img, len);
+    memcpy(refw, &keep32, 4);
+    /* Bacillus's words out of order: the second made equal to the first */
+    memcpy(&keep32, words + 4, 4);
+    assert_int_equal(keep32, 108);
+    u = 27;
+    memcpy(words + 4, &u, 4);
+    expect_refused(img, len);
+    memcpy(words + 4, &keep32, 4);
+    /* Geobacillus's mask naming a second reference it does not have */
+    memcpy(&keep64, masks + 6 * 8, 8);
+    assert_int_equal(keep64, 1);
+    m = 3;
+    memcpy(masks + 6 * 8, &m, 8);
+    expect_refused(img, len);
+    memcpy(masks + 6 * 8, &keep64, 8);
     reseal(img, len);
     lm_kidx_t *x = lm_kidx_load_mem(img, len, "ok.lmi", &err);
     assert_non_null(x);
