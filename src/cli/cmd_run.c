@@ -73,7 +73,7 @@ static const char run_usage_opts[] =
     "  table:     --min-total --min-samples --no-biom\n"
     "  denoise:   --no-denoise --minsize --alpha --chimeras\n"
     "  classify:  --confidence --both-strands --exhaustive --method --species\n"
-    "             --species-mismatches\n"
+    "             --species-mismatches --near\n"
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
     "  stats:     --permutations --covariates age,sex,... --random-slope --week-numeric\n"
