@@ -20,11 +20,13 @@
  * cross-validation folds.
  *
  * Cost: the index keeps, per leaf, its words ascending with the set of its references
- * holding each (a 64-bit mask per 64 references; refdb.h). The query's distinct words,
- * ascending, are searched in the leaf's list (galloping: the query's words are far fewer),
- * and each word found adds its masks to bit-sliced counters (one 64-bit word per counter
- * bit per 64 references), so a query costs about its distinct words x (log of the leaf's
- * words + the leaf's references / 64), whatever the references' lengths. */
+ * holding each (a 64-bit mask per 64 references; refdb.h). The leaf's words the query
+ * holds are found by reading the leaf's list through and testing the query's bit set
+ * when the list is short, else by searching each query word in it (galloping); each word
+ * found adds its masks to bit-sliced counters (one 64-bit word per counter bit per 64
+ * references). So a query costs about min(the leaf's words, its distinct words x their
+ * log) plus the words found x the leaf's references / 64, whatever the references'
+ * lengths. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -79,7 +81,8 @@ static int cmp_u32(const void *a, const void *b)
     return (x > y) - (x < y);
 }
 
-/* The query's distinct words, ascending, into nb->words; returns how many. */
+/* The query's distinct words, ascending, into nb->words, and set in nb->qbits (the
+ * caller clears them); returns how many. */
 static uint32_t distinct_sorted(cls_near_t *nb, const char *seq, size_t len)
 {
     uint32_t *w = nb->words, d = 0;
@@ -91,8 +94,7 @@ static uint32_t distinct_sorted(cls_near_t *nb, const char *seq, size_t len)
         for (size_t i = 0; i < nw; i++)
             for (uint64_t x = bits[i]; x; x &= x - 1)
                 w[d++] = (uint32_t)(i * 64 + (size_t)__builtin_ctzll(x));
-        for (uint32_t i = 0; i < d; i++) bits[w[i] >> 6] = 0;
-        return d;
+        return d; /* the bits stay set for leaf_best(); near_similarity clears them */
     }
     for (size_t i = 0; i < n; i++) {
         const uint64_t bit = (uint64_t)1 << (w[i] & 63);
@@ -101,7 +103,6 @@ static uint32_t distinct_sorted(cls_near_t *nb, const char *seq, size_t len)
             w[d++] = w[i];
         }
     }
-    for (uint32_t i = 0; i < d; i++) bits[w[i] >> 6] = 0;
     qsort(w, d, sizeof(uint32_t), cmp_u32);
     return d;
 }
@@ -126,6 +127,19 @@ static uint32_t seek(const uint32_t *lw, uint32_t n, uint32_t from, uint32_t q)
     return hi;
 }
 
+/* Add one word's masks m[0..M) to the bit-sliced counters pl (P bits each). */
+static inline void add_masks(const uint64_t *m, uint32_t M, uint32_t P, uint64_t *pl)
+{
+    for (uint32_t c = 0; c < M; c++) {
+        uint64_t carry = m[c], *q = pl + (size_t)c * P;
+        for (uint32_t p = 0; carry && p < P; p++) {
+            const uint64_t t = q[p] & carry;
+            q[p] ^= carry;
+            carry = t;
+        }
+    }
+}
+
 /* The best similarity of the query's dq distinct words (nb->words) to a reference of
  * leaf g, at least `best` (returned unchanged if no reference beats it). */
 static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t g, double *best)
@@ -144,18 +158,17 @@ static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t
     }
     uint64_t *pl = nb->planes;
     memset(pl, 0, (size_t)M * P * sizeof(uint64_t));
-    uint32_t j = 0;
-    for (uint32_t i = 0; i < dq && j < W; i++) {
-        j = seek(lw, W, j, nb->words[i]);
-        if (j >= W || lw[j] != nb->words[i]) continue;
-        const uint64_t *m = mk + (size_t)j * M;
-        for (uint32_t c = 0; c < M; c++) { /* add the mask to the counters */
-            uint64_t carry = m[c], *q = pl + (size_t)c * P;
-            for (uint32_t p = 0; carry && p < P; p++) {
-                const uint64_t t = q[p] & carry;
-                q[p] ^= carry;
-                carry = t;
-            }
+    /* The leaf's words the query holds: a pass over the leaf's list testing the query's
+     * bits when the list is short, else a search for each query word in it. */
+    if (W / 8 < dq) {
+        const uint64_t *qb = nb->qbits;
+        for (uint32_t j = 0; j < W; j++)
+            if ((qb[lw[j] >> 6] >> (lw[j] & 63)) & 1u) add_masks(mk + (size_t)j * M, M, P, pl);
+    } else {
+        uint32_t j = 0;
+        for (uint32_t i = 0; i < dq && j < W; i++) {
+            j = seek(lw, W, j, nb->words[i]);
+            if (j < W && lw[j] == nb->words[i]) add_masks(mk + (size_t)j * M, M, P, pl);
         }
     }
     for (uint32_t c = 0; c < M; c++) {
@@ -189,8 +202,9 @@ int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, 
     while (g0 > 0 && lm_kidx_leaf_path(idx, g0 - 1, LM_RANK_GENUS) == genus) g0--;
     while (g1 < lm_kidx_n_leaves(idx) && lm_kidx_leaf_path(idx, g1, LM_RANK_GENUS) == genus) g1++;
     double best = 0.0;
-    for (uint32_t g = g0; g < g1 && best < 1.0; g++)
-        if (leaf_best(idx, nb, dq, g, &best)) return LM_ENOMEM;
+    int rc = 0;
+    for (uint32_t g = g0; g < g1 && best < 1.0 && !rc; g++) rc = leaf_best(idx, nb, dq, g, &best);
+    for (uint32_t i = 0; i < dq; i++) nb->qbits[nb->words[i] >> 6] = 0;
     *sim = best;
-    return 0;
+    return rc;
 }
