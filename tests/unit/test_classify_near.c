@@ -261,12 +261,66 @@ static void test_genus_confidence_scaled(void **state)
     lm_kidx_destroy(idx);
 }
 
+/* near(q) against plain(q): the genus's confidence times sh / min(dq, the reference's
+ * distinct words), the ranks above unchanged. */
+static void check_scaled(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *q, double want)
+{
+    lm_cls_opt_t opt;
+    lm_cls_opt_init(&opt);
+    lm_cls_result_t plain, near;
+    assert_int_equal(lm_cls_classify(idx, &opt, b, q, strlen(q), &plain), 0);
+    opt.near = 1;
+    assert_int_equal(lm_cls_classify(idx, &opt, b, q, strlen(q), &near), 0);
+    assert_int_equal(near.leaf, plain.leaf);
+    for (int r = 0; r < LM_RANK_GENUS; r++) assert_true(near.conf[r] == plain.conf[r]);
+    assert_near(near.conf[LM_RANK_GENUS], plain.conf[LM_RANK_GENUS] * want, 1e-12);
+}
+
+/* The other code paths, against the string-search count: a short query (its words are
+ * searched in the genus's list rather than the list read through), and k = 10 (the
+ * query's words sorted by qsort rather than by a scan of the bit set). */
+static void test_search_and_long_words(void **state)
+{
+    (void)state;
+    static char ra[301], rb[301];
+    uint64_t st = 7;
+    fill_random(ra, 300, &st);
+    fill_random(rb, 300, &st);
+    const char *seqs[] = {ra, rb};
+    const char *lins[] = {lin_a, lin_b};
+    for (int k = 8; k <= 10; k += 2) {
+        lm_kidx_t *idx = build(seqs, lins, 2, k);
+        lm_cls_buf_t *b = lm_cls_buf_create(idx);
+        char q[64];
+        memcpy(q, ra + 10, 30); /* 30 bases with one substitution in the middle */
+        q[15] = q[15] == 'A' ? 'C' : 'A';
+        q[30] = '\0';
+        int dq, sh;
+        brute_shared(q, ra, k, &dq, &sh);
+        assert_true(sh < dq); /* the substitution costs words */
+        check_scaled(idx, b, q, (double)sh / (double)dq);
+        memcpy(q, ra + 100, 40); /* held whole: unchanged */
+        q[40] = '\0';
+        check_scaled(idx, b, q, 1.0);
+        char lq[161]; /* a long query: 120 bases of the reference and 40 of A/C */
+        memcpy(lq, ra + 20, 120);
+        const int off = ra[140] == 'A';
+        for (int i = 0; i < 40; i++) lq[120 + i] = "AC"[(i + off) % 2];
+        lq[160] = '\0';
+        brute_shared(lq, ra, k, &dq, &sh);
+        check_scaled(idx, b, lq, (double)sh / (double)dq);
+        lm_cls_buf_destroy(b);
+        lm_kidx_destroy(idx);
+    }
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_references_section),
         cmocka_unit_test(test_damaged_section_refused),
         cmocka_unit_test(test_genus_confidence_scaled),
+        cmocka_unit_test(test_search_and_long_words),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
