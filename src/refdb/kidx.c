@@ -26,6 +26,7 @@ struct lm_kidx {
     uint64_t sp_blob_len;
     const uint32_t *sp_rec; /* {leaf, name_off, seq_off, seq_len} */
     const char *sp_blob;
+
     uint64_t nr_mask;         /* the references section (near.c): its mask words */
     const uint32_t *nr_refw;  /* per reference: distinct words */
     const uint64_t *nr_woff;  /* per leaf: its words start (n_leaves + 1) */
@@ -33,11 +34,12 @@ struct lm_kidx {
     const uint64_t *nr_masks; /* per leaf and word: the mask of its references */
     uint64_t *nr_moff;        /* per leaf: where its masks start (n_leaves + 1) */
     uint32_t *nr_first;       /* per leaf: its first reference (n_leaves + 1) */
-    uint32_t *path;           /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
-    double *lognorm;          /* log(n_refs + 1) per leaf */
-    lm_kidx_run_t *runs;      /* block runs of every word, in word order */
-    uint32_t *run_off;        /* 4^k + 1 offsets into runs */
-    float *absent;            /* per block */
+
+    uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
+    double *lognorm;     /* log(n_refs + 1) per leaf */
+    lm_kidx_run_t *runs; /* block runs of every word, in word order */
+    uint32_t *run_off;   /* 4^k + 1 offsets into runs */
+    float *absent;       /* per block */
     uint32_t nblk;
     /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
      * bstride floats), and their maxima per super-block (stride sstride); row 0 is the
