@@ -230,8 +230,9 @@ uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n);
 /** The number of distinct words of reference i (< lm_kidx_n_refs()). */
 uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i);
 /** Leaf g's distinct words, ascending (*n of them), and *masks: for word j, the
- *  ceil(n_refs / 64) 64-bit words at (*masks)[j ceil(n_refs / 64) ...], bit i set when
- *  the leaf's reference first + i holds it. */
+ *  M = ceil(n_refs / 64) 64-bit words at (*masks)[j M ...], bit i set when the leaf's
+ *  reference first + i holds it; M = 0 (no masks) for a leaf of one reference, which holds
+ *  every word of the list. */
 const uint32_t *lm_kidx_leaf_words(const lm_kidx_t *idx, uint32_t g, uint32_t *n,
                                    const uint64_t **masks);
 /** The entries of k-mer w (w < 4^k); *n gets their number. */

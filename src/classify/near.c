@@ -140,15 +140,25 @@ static inline void add_masks(const uint64_t *m, uint32_t M, uint32_t P, uint64_t
     }
 }
 
+/* Reference r's similarity from cnt shared distinct words, raised into *best. */
+static void note(const lm_kidx_t *idx, uint32_t r, uint32_t cnt, uint32_t dq, double *best)
+{
+    const uint32_t dr = lm_kidx_ref_words(idx, r), den = dr < dq ? dr : dq;
+    if (!den) return;
+    const double v = cnt >= den ? 1.0 : (double)cnt / (double)den;
+    if (v > *best) *best = v;
+}
+
 /* The best similarity of the query's dq distinct words (nb->words) to a reference of
- * leaf g, at least `best` (returned unchanged if no reference beats it). */
+ * leaf g, at least `best` (returned unchanged if no reference beats it). A leaf of one
+ * reference has no masks (M = 0): the words found are that reference's. */
 static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t g, double *best)
 {
     uint32_t R, W;
     const uint32_t r0 = lm_kidx_leaf_ref_range(idx, g, &R);
     const uint64_t *mk;
     const uint32_t *lw = lm_kidx_leaf_words(idx, g, &W, &mk);
-    const uint32_t M = (R + 63u) / 64u, P = 32u - (uint32_t)__builtin_clz(dq);
+    const uint32_t M = R > 1 ? (R + 63u) / 64u : 0u, P = 32u - (uint32_t)__builtin_clz(dq);
     if (!R || !W) return 0;
     if ((size_t)M * P > nb->pcap) {
         uint64_t *p = realloc(nb->planes, (size_t)M * P * sizeof(uint64_t));
@@ -157,31 +167,38 @@ static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t
         nb->pcap = (size_t)M * P;
     }
     uint64_t *pl = nb->planes;
-    memset(pl, 0, (size_t)M * P * sizeof(uint64_t));
+    if (M) memset(pl, 0, (size_t)M * P * sizeof(uint64_t));
     /* The leaf's words the query holds: a pass over the leaf's list testing the query's
      * bits when the list is short, else a search for each query word in it. */
+    uint32_t found = 0;
     if (W / 8 < dq) {
         const uint64_t *qb = nb->qbits;
         for (uint32_t j = 0; j < W; j++)
-            if ((qb[lw[j] >> 6] >> (lw[j] & 63)) & 1u) add_masks(mk + (size_t)j * M, M, P, pl);
+            if ((qb[lw[j] >> 6] >> (lw[j] & 63)) & 1u) {
+                found++;
+                if (M) add_masks(mk + (size_t)j * M, M, P, pl);
+            }
     } else {
         uint32_t j = 0;
         for (uint32_t i = 0; i < dq && j < W; i++) {
             j = seek(lw, W, j, nb->words[i]);
-            if (j < W && lw[j] == nb->words[i]) add_masks(mk + (size_t)j * M, M, P, pl);
+            if (j < W && lw[j] == nb->words[i]) {
+                found++;
+                if (M) add_masks(mk + (size_t)j * M, M, P, pl);
+            }
         }
+    }
+    if (!M) {
+        note(idx, r0, found, dq, best);
+        return 0;
     }
     for (uint32_t c = 0; c < M; c++) {
         uint32_t cnt[64] = {0};
         for (uint32_t p = 0; p < P; p++)
             for (uint64_t x = pl[(size_t)c * P + p]; x; x &= x - 1)
                 cnt[__builtin_ctzll(x)] += 1u << p;
-        for (uint32_t b = 0; b < 64 && c * 64 + b < R; b++) {
-            const uint32_t dr = lm_kidx_ref_words(idx, r0 + c * 64 + b), den = dr < dq ? dr : dq;
-            if (!den) continue;
-            const double v = cnt[b] >= den ? 1.0 : (double)cnt[b] / (double)den;
-            if (v > *best) *best = v;
-        }
+        for (uint32_t b = 0; b < 64 && c * 64 + b < R; b++)
+            note(idx, r0 + c * 64 + b, cnt[b], dq, best);
     }
     return 0;
 }

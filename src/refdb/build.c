@@ -419,7 +419,7 @@ static uint64_t near_masks(const build_t *b)
 {
     uint64_t n = 0;
     for (size_t g = 0; g < b->nleaves; g++)
-        n += (uint64_t)b->lw[g].n * ((b->leaf_nrefs[g] + 63u) / 64u);
+        n += (uint64_t)b->lw[g].n * kidx_near_masks(b->leaf_nrefs[g]);
     return n;
 }
 
@@ -445,14 +445,14 @@ static int fill_near(const lm_ref_t *ref, const build_t *b, const kidx_layout_t 
     uint64_t at = 0, mat = 0;
     for (size_t g = 0; g < b->nleaves; g++) {
         const leaf_words_t *lw = &b->lw[g];
-        const uint32_t M = (b->leaf_nrefs[g] + 63u) / 64u;
+        const uint32_t M = kidx_near_masks(b->leaf_nrefs[g]);
         woff[g] = at;
         for (uint32_t j = 0; j < lw->n; j++) {
             words[at + j] = lw->word[j];
             pos[lw->word[j]] = j;
         }
         uint64_t *m = masks + mat;
-        for (size_t i = b->leaf_start[g]; i < b->leaf_start[g + 1]; i++) {
+        for (size_t i = b->leaf_start[g]; M && i < b->leaf_start[g + 1]; i++) {
             const size_t li = i - b->leaf_start[g];
             const ref_rec_t *r = &b->recs[i];
             const size_t nw = lm_kmer_encode(ref->seq + r->seq_off, r->len, ref->opt.k, wbuf);
@@ -465,6 +465,7 @@ static int fill_near(const lm_ref_t *ref, const build_t *b, const kidx_layout_t 
             }
             refw[i] = d;
         }
+        if (!M) refw[b->leaf_start[g]] = lw->n; /* one reference: it holds every word */
         at += lw->n;
         mat += (uint64_t)lw->n * M;
     }

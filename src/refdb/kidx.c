@@ -309,7 +309,7 @@ static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
         return bad(err, name, "reference words do not span the entries");
     for (uint32_t g = 0; g < L; g++) {
         const uint64_t w0 = x->nr_woff[g], w1 = x->nr_woff[g + 1];
-        const uint32_t R = x->leaves[2 * g + 1], M = (R + 63u) / 64u;
+        const uint32_t R = x->leaves[2 * g + 1], M = kidx_near_masks(R);
         if (w1 < w0 || w1 > x->h.n_entries || refs + R > x->h.n_refs)
             return bad(err, name, "reference words out of range");
         for (uint64_t j = w0; j < w1; j++)
@@ -320,12 +320,12 @@ static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
         if (w1 > w0 && M > (x->nr_mask - mat) / (w1 - w0))
             return bad(err, name, "reference masks out of range");
         const uint64_t nm = (w1 - w0) * M;
-        if (R % 64)
+        if (M && R % 64)
             for (uint64_t j = 0; j < w1 - w0; j++)
                 if (x->nr_masks[mat + j * M + M - 1] >> (R % 64))
                     return bad(err, name, "reference mask names a missing reference");
         for (uint32_t i = 0; i < R; i++)
-            if (x->nr_refw[refs + i] > w1 - w0)
+            if (x->nr_refw[refs + i] > w1 - w0 || (R == 1 && x->nr_refw[refs] != w1 - w0))
                 return bad(err, name, "reference word count out of range");
         mat += nm;
         refs += R;

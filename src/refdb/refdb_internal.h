@@ -62,10 +62,16 @@ void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
  * woff [(n_leaves + 1) x u64] (leaf g's words are words[woff[g] .. woff[g+1])); words
  * [n_entries x u32] (each leaf's distinct words, ascending), padded to 8; masks
  * [n_mask x u64]: for leaf g with R_g references and M_g = ceil(R_g / 64) mask words per
- * word, word j of the leaf has masks M_g at a time, bit i set when its reference i holds
- * it; n_mask = sum of W_g M_g. kidx_layout_near() places the head after the species
+ * word (none when R_g = 1: its reference holds every word), word j of the leaf has masks
+ * M_g at a time, bit i set when its reference i holds it; n_mask = sum of W_g M_g. kidx_layout_near() places the head after the species
  * section (total then ends after it); kidx_layout_near_body() the rest. */
 #define KIDX_NR_HEAD 16u
+/* Mask words per word of a leaf with r references: none for one reference (it holds
+ * every word of its leaf), else one per 64. */
+static inline uint32_t kidx_near_masks(uint32_t r)
+{
+    return r > 1 ? (r + 63u) / 64u : 0u;
+}
 void kidx_layout_near(kidx_layout_t *l);
 void kidx_layout_near_body(kidx_layout_t *l, const kidx_header_t *h, uint64_t n_mask);
 

@@ -46,7 +46,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         for (uint32_t i = 0; i < nr; i++) sink += lm_kidx_ref_words(idx, r0 + i);
         const uint64_t *mk;
         const uint32_t *w = lm_kidx_leaf_words(idx, g, &nw, &mk);
-        if (nw) sink += w[nw - 1] + (nr ? mk[(size_t)nw * ((nr + 63) / 64) - 1] : 0);
+        if (nw) sink += w[nw - 1] + (nr > 1 ? mk[(size_t)nw * ((nr + 63) / 64) - 1] : 0);
     }
     (void)sink;
     /* whatever the loader accepts, classification must be safe on it: a fixed query and one

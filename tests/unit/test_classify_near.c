@@ -70,7 +70,7 @@ static void test_references_section(void **state)
     const uint32_t want_w[6] = {27, 108, 111, 176, 177, 198};
     const uint64_t want_m[6] = {3, 1, 2, 1, 1, 1}; /* bit 0: ACGTACGTAA, bit 1: ACGTNACGTT */
     assert_int_equal(nw, 6);
-    for (int i = 0; i < 6; i++) {
+    for (int i = 0; i < 6; i++) { /* two references: one mask word per word */
         assert_int_equal(w[i], want_w[i]);
         assert_int_equal(mk[i], want_m[i]);
     }
@@ -80,8 +80,7 @@ static void test_references_section(void **state)
     assert_int_equal(lm_kidx_ref_words(idx, 2), 1);
     w = lm_kidx_leaf_words(idx, 1, &nw, &mk);
     assert_int_equal(nw, 1);
-    assert_int_equal(w[0], 255);
-    assert_int_equal(mk[0], 1);
+    assert_int_equal(w[0], 255); /* one reference: no masks, it holds every word */
     lm_kidx_destroy(idx);
 }
 
@@ -132,7 +131,7 @@ static void test_damaged_section_refused(void **state)
     kidx_layout_near(&lay);
     uint64_t n_mask;
     memcpy(&n_mask, img + LM_KIDX_HEADER + lay.near + 8, 8);
-    assert_int_equal(n_mask, 7); /* 6 Bacillus words + 1 Geobacillus word, one mask each */
+    assert_int_equal(n_mask, 6); /* Bacillus's 6 words, one mask each; Geobacillus: none */
     kidx_layout_near_body(&lay, &h, n_mask);
     assert_int_equal(LM_KIDX_HEADER + lay.total, len);
     unsigned char *refw = img + LM_KIDX_HEADER + lay.nr_refw;
@@ -154,13 +153,20 @@ static void test_damaged_section_refused(void **state)
     memcpy(words + 4, &u, 4);
     expect_refused(img, len);
     memcpy(words + 4, &keep32, 4);
-    /* Geobacillus's mask naming a second reference it does not have */
-    memcpy(&keep64, masks + 6 * 8, 8);
-    assert_int_equal(keep64, 1);
-    m = 3;
-    memcpy(masks + 6 * 8, &m, 8);
+    /* Bacillus's first mask naming a third reference it does not have */
+    memcpy(&keep64, masks, 8);
+    assert_int_equal(keep64, 3); /* ACGT: both references */
+    m = 7;
+    memcpy(masks, &m, 8);
     expect_refused(img, len);
-    memcpy(masks + 6 * 8, &keep64, 8);
+    memcpy(masks, &keep64, 8);
+    /* Geobacillus's one reference holding fewer words than its leaf lists */
+    memcpy(&keep32, refw + 8, 4);
+    assert_int_equal(keep32, 1);
+    u = 0;
+    memcpy(refw + 8, &u, 4);
+    expect_refused(img, len);
+    memcpy(refw + 8, &keep32, 4);
     reseal(img, len);
     lm_kidx_t *x = lm_kidx_load_mem(img, len, "ok.lmi", &err);
     assert_non_null(x);
