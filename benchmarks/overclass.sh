@@ -5,7 +5,7 @@
 # sequences are classified by tools trained on every other genus, so none of them can be
 # named right at the genus rank, and any genus named is wrong. Reported: the share of those
 # sequences given a genus name at confidence 0.8, for lumen --method rdp (RDP's method,
-# the default), lumen --method lumen, vsearch --sintax (cutoff 0.8) and, unless
+# the default), lumen --method lumen, lumen --near (--method rdp), vsearch --sintax (cutoff 0.8) and, unless
 # NO_RDP=1, rdp_classifier (trained per fold as cv_classify.sh does). Also the share that
 # gets the right family (the family is still in training for most).
 #   usage: benchmarks/overclass.sh LUMEN [WORKDIR]
@@ -31,6 +31,7 @@ for ((k = 0; k < FOLDS; k++)); do
   for m in rdp lumen; do
     "$LUMEN" classify --index train.lmi --in test.fa --out lumen_$m.tsv --method $m --confidence 0.8 --threads 2 --quiet
   done
+  "$LUMEN" classify --index train.lmi --in test.fa --out lumen_near.tsv --near --confidence 0.8 --threads 2 --quiet
   vsearch --sintax test.fa --db sintax.fa --tabbedout sintax.tsv --sintax_cutoff 0.8 --randseed 1 \
     --threads 2 --quiet
   : > rdp.txt
@@ -50,15 +51,15 @@ for ((k = 0; k < FOLDS; k++)); do
     FILENAME ~ /^lumen_/ {if (FNR == 1) t++; if (FNR > 1) {k = split($2, f, "; ")
         for (i = 1; i <= k; i++) {if (f[i] ~ /^g__/) G[t, $1] = substr(f[i], 4); if (f[i] ~ /^f__/) Fm[t, $1] = substr(f[i], 4)}}; next}
     FILENAME == "sintax.tsv" {k = split($4, f, ","); for (i = 1; i <= k; i++) {
-        if (f[i] ~ /^g:/) G[3, $1] = substr(f[i], 3); if (f[i] ~ /^f:/) Fm[3, $1] = substr(f[i], 3)}; next}
-    FILENAME == "rdp.txt" {for (i = 3; i <= NF; i++) {if ($i == "genus" && $(i+1) + 1e-9 >= 0.8) G[4, $1] = $(i-1)
-        if ($i == "family" && $(i+1) + 1e-9 >= 0.8) Fm[4, $1] = $(i-1)}; next}
+        if (f[i] ~ /^g:/) G[4, $1] = substr(f[i], 3); if (f[i] ~ /^f:/) Fm[4, $1] = substr(f[i], 3)}; next}
+    FILENAME == "rdp.txt" {for (i = 3; i <= NF; i++) {if ($i == "genus" && $(i+1) + 1e-9 >= 0.8) G[5, $1] = $(i-1)
+        if ($i == "family" && $(i+1) + 1e-9 >= 0.8) Fm[5, $1] = $(i-1)}; next}
     END {for (i = 1; i <= n; i++) {q = order[i]; line = q "\t" fam[q]
-        for (t = 1; t <= 4; t++) line = line "\t" G[t, q] "\t" Fm[t, q]; print line}}' \
-    test.tsv lumen_rdp.tsv lumen_lumen.tsv sintax.tsv rdp.txt >> calls.tsv
+        for (t = 1; t <= 5; t++) line = line "\t" G[t, q] "\t" Fm[t, q]; print line}}' \
+    test.tsv lumen_rdp.tsv lumen_lumen.tsv lumen_near.tsv sintax.tsv rdp.txt >> calls.tsv
 done
-awk -F'\t' 'BEGIN {split("lumen_rdp lumen_lumen vsearch_sintax rdp_classifier", T, " ")}
-  {n++; for (t = 1; t <= 4; t++) {if ($(1 + 2*t) != "") g[t]++; if ($(2 + 2*t) == $2) f[t]++}}
+awk -F'\t' 'BEGIN {split("lumen_rdp lumen_lumen lumen_near vsearch_sintax rdp_classifier", T, " ")}
+  {n++; for (t = 1; t <= 5; t++) {if ($(1 + 2*t) != "") g[t]++; if ($(2 + 2*t) == $2) f[t]++}}
   END {printf "tool\tgenus_named\tshare\tright_family\n"
-    for (t = 1; t <= 4; t++) printf "%s\t%d/%d\t%.2f%%\t%.2f%%\n", T[t], g[t], n, 100 * g[t] / n, 100 * f[t] / n}' \
+    for (t = 1; t <= 5; t++) printf "%s\t%d/%d\t%.2f%%\t%.2f%%\n", T[t], g[t], n, 100 * g[t] / n, 100 * f[t] / n}' \
   calls.tsv | tee overclass.tsv | column -t

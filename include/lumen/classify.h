@@ -53,7 +53,16 @@ typedef struct lm_cls_opt {
     int species;       /**< add species by sequence match (lm_cls_species_assign) (0) */
     int species_mm;    /**< mismatches that match allows, 0 or 1 (0) */
     int method;        /**< lm_cls_method_t (LM_CLS_RDP) */
+    int near;          /**< scale the genus confidence by nearness (0; see below) */
 } lm_cls_opt_t;
+
+/* The near option (src/classify/near.c), against naming a genus for a query of a genus
+ * the reference lacks: the confidence of the genus rank (and of any rank below it) is the
+ * bootstrap confidence times the query's similarity to the nearest reference of the
+ * assigned genus, max over its references r of |D(q) & D(r)| / min(|D(q)|, |D(r)|), D
+ * the distinct k-mers (A, C, G, T only). The ranks above the genus, the assigned lineage
+ * and the draws are unchanged. IDTAXA's idea (Murali 2018), in expectation: a query far
+ * from every reference of its genus cannot reach a high genus confidence. */
 
 void lm_cls_opt_init(lm_cls_opt_t *opt);
 /** 0, or LM_EUSAGE with err filled. */

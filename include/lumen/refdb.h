@@ -24,12 +24,18 @@
  *            offsets [4^k + 1 x u32], entries [n_entries x {u32 leaf, f32 score}],
  *            species: u32 n_sp, u32 0, u64 blob_len,
  *                     [n_sp x {u32 leaf, u32 name_off, u32 seq_off, u32 seq_len}],
- *                     blob (blob_len bytes: the sequences, then NUL-terminated names)
+ *                     blob (blob_len bytes: the sequences, then NUL-terminated names),
+ *            references: u32 n_refs, u32 0, u64 n_mask, [n_refs x u32 distinct words],
+ *                     [n_leaves + 1 x u64 word offsets], [n_entries x u32 words by leaf],
+ *                     [n_mask x u64 reference masks] (refdb_internal.h has the details)
  * The checksum covers the first 56 header bytes and the payload. The species section
  * (version 2) keeps every reference whose lineage names both its genus and its species
  * (deduplicated by leaf, species and sequence; the region cut by --primers), so that
  * classify can add a species by exact sequence match (classify.h); it never feeds the
- * k-mer scores. Entries of k-mer w are
+ * k-mer scores. The references section (version 3) has, per leaf, its words with the set
+ * of its references (after collapsing identical ones) that hold each, and every
+ * reference's number of distinct words, so that classify can measure how near a query
+ * comes to the nearest reference of its genus (classify.h, near). Entries of k-mer w are
  * entries[offsets[w] .. offsets[w+1]), sorted by leaf; score is log(1 + n(w,g) / P_w), the
  * RDP word log-probability of leaf g above its value for a word g lacks (classify.h).
  */
@@ -162,7 +168,7 @@ int lm_ref_write(lm_ref_t *ref, const char *path, lm_err_t *err) LM_MUST_CHECK;
 /* ---------------------------------------------------------------------------------- */
 
 #define LM_KIDX_MAGIC   "LUMENKIX"
-#define LM_KIDX_VERSION 2u
+#define LM_KIDX_VERSION 3u
 #define LM_KIDX_HEADER  64u
 /** flags: the reference wrote k__ (not d__) for the domain. */
 #define LM_KIDX_F_KINGDOM 1u
@@ -222,6 +228,17 @@ uint32_t lm_kidx_n_species_refs(const lm_kidx_t *idx);
 uint32_t lm_kidx_species_leaf(const lm_kidx_t *idx, uint32_t i);
 const char *lm_kidx_species_name(const lm_kidx_t *idx, uint32_t i);
 const char *lm_kidx_species_seq(const lm_kidx_t *idx, uint32_t i, uint32_t *len);
+/** The references of leaf g (the references section above): indices first ..
+ *  first + *n - 1, where first is the return value (*n is the leaf's n_refs). */
+uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n);
+/** The number of distinct words of reference i (< lm_kidx_n_refs()). */
+uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i);
+/** Leaf g's distinct words, ascending (*n of them), and *masks: for word j, the
+ *  M = ceil(n_refs / 64) 64-bit words at (*masks)[j M ...], bit i set when the leaf's
+ *  reference first + i holds it; M = 0 (no masks) for a leaf of one reference, which holds
+ *  every word of the list. */
+const uint32_t *lm_kidx_leaf_words(const lm_kidx_t *idx, uint32_t g, uint32_t *n,
+                                   const uint64_t **masks);
 /** The entries of k-mer w (w < 4^k); *n gets their number. */
 const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
 

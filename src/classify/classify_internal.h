@@ -26,8 +26,13 @@ size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n);
 
 #endif
 
+/* The near option's scratch (near.c), made on first use. */
+typedef struct cls_near cls_near_t;
+void cls_near_destroy(cls_near_t *nb);
+
 struct lm_cls_buf {
     lm_kidx_view_t v;
+    cls_near_t *near; /* near.c's scratch, NULL until the near option needs it */
     double *score; /* per leaf: summed word scores of the last pass */
     uint32_t nleaves, nblk, bstride;
     uint32_t *words;
@@ -124,5 +129,11 @@ void cls_boot_trial(const lm_kidx_t *idx, lm_cls_buf_t *b, cls_jr_t *rs, size_t 
 /* The lumen method's words (region.c): keep, in place, the held words of the query's
  * stretch that the reference covers; returns how many remain. */
 size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n);
+
+/* The similarity of seq[0..len) to the nearest reference of leaf's genus (near.c): *sim
+ * gets max |D(q) & D(r)| / min(|D(q)|, |D(r)|) over the genus's references (1 when the leaf
+ * has no genus). 0 or LM_ENOMEM. */
+int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, size_t len,
+                        uint32_t leaf, double *sim);
 
 #endif

@@ -26,6 +26,7 @@ void lm_cls_opt_init(lm_cls_opt_t *opt)
     opt->species = 0;
     opt->species_mm = 0;
     opt->method = LM_CLS_RDP;
+    opt->near = 0;
 }
 
 int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
@@ -92,6 +93,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->words);
     free(b->rc);
     free(b->pick);
+    cls_near_destroy(b->near);
     free(b);
 }
 
@@ -215,9 +217,12 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     }
     res->depth = 0;
     int cut = 0;
+    double near = 1.0; /* the near option's similarity (near.c) */
+    if (opt->near && cls_near_similarity(idx, b, seq, len, best, &near)) return LM_ENOMEM;
     for (int r = 0; r < LM_NRANKS; r++) {
         if (res->taxon[r] == UINT32_MAX) continue;
         res->conf[r] = hits[r] / (double)opt->bootstraps;
+        if (r >= LM_RANK_GENUS) res->conf[r] *= near;
         /* A gap (an empty rank of the reference) neither passes nor stops the lineage. */
         if (!cut && res->conf[r] >= opt->confidence - 1e-12)
             res->depth = r + 1;

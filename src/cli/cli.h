@@ -138,7 +138,8 @@ enum {
     CLI_CLS_EXHAUSTIVE,
     CLI_CLS_SPECIES,
     CLI_CLS_SPECIES_MM,
-    CLI_CLS_METHOD
+    CLI_CLS_METHOD,
+    CLI_CLS_NEAR
 };
 /* lumen's default --confidence (classify and run): the threshold with the highest mean genus
  * F over 10-fold cross-validation on the gold reference and the Greengenes 13_8 V4 set

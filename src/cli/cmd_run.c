@@ -73,7 +73,7 @@ static const char run_usage_opts[] =
     "  table:     --min-total --min-samples --no-biom\n"
     "  denoise:   --no-denoise --minsize --alpha --chimeras\n"
     "  classify:  --confidence --both-strands --exhaustive --method --species\n"
-    "             --species-mismatches\n"
+    "             --species-mismatches --near\n"
     "  diversity: --depth N|auto[:F]|min --no-rarefy --shannon-base --pseudocount --metrics\n"
     "             --pcoa-axes --no-pcoa\n"
     "  stats:     --permutations --covariates age,sex,... --random-slope --week-numeric\n"
@@ -288,6 +288,7 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "classify", "method", "%s", g->cls.method == LM_CLS_LUMEN ? "lumen" : "rdp");
     padd(l, "classify", "species", "%s", tf(g->cls.species));
     padd(l, "classify", "species-mismatches", "%d", g->cls.species_mm);
+    padd(l, "classify", "near", "%s", tf(g->cls.near));
     padd(l, "classify", "seed", "%llu", (unsigned long long)g->cls.seed);
     const lm_div_run_opt_t *d = &g->div;
     if (d->depth == LM_DIV_DEPTH_AUTO)

@@ -414,6 +414,68 @@ static int prepare(lm_ref_t *ref, build_t *b)
     return count_all(ref, b->recs, u, b->leaf_start, np, b->lw);
 }
 
+/* The references section (refdb_internal.h): per leaf, its words (lw, ascending) with
+ * the mask of its references holding each, and each reference's distinct words. */
+static uint64_t near_masks(const build_t *b)
+{
+    uint64_t n = 0;
+    for (size_t g = 0; g < b->nleaves; g++)
+        n += (uint64_t)b->lw[g].n * kidx_near_masks(b->leaf_nrefs[g]);
+    return n;
+}
+
+static int fill_near(const lm_ref_t *ref, const build_t *b, const kidx_layout_t *lay,
+                     unsigned char *pay)
+{
+    const uint32_t n = (uint32_t)b->nrec;
+    const uint64_t n_mask = near_masks(b);
+    memcpy(pay + lay->near, &n, 4);
+    memcpy(pay + lay->near + 8, &n_mask, 8);
+    uint32_t *refw = (uint32_t *)(pay + lay->nr_refw), *words = (uint32_t *)(pay + lay->nr_words);
+    uint64_t *woff = (uint64_t *)(pay + lay->nr_woff), *masks = (uint64_t *)(pay + lay->nr_masks);
+    size_t maxlen = 1;
+    for (size_t i = 0; i < b->nrec; i++)
+        if (b->recs[i].len > maxlen) maxlen = b->recs[i].len;
+    uint32_t *pos = malloc(((size_t)1 << (2 * ref->opt.k)) * sizeof(uint32_t));
+    uint32_t *wbuf = malloc(maxlen * sizeof(uint32_t));
+    if (!pos || !wbuf) {
+        free(pos);
+        free(wbuf);
+        return -1;
+    }
+    uint64_t at = 0, mat = 0;
+    for (size_t g = 0; g < b->nleaves; g++) {
+        const leaf_words_t *lw = &b->lw[g];
+        const uint32_t M = kidx_near_masks(b->leaf_nrefs[g]);
+        woff[g] = at;
+        for (uint32_t j = 0; j < lw->n; j++) {
+            words[at + j] = lw->word[j];
+            pos[lw->word[j]] = j;
+        }
+        uint64_t *m = masks + mat;
+        for (size_t i = b->leaf_start[g]; M && i < b->leaf_start[g + 1]; i++) {
+            const size_t li = i - b->leaf_start[g];
+            const ref_rec_t *r = &b->recs[i];
+            const size_t nw = lm_kmer_encode(ref->seq + r->seq_off, r->len, ref->opt.k, wbuf);
+            uint32_t d = 0;
+            for (size_t j = 0; j < nw; j++) {
+                uint64_t *x = m + (size_t)pos[wbuf[j]] * M + li / 64;
+                const uint64_t bit = (uint64_t)1 << (li % 64);
+                d += !(*x & bit);
+                *x |= bit;
+            }
+            refw[i] = d;
+        }
+        if (!M) refw[b->leaf_start[g]] = lw->n; /* one reference: it holds every word */
+        at += lw->n;
+        mat += (uint64_t)lw->n * M;
+    }
+    woff[b->nleaves] = at;
+    free(pos);
+    free(wbuf);
+    return 0;
+}
+
 /* Fill the payload: taxa, leaves, names, k-mer offsets and entries. */
 static int fill_payload(const lm_ref_t *ref, const build_t *b, const kidx_layout_t *lay,
                         unsigned char *pay)
@@ -487,7 +549,7 @@ static int fill_payload(const lm_ref_t *ref, const build_t *b, const kidx_layout
         }
         rec[4 * i + 1] = (uint32_t)name_off;
     }
-    return 0;
+    return fill_near(ref, b, lay, pay);
 }
 
 int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
@@ -526,6 +588,8 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
     kidx_layout_t lay;
     kidx_layout(&h, &lay);
     kidx_layout_species(&lay, (uint32_t)b.nsp, b.sp_blob);
+    kidx_layout_near(&lay);
+    kidx_layout_near_body(&lay, &h, near_masks(&b));
     if (b.nsp > UINT32_MAX || lay.total == UINT64_MAX) {
         build_free(&b);
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,

@@ -26,6 +26,15 @@ struct lm_kidx {
     uint64_t sp_blob_len;
     const uint32_t *sp_rec; /* {leaf, name_off, seq_off, seq_len} */
     const char *sp_blob;
+
+    uint64_t nr_mask;         /* the references section (near.c): its mask words */
+    const uint32_t *nr_refw;  /* per reference: distinct words */
+    const uint64_t *nr_woff;  /* per leaf: its words start (n_leaves + 1) */
+    const uint32_t *nr_words; /* per leaf: its words, ascending */
+    const uint64_t *nr_masks; /* per leaf and word: the mask of its references */
+    uint64_t *nr_moff;        /* per leaf: where its masks start (n_leaves + 1) */
+    uint32_t *nr_first;       /* per leaf: its first reference (n_leaves + 1) */
+
     uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
     double *lognorm;     /* log(n_refs + 1) per leaf */
     lm_kidx_run_t *runs; /* block runs of every word, in word order */
@@ -46,6 +55,8 @@ static int bad(lm_err_t *err, const char *name, const char *what)
 {
     return lm_err_set(err, LM_EFORMAT, name, 0, 0, "not a valid lumen index: %s", what);
 }
+
+static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err);
 
 static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_err_t *err)
 {
@@ -74,6 +85,18 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
     kidx_layout_species(lay, n_sp, x->sp_blob_len);
     x->n_sp = n_sp;
     if (lay->total == UINT64_MAX) return bad(err, name, "impossible species section size");
+    /* The references section's head, after the species section (format 3). */
+    kidx_layout_near(lay);
+    if (h->payload_len < lay->total || x->len - LM_KIDX_HEADER < lay->total)
+        return bad(err, name, "file truncated (shorter than its header says)");
+    const unsigned char *nh = x->img + LM_KIDX_HEADER + lay->near;
+    uint32_t n_nr;
+    memcpy(&n_nr, nh, 4);
+    memcpy(&zero, nh + 4, 4);
+    memcpy(&x->nr_mask, nh + 8, 8);
+    if (zero != 0 || n_nr != h->n_refs) return bad(err, name, "references section head damaged");
+    kidx_layout_near_body(lay, h, x->nr_mask);
+    if (lay->total == UINT64_MAX) return bad(err, name, "impossible references section size");
     if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
     if (x->len - LM_KIDX_HEADER < lay->total)
         return bad(err, name, "file truncated (shorter than its header says)");
@@ -252,6 +275,7 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         if (r[0] >= h->n_leaves || r[1] >= bl || r[3] == 0 || (uint64_t)r[2] + r[3] > bl)
             return bad(err, name, "species record out of range");
     }
+    if (check_near(x, name, err)) return err->code;
     x->path = malloc((size_t)h->n_leaves * LM_NRANKS * sizeof(uint32_t));
     x->lognorm = malloc((size_t)h->n_leaves * sizeof(double));
     if (!x->path || !x->lognorm)
@@ -266,6 +290,51 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         x->lognorm[g] = log((double)x->leaves[2 * g + 1] + 1.0);
     }
     return build_runs(x, name, err);
+}
+
+/* The references section: each leaf's words ascending and within 4^k, their count the
+ * leaf's entries, masks only over the leaf's references, each reference's distinct words
+ * at most its leaf's; fills the per-leaf first reference and mask start. Needs the leaf
+ * records checked (their reference counts). */
+static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
+{
+    const uint32_t L = x->h.n_leaves;
+    x->nr_moff = malloc(((size_t)L + 1) * sizeof(uint64_t));
+    x->nr_first = malloc(((size_t)L + 1) * sizeof(uint32_t));
+    if (!x->nr_moff || !x->nr_first)
+        return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
+    uint64_t mat = 0, refs = 0;
+    if (x->nr_woff[0] != 0 || x->nr_woff[L] != x->h.n_entries)
+        return bad(err, name, "reference words do not span the entries");
+    for (uint32_t g = 0; g < L; g++) {
+        const uint64_t w0 = x->nr_woff[g], w1 = x->nr_woff[g + 1];
+        const uint32_t R = x->leaves[2 * g + 1], M = kidx_near_masks(R);
+        if (w1 < w0 || w1 > x->h.n_entries || refs + R > x->h.n_refs)
+            return bad(err, name, "reference words out of range");
+        for (uint64_t j = w0; j < w1; j++)
+            if (x->nr_words[j] >= nwords || (j > w0 && x->nr_words[j] <= x->nr_words[j - 1]))
+                return bad(err, name, "reference words out of order");
+        x->nr_first[g] = (uint32_t)refs;
+        x->nr_moff[g] = mat;
+        if (w1 > w0 && M > (x->nr_mask - mat) / (w1 - w0))
+            return bad(err, name, "reference masks out of range");
+        const uint64_t nm = (w1 - w0) * M;
+        if (M && R % 64)
+            for (uint64_t j = 0; j < w1 - w0; j++)
+                if (x->nr_masks[mat + j * M + M - 1] >> (R % 64))
+                    return bad(err, name, "reference mask names a missing reference");
+        for (uint32_t i = 0; i < R; i++)
+            if (x->nr_refw[refs + i] > w1 - w0 || (R == 1 && x->nr_refw[refs] != w1 - w0))
+                return bad(err, name, "reference word count out of range");
+        mat += nm;
+        refs += R;
+    }
+    if (mat != x->nr_mask || refs != x->h.n_refs)
+        return bad(err, name, "reference masks disagree with the leaves");
+    x->nr_first[L] = (uint32_t)refs;
+    x->nr_moff[L] = mat;
+    return 0;
 }
 
 /* Take ownership of img (len bytes, malloc'd) and validate it. */
@@ -295,6 +364,10 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err
     x->ent = (const lm_kidx_entry_t *)(pay + lay.entries);
     x->sp_rec = (const uint32_t *)(pay + lay.sp_recs);
     x->sp_blob = (const char *)(pay + lay.sp_blob);
+    x->nr_refw = (const uint32_t *)(pay + lay.nr_refw);
+    x->nr_woff = (const uint64_t *)(pay + lay.nr_woff);
+    x->nr_words = (const uint32_t *)(pay + lay.nr_words);
+    x->nr_masks = (const uint64_t *)(pay + lay.nr_masks);
     if (check_body(x, name, err)) goto fail;
     return x;
 fail:
@@ -358,6 +431,8 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->bmax);
     free(idx->smax);
     free(idx->bstart);
+    free(idx->nr_moff);
+    free(idx->nr_first);
     free(idx);
 }
 
@@ -409,6 +484,25 @@ double lm_kidx_leaf_lognorm(const lm_kidx_t *idx, uint32_t g)
 {
     return idx->lognorm[g];
 }
+uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n)
+{
+    *n = idx->nr_first[g + 1] - idx->nr_first[g];
+    return idx->nr_first[g];
+}
+
+uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i)
+{
+    return idx->nr_refw[i];
+}
+
+const uint32_t *lm_kidx_leaf_words(const lm_kidx_t *idx, uint32_t g, uint32_t *n,
+                                   const uint64_t **masks)
+{
+    *n = (uint32_t)(idx->nr_woff[g + 1] - idx->nr_woff[g]);
+    *masks = idx->nr_masks + idx->nr_moff[g];
+    return idx->nr_words + idx->nr_woff[g];
+}
+
 uint32_t lm_kidx_n_species_refs(const lm_kidx_t *idx)
 {
     return idx->n_sp;
