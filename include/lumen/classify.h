@@ -89,8 +89,9 @@ void lm_cls_buf_destroy(lm_cls_buf_t *buf);
 
 /**
  * Classify seq[0..len) (upper-case IUPAC). Thread-safe with one buffer per thread; idx
- * and opt are read only. Returns 0 (a query without words gets leaf UINT32_MAX, depth 0)
- * or LM_ENOMEM.
+ * and opt are read only. Returns 0 (a query without words gets leaf UINT32_MAX, depth 0),
+ * LM_ENOMEM, or LM_EUSAGE for opt->near with an index built without its references
+ * section (refdb.h, LM_KIDX_F_NEAR).
  */
 int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *buf,
                     const char *seq, size_t len, lm_cls_result_t *res) LM_MUST_CHECK;

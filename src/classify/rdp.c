@@ -218,6 +218,7 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
     res->depth = 0;
     int cut = 0;
     double near = 1.0; /* the near option's similarity (near.c) */
+    if (opt->near && !(lm_kidx_flags(idx) & LM_KIDX_F_NEAR)) return LM_EUSAGE;
     if (opt->near && cls_near_similarity(idx, b, seq, len, best, &near)) return LM_ENOMEM;
     for (int r = 0; r < LM_NRANKS; r++) {
         if (res->taxon[r] == UINT32_MAX) continue;

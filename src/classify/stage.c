@@ -68,6 +68,10 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
     lm_cls_result_t *res = malloc(LM_BATCH_RECORDS * sizeof(*res));
     lm_cls_buf_t **bufs = calloc((size_t)threads, sizeof(*bufs));
     int rc = r ? 0 : err->code;
+    if (!rc && opt->near && !(lm_kidx_flags(idx) & LM_KIDX_F_NEAR))
+        rc = lm_err_set(err, LM_EFORMAT, index, 0, 0,
+                        "this index was built without the references --near needs: rebuild it "
+                        "with lumen index --near");
     lm_cls_species_t *sp = NULL;
     if (!rc && opt->species && !(sp = lm_cls_species_create(idx, err))) rc = err->code;
     if (!rc && (!b || !res || !bufs)) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");

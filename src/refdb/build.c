@@ -47,6 +47,7 @@ void lm_ref_opt_init(lm_ref_opt_t *opt)
     opt->primers = NULL;
     opt->primer_mm = 2;
     opt->keep_duplicates = 0;
+    opt->near = 0;
 }
 
 int lm_ref_opt_check(const lm_ref_opt_t *opt, lm_err_t *err)
@@ -416,9 +417,10 @@ static int prepare(lm_ref_t *ref, build_t *b)
 
 /* The references section (refdb_internal.h): per leaf, its words (lw, ascending) with
  * the mask of its references holding each, and each reference's distinct words. */
-static uint64_t near_masks(const build_t *b)
+static uint64_t near_masks(const lm_ref_t *ref, const build_t *b)
 {
     uint64_t n = 0;
+    if (!ref->opt.near) return 0;
     for (size_t g = 0; g < b->nleaves; g++)
         n += (uint64_t)b->lw[g].n * kidx_near_masks(b->leaf_nrefs[g]);
     return n;
@@ -427,10 +429,12 @@ static uint64_t near_masks(const build_t *b)
 static int fill_near(const lm_ref_t *ref, const build_t *b, const kidx_layout_t *lay,
                      unsigned char *pay)
 {
-    const uint32_t n = (uint32_t)b->nrec;
-    const uint64_t n_mask = near_masks(b);
+    /* without the near option the section is its head alone: no references, no masks */
+    const uint32_t n = ref->opt.near ? (uint32_t)b->nrec : 0;
+    const uint64_t n_mask = near_masks(ref, b);
     memcpy(pay + lay->near, &n, 4);
     memcpy(pay + lay->near + 8, &n_mask, 8);
+    if (!ref->opt.near) return 0;
     uint32_t *refw = (uint32_t *)(pay + lay->nr_refw), *words = (uint32_t *)(pay + lay->nr_words);
     uint64_t *woff = (uint64_t *)(pay + lay->nr_woff), *masks = (uint64_t *)(pay + lay->nr_masks);
     size_t maxlen = 1;
@@ -577,7 +581,7 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
     h.n_taxa = (uint32_t)b.taxa.n;
     h.n_leaves = (uint32_t)b.nleaves;
     h.n_refs = (uint32_t)b.nrec;
-    h.flags = ref->kingdom ? LM_KIDX_F_KINGDOM : 0;
+    h.flags = (ref->kingdom ? LM_KIDX_F_KINGDOM : 0) | (ref->opt.near ? LM_KIDX_F_NEAR : 0);
     h.names_len = b.taxa.names_len;
     for (size_t g = 0; g < b.nleaves; g++) h.n_entries += b.lw[g].n;
     if (h.n_entries > UINT32_MAX) {
@@ -589,7 +593,7 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
     kidx_layout(&h, &lay);
     kidx_layout_species(&lay, (uint32_t)b.nsp, b.sp_blob);
     kidx_layout_near(&lay);
-    kidx_layout_near_body(&lay, &h, near_masks(&b));
+    if (ref->opt.near) kidx_layout_near_body(&lay, &h, near_masks(ref, &b));
     if (b.nsp > UINT32_MAX || lay.total == UINT64_MAX) {
         build_free(&b);
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,

@@ -94,8 +94,12 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
     memcpy(&n_nr, nh, 4);
     memcpy(&zero, nh + 4, 4);
     memcpy(&x->nr_mask, nh + 8, 8);
-    if (zero != 0 || n_nr != h->n_refs) return bad(err, name, "references section head damaged");
-    kidx_layout_near_body(lay, h, x->nr_mask);
+    if (h->flags & ~(LM_KIDX_F_KINGDOM | LM_KIDX_F_NEAR)) return bad(err, name, "unknown flags");
+    /* built without the near option, the section is its head alone */
+    const int near = (h->flags & LM_KIDX_F_NEAR) != 0;
+    if (zero != 0 || n_nr != (near ? h->n_refs : 0) || (!near && x->nr_mask != 0))
+        return bad(err, name, "references section head damaged");
+    if (near) kidx_layout_near_body(lay, h, x->nr_mask);
     if (lay->total == UINT64_MAX) return bad(err, name, "impossible references section size");
     if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
     if (x->len - LM_KIDX_HEADER < lay->total)
@@ -275,7 +279,7 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         if (r[0] >= h->n_leaves || r[1] >= bl || r[3] == 0 || (uint64_t)r[2] + r[3] > bl)
             return bad(err, name, "species record out of range");
     }
-    if (check_near(x, name, err)) return err->code;
+    if ((h->flags & LM_KIDX_F_NEAR) && check_near(x, name, err)) return err->code;
     x->path = malloc((size_t)h->n_leaves * LM_NRANKS * sizeof(uint32_t));
     x->lognorm = malloc((size_t)h->n_leaves * sizeof(double));
     if (!x->path || !x->lognorm)
@@ -364,10 +368,12 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err
     x->ent = (const lm_kidx_entry_t *)(pay + lay.entries);
     x->sp_rec = (const uint32_t *)(pay + lay.sp_recs);
     x->sp_blob = (const char *)(pay + lay.sp_blob);
-    x->nr_refw = (const uint32_t *)(pay + lay.nr_refw);
-    x->nr_woff = (const uint64_t *)(pay + lay.nr_woff);
-    x->nr_words = (const uint32_t *)(pay + lay.nr_words);
-    x->nr_masks = (const uint64_t *)(pay + lay.nr_masks);
+    if (x->h.flags & LM_KIDX_F_NEAR) {
+        x->nr_refw = (const uint32_t *)(pay + lay.nr_refw);
+        x->nr_woff = (const uint64_t *)(pay + lay.nr_woff);
+        x->nr_words = (const uint32_t *)(pay + lay.nr_words);
+        x->nr_masks = (const uint64_t *)(pay + lay.nr_masks);
+    }
     if (check_body(x, name, err)) goto fail;
     return x;
 fail:

@@ -27,7 +27,7 @@ awk -F'\t' '(NR-1)%10!=0' all.tsv > cv_train.tsv
 awk -F'\t' '(NR-1)%10==0' all.tsv > cv_test.tsv
 for s in logo cv; do
   tsv_rdp_fasta ${s}_train.tsv > ${s}_train.fa
-  run "$LUMEN" index --fasta ${s}_train.fa --out $s.lmi --quiet --threads 2
+  run "$LUMEN" index --near --fasta ${s}_train.fa --out $s.lmi --quiet --threads 2
   expect_rc "index $s" 0
 done
 awk -F'\t' '{print ">"$1"\n"$3}' novel.tsv > novel.fa
@@ -74,4 +74,18 @@ printf '\002' | dd of=old.lmi bs=1 seek=8 conv=notrunc 2>/dev/null
 run "$LUMEN" classify --index old.lmi --in novel.fa --out old.tsv --near
 expect_rc "format 2 index" 65
 expect_err "format 2 index" "version 2.*rebuild"
+# the references section is opt-in: an index built without --near is smaller, classifies
+# as before, and --near on it is refused with the fix named
+run "$LUMEN" index --fasta logo_train.fa --out plain.lmi --quiet --threads 2
+expect_rc "index without --near" 0
+[ "$(stat -c %s plain.lmi)" -lt "$(stat -c %s logo.lmi)" ] && ok "smaller without the references section" \
+  || not_ok "not smaller: $(stat -c %s plain.lmi) vs $(stat -c %s logo.lmi)"
+run "$LUMEN" classify --index plain.lmi --in novel.fa --out plain.tsv --details plain_det.tsv --confidence 0.8 --threads 2
+expect_rc "classify rdp on the plain index" 0
+cmp -s plain.tsv rdp.tsv && cmp -s plain_det.tsv rdp_det.tsv && ok "same output as with the section" \
+  || not_ok "output differs with and without the references section"
+run "$LUMEN" classify --index plain.lmi --in novel.fa --out plainnear.tsv --near
+expect_rc "--near on an index built without it" 65
+expect_err "names the fix" "plain.lmi: this index was built without the references --near needs: rebuild it with lumen index --near"
+[ ! -e plainnear.tsv ] && ok "no output" || not_ok "output written"
 finish

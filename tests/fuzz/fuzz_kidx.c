@@ -40,7 +40,9 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         sink += (unsigned char)s[len - 1] + (unsigned char)lm_kidx_species_name(idx, i)[0];
         sink += lm_kidx_leaf_path(idx, lm_kidx_species_leaf(idx, i), LM_RANK_GENUS);
     }
-    for (uint32_t g = 0; g < lm_kidx_n_leaves(idx); g++) { /* the references section */
+    /* the references section, when the index has one (lumen index --near) */
+    const uint32_t nleaves_near = lm_kidx_flags(idx) & LM_KIDX_F_NEAR ? lm_kidx_n_leaves(idx) : 0;
+    for (uint32_t g = 0; g < nleaves_near; g++) {
         uint32_t nr, nw;
         const uint32_t r0 = lm_kidx_leaf_ref_range(idx, g, &nr);
         for (uint32_t i = 0; i < nr; i++) sink += lm_kidx_ref_words(idx, r0 + i);

@@ -24,6 +24,7 @@ static lm_kidx_t *build(const char *const *seqs, const char *const *lins, int n,
     lm_ref_opt_t opt;
     lm_ref_opt_init(&opt);
     opt.k = k;
+    opt.near = 1;
     lm_ref_t *ref = lm_ref_create(&opt);
     assert_non_null(ref);
     lm_err_t err;
@@ -111,6 +112,7 @@ static void test_damaged_section_refused(void **state)
     lm_ref_opt_t opt;
     lm_ref_opt_init(&opt);
     opt.k = 4;
+    opt.near = 1;
     lm_ref_t *ref = lm_ref_create(&opt);
     lm_err_t err;
     for (int i = 0; i < 3; i++) {
@@ -172,6 +174,71 @@ static void test_damaged_section_refused(void **state)
     assert_non_null(x);
     lm_kidx_destroy(x);
     free(img);
+}
+
+/* The references section is opt-in (lm_ref_opt_t.near): without it the index holds the
+ * section's head alone and no LM_KIDX_F_NEAR flag, near classification is refused, and a
+ * flag that disagrees with the section is refused at load. */
+static void test_section_opt_in(void **state)
+{
+    (void)state;
+    const char *seqs[] = {"ACGTACGTAA", "ACGTNACGTT", "TTTTTTTT"};
+    const char *lins[] = {lin_a, lin_a, lin_b};
+    void *v[2];
+    size_t len[2];
+    lm_err_t err;
+    for (int with = 0; with < 2; with++) {
+        lm_ref_opt_t opt;
+        lm_ref_opt_init(&opt);
+        assert_int_equal(opt.near, 0);
+        opt.k = 4;
+        opt.near = with;
+        lm_ref_t *ref = lm_ref_create(&opt);
+        for (int i = 0; i < 3; i++) {
+            lm_lineage_t lin;
+            assert_true(lm_lineage_parse(lins[i], strlen(lins[i]), &lin, &err) > 0);
+            assert_int_equal(lm_ref_add(ref, seqs[i], strlen(seqs[i]), &lin, &err), 0);
+        }
+        assert_int_equal(lm_ref_build(ref, &v[with], &len[with], &err), 0);
+        lm_ref_destroy(ref);
+    }
+    assert_true(len[0] < len[1]);
+    lm_kidx_t *plain = lm_kidx_load_mem(v[0], len[0], "plain.lmi", &err);
+    lm_kidx_t *full = lm_kidx_load_mem(v[1], len[1], "full.lmi", &err);
+    assert_non_null(plain);
+    assert_non_null(full);
+    assert_int_equal(lm_kidx_flags(plain) & LM_KIDX_F_NEAR, 0);
+    assert_int_equal(lm_kidx_flags(full) & LM_KIDX_F_NEAR, LM_KIDX_F_NEAR);
+    lm_cls_opt_t o;
+    lm_cls_opt_init(&o);
+    lm_cls_result_t r0, r1;
+    lm_cls_buf_t *b0 = lm_cls_buf_create(plain), *b1 = lm_cls_buf_create(full);
+    const char *q = "ACGTACGTAA";
+    /* the same RDP result from both; --near only with the section */
+    assert_int_equal(lm_cls_classify(plain, &o, b0, q, strlen(q), &r0), 0);
+    assert_int_equal(lm_cls_classify(full, &o, b1, q, strlen(q), &r1), 0);
+    assert_int_equal(r0.leaf, r1.leaf);
+    assert_true(r0.conf[LM_RANK_GENUS] == r1.conf[LM_RANK_GENUS]);
+    o.near = 1;
+    assert_int_equal(lm_cls_classify(plain, &o, b0, q, strlen(q), &r0), LM_EUSAGE);
+    assert_int_equal(lm_cls_classify(full, &o, b1, q, strlen(q), &r1), 0);
+    lm_cls_buf_destroy(b0);
+    lm_cls_buf_destroy(b1);
+    lm_kidx_destroy(plain);
+    lm_kidx_destroy(full);
+    /* the flag set on an index without the section, and cleared on one with it */
+    for (int with = 0; with < 2; with++) {
+        unsigned char *img = v[with];
+        kidx_header_t h;
+        memcpy(&h, img, sizeof(h));
+        h.flags ^= LM_KIDX_F_NEAR;
+        memcpy(img, &h, sizeof(h));
+        reseal(img, len[with]);
+        lm_kidx_t *x = lm_kidx_load_mem(img, len[with], "flag.lmi", &err);
+        assert_null(x);
+        assert_non_null(strstr(err.msg, "references section"));
+        free(img);
+    }
 }
 
 /* Random bases from a fixed generator. */
@@ -325,6 +392,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_references_section),
         cmocka_unit_test(test_damaged_section_refused),
+        cmocka_unit_test(test_section_opt_in),
         cmocka_unit_test(test_genus_confidence_scaled),
         cmocka_unit_test(test_search_and_long_words),
     };
