@@ -92,7 +92,7 @@ for set in $SETS; do
     fi
     # lumen: always redone (the binary or its options may have changed)
     t0=$(now)
-    "$LUMEN" index --fasta "$d/train.fa" --out "$d/lumen.lmi" --threads "$THREADS" --quiet
+    "$LUMEN" index --near --fasta "$d/train.fa" --out "$d/lumen.lmi" --threads "$THREADS" --quiet
     "$LUMEN" classify --index "$d/lumen.lmi" --in "$d/test.fa" --out "$d/lumen_$TAG.tsv" \
       --details "$d/lumen_${TAG}_details.tsv" --confidence 0 --threads "$THREADS" --quiet "${EXTRA[@]}"
     rm -f "$d/lumen.lmi"

@@ -31,7 +31,7 @@ for set in gold gg; do
     awk -F'\t' -v k=$k -v F=$FOLDS '(NR-1)%F!=k {print ">"$1"\tRoot;"$2"\n"$3}' $set.tsv > train.fa
     awk -F'\t' -v k=$k -v F=$FOLDS '(NR-1)%F==k {print ">"$1"\n"$3}' $set.tsv > test.fa
     awk -F'\t' -v k=$k -v F=$FOLDS '(NR-1)%F!=k {split($2, a, ";"); print a[6]}' $set.tsv | sort -u > train_genera
-    "$LUMEN" index --fasta train.fa --out train.lmi --threads 2 --quiet
+    "$LUMEN" index --near --fasta train.fa --out train.lmi --threads 2 --quiet
     for m in $METHODS; do
       mopt="--method $m"
       [ "$m" = near ] && mopt="--method rdp --near"

@@ -27,7 +27,7 @@ for ((k = 0; k < FOLDS; k++)); do
   tsv_rdp_fasta train.tsv > train.fa
   tsv_sintax_fasta train.tsv > sintax.fa
   awk -F'\t' '{print ">"$1"\n"$3}' test.tsv > test.fa
-  "$LUMEN" index --fasta train.fa --out train.lmi --threads 2 --quiet
+  "$LUMEN" index --near --fasta train.fa --out train.lmi --threads 2 --quiet
   for m in rdp lumen; do
     "$LUMEN" classify --index train.lmi --in test.fa --out lumen_$m.tsv --method $m --confidence 0.8 --threads 2 --quiet
   done
