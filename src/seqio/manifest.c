@@ -189,6 +189,10 @@ static int check_id(parse_t *ps, const char *id, uint64_t ln, lm_err_t *err)
                               "sample ID contains a control character (byte 0x%02X)", *u);
         u += k;
     }
+    if (strcmp(id, "taxonomy") == 0)
+        return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
+                          "sample ID 'taxonomy' is reserved (a last column of that name holds "
+                          "lineages in BIOM's TSV tables)");
     if (strchr(id, '/') || strcmp(id, ".") == 0 || strcmp(id, "..") == 0 || id[0] == '.')
         return lm_err_set(err, LM_EFORMAT, ps->path, ln, 0,
                           "sample ID '%s' cannot be a file name ('/' or a leading '.')", id);

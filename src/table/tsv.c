@@ -88,6 +88,15 @@ static int parse_header(tsv_state_t *st, char *line, lm_err_t *err)
                             "sample ID '%s' (column %zu) starts with '#'", p, j + 2);
             break;
         }
+        /* a last column named taxonomy holds lineages (BIOM's TSV): as a sample it would be
+         * read back as that column whenever it came last */
+        if (strcmp(p, "taxonomy") == 0) {
+            rc = lm_err_set(err, LM_EFORMAT, st->path, st->line, 0,
+                            "sample ID 'taxonomy' (column %zu) is reserved: a last column of "
+                            "that name holds lineages in BIOM's TSV",
+                            j + 2);
+            break;
+        }
         int ret;
         khint_t k = kh_put(tsv_line, h, p, &ret);
         if (ret == 0)

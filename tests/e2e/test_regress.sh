@@ -105,4 +105,13 @@ cp "$R/metadata_huge_week.tsv" "$WORK/rep/cohort/metadata.tsv"
 run "$LUMEN" report --results "$WORK/rep"
 expect_rc "a week too large for an int in cohort/metadata.tsv" 0
 [ -s "$WORK/rep/report.html" ] && ok "the report is written" || not_ok "no report.html"
+# fuzz_table (soak, session 4, round-trip check): a table whose header was
+# '<TAB>taxonomy<TAB>taxonomy' read as one sample named 'taxonomy' (the last column being
+# BIOM's lineage column), and lumen's own copy of it then read back with no sample: a
+# sample 'taxonomy' that comes last is taken for that column. Such an ID is refused, in
+# tables and in manifests (where it would have lost its counts from table.tsv).
+run "$LUMEN" diversity --table "$R/table_taxonomy_sample.tsv" --depth 1 --out "$WORK/dvt"
+expect_rc "a sample named 'taxonomy' in a table" 65
+expect_err "names the file and column" "table_taxonomy_sample.tsv:1: sample ID 'taxonomy' \\(column 2\\) is reserved"
+expect_no_files "no diversity written" "$WORK/dvt"
 finish

@@ -487,6 +487,8 @@ static void test_manifest_bad_ids(void **state)
         {"sample-id\tabsolute-filepath\nA\xC3\ta.fq\n", "not valid UTF-8 (byte 0xC3 at byte 2)", 2},
         {"sample-id\tabsolute-filepath\nA\x01\ta.fq\n", "control character (byte 0x01)", 2},
         {"sample-id\tabsolute-filepath\n\"#A\"\ta.fq\n", "starts with '#'", 2},
+        {"sample-id\tabsolute-filepath\nA\ta.fq\ntaxonomy\tb.fq\n",
+         "sample ID 'taxonomy' is reserved", 3},
         {"sample-id\tabsolute-filepath\nA\ta.fq\nB\tb.fq\nA\tc.fq\n",
          "duplicate sample ID 'A' (first on line 2)", 4},
         {"sample-id\tabsolute-filepath\nA\ta.fq\textra\n", "3 fields where the header has 2", 2},
