@@ -175,6 +175,17 @@ int lm_afile_release(int commit, lm_err_t *err) LM_MUST_CHECK;
 int lm_tmp_register(const char *path);
 void lm_tmp_unregister(int slot);
 
+/**
+ * Bracket the creation of a temporary file or folder whose name is known only once it
+ * exists (mkstemp, mkdtemp) and its lm_tmp_register(): SIGINT/SIGTERM are blocked on this
+ * thread meanwhile, and a signal taken by another thread waits (up to about a second) for
+ * every open bracket to close before cleaning up, so the new entry is either registered
+ * and removed by the handler, or removed by lm_tmp_register() itself once the process is
+ * exiting. Brackets do not nest.
+ */
+void lm_tmp_create_begin(void);
+void lm_tmp_create_end(void);
+
 /** Install SIGINT/SIGTERM handlers that remove registered temporary files and exit with
  *  130 or 143. Call once from main(). */
 void lm_signals_install(void);

@@ -335,10 +335,11 @@ typedef struct outdirs {
     int slot[NSUB + 1]; /* lm_tmp_register() slots of the staging folders */
 } outdirs_t;
 
-/* Remove what this run created and left empty (rmdir fails harmlessly on anything else). */
+/* Remove what this run created and left empty (rmdir fails harmlessly on anything else).
+ * Each staging folder is removed before its slot is unregistered: a signal in between
+ * would otherwise find the folder unregistered and leave it. */
 static void outdirs_cleanup(outdirs_t *d)
 {
-    for (int i = 0; i <= NSUB; i++) lm_tmp_unregister(d->slot[i]);
     if (d->staging) {
         for (int i = 0; i < NSUB; i++) {
             char *p = path_join(d->staging, subdirs[i], "");
@@ -349,6 +350,7 @@ static void outdirs_cleanup(outdirs_t *d)
         free(d->staging);
         d->staging = NULL;
     }
+    for (int i = 0; i <= NSUB; i++) lm_tmp_unregister(d->slot[i]);
     for (int i = 0; i < NSUB; i++) {
         char *p = d->sub_created[i] ? path_join(d->out, subdirs[i], "") : NULL;
         if (p) rmdir(p);
@@ -364,19 +366,24 @@ static int outdirs_open(outdirs_t *d, lm_err_t *err)
     if (rc) return rc;
     char *tmpl = path_join(d->out, ".lumen-reads.", "XXXXXX");
     if (!tmpl) return lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    /* SIGINT and SIGTERM remove the staging folders too, once their files are gone: the
+     * folder is registered in the same bracket that creates it, its subfolders before they
+     * exist (removing one that does not exist is harmless) */
+    lm_tmp_create_begin();
     if (!mkdtemp(tmpl)) {
+        lm_tmp_create_end();
         rc = lm_err_set(err, LM_ECREATE, d->out, 0, 0, "cannot create a staging folder: %s",
                         strerror(errno));
         free(tmpl);
         return rc;
     }
     d->staging = tmpl;
-    /* SIGINT and SIGTERM remove the staging folders too, once their files are gone */
     d->slot[NSUB] = lm_tmp_register(d->staging);
+    lm_tmp_create_end();
     for (int i = 0; i < NSUB && !rc; i++) {
         char *p = path_join(d->staging, subdirs[i], "");
+        if (p) d->slot[i] = lm_tmp_register(p);
         rc = p ? make_dir(p, NULL, err) : lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
-        if (!rc) d->slot[i] = lm_tmp_register(p);
         free(p);
     }
     return rc;

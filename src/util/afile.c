@@ -30,13 +30,49 @@ static atomic_int g_tmp_used[LM_TMP_SLOTS];
 /* Set by the signal handler: other threads keep running while it cleans up, so a file they
  * create or register from then on is theirs to remove. */
 static atomic_int g_exiting;
+/* Threads between lm_tmp_create_begin() and _end(): the handler waits for them. */
+static atomic_int g_creating;
+static _Thread_local int t_creating;
+static _Thread_local sigset_t t_oldmask;
+
+void lm_tmp_create_begin(void)
+{
+    sigset_t block;
+    sigemptyset(&block);
+    sigaddset(&block, SIGINT);
+    sigaddset(&block, SIGTERM);
+    pthread_sigmask(SIG_BLOCK, &block, &t_oldmask);
+    t_creating = 1;
+    atomic_fetch_add(&g_creating, 1);
+    /* after the count, before creating anything: a handler that has already looked at the
+     * count (and may _exit any moment) must not be followed by a new entry. The two
+     * orders (count then flag here, flag then count in the handler) let at least one side
+     * see the other. */
+    if (atomic_load(&g_exiting)) {
+        t_creating = 0;
+        atomic_fetch_sub(&g_creating, 1);
+        for (;;) pause();
+    }
+}
+
+void lm_tmp_create_end(void)
+{
+    if (!t_creating) return;
+    t_creating = 0;
+    atomic_fetch_sub(&g_creating, 1);
+    pthread_sigmask(SIG_SETMASK, &t_oldmask, NULL);
+}
 
 int lm_tmp_register(const char *path)
 {
     if (atomic_load(&g_exiting)) {
-        /* the handler may have scanned the table already: remove the file and wait for
-         * its _exit */
-        unlink(path);
+        /* the handler may have scanned the table already: remove the entry (a file, or an
+         * empty folder), let the handler go on, and wait for its _exit */
+        if (unlink(path) != 0) rmdir(path);
+        if (t_creating) {
+            t_creating = 0;
+            atomic_fetch_sub(&g_creating, 1);
+        }
         for (;;) pause();
     }
     if (strlen(path) >= LM_TMP_PATH) return -1;
@@ -73,6 +109,10 @@ static void remove_registered(void)
 static void on_signal(int sig)
 {
     atomic_store(&g_exiting, 1);
+    /* a thread that has created an entry but not registered it yet: wait for it (it then
+     * registers, or sees g_exiting and removes the entry), at most about a second */
+    struct timespec ms = {0, 1000 * 1000};
+    for (int i = 0; i < 1000 && atomic_load(&g_creating) > 0; i++) nanosleep(&ms, NULL);
     remove_registered();
     struct timespec ts = {0, 20 * 1000 * 1000};
     nanosleep(&ts, NULL);
@@ -132,15 +172,11 @@ lm_afile_t *lm_afile_open(const char *path, lm_err_t *err)
     /* No SIGINT/SIGTERM on this thread between creating the file and registering it: the
      * handler would not know it (another thread takes the signal meanwhile, or this one
      * once the file is registered). */
-    sigset_t block, old;
-    sigemptyset(&block);
-    sigaddset(&block, SIGINT);
-    sigaddset(&block, SIGTERM);
-    pthread_sigmask(SIG_BLOCK, &block, &old);
+    lm_tmp_create_begin();
     int fd = mkstemp(f->tmp);
     int e = errno;
     if (fd >= 0) f->slot = lm_tmp_register(f->tmp);
-    pthread_sigmask(SIG_SETMASK, &old, NULL);
+    lm_tmp_create_end();
     if (fd < 0) {
         lm_err_set(err, LM_ECREATE, path, 0, 0, "cannot create output file: %s", strerror(e));
         goto fail;
