@@ -19,8 +19,10 @@ usage: scripts/fuzz_soak.sh [options] [target...]
                   turn through the targets
   --parallel P    targets run at the same time (default 2)
   --jobs J        libFuzzer -jobs=J -workers=J per target (default 1: one process)
-  --build DIR     fuzz build folder (default build-fuzz; built by this script if missing:
-                  CC=clang cmake -DLM_FUZZ=ON -DBUILD_TESTING=OFF)
+  --build DIR     fuzz build folder (default build-fuzz; configured by this script if
+                  missing: CC=clang cmake -DLM_FUZZ=ON -DBUILD_TESTING=OFF, and always
+                  brought up to date before the soak, so the ledger's commit is the
+                  binaries' own)
   --merge         afterwards merge coverage-increasing small entries (-merge=1,
                   -max_len=4096) of the soak corpus back into tests/fuzz/corpus/<name>,
                   refusing to grow a repo corpus past 1 MB
@@ -63,11 +65,17 @@ summary() {
 }
 if [ "$summary_only" = 1 ]; then summary; exit 0; fi
 
+# Build (or bring up to date) the fuzz targets from the tree as it is now, and label every
+# ledger line with that tree's commit (the binaries' commit, whatever HEAD becomes during
+# the soak; "-dirty" when src/, include/ or tests/fuzz/ held uncommitted changes).
 if [ ! -d "$build/tests/fuzz" ]; then
   CC=clang cmake -S "$repo" -B "$build" -DLM_FUZZ=ON -DBUILD_TESTING=OFF \
     -DCMAKE_BUILD_TYPE=RelWithDebInfo >/dev/null
-  nice -n 19 cmake --build "$build" -j2 >/dev/null
 fi
+nice -n 19 cmake --build "$build" -j2 >/dev/null
+built=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+git -C "$repo" diff --quiet HEAD -- src include tests/fuzz/*.c tests/fuzz/*.h 2>/dev/null ||
+  built=$built-dirty
 # Without named targets, every turn takes the targets built now (a rebuild adds new ones).
 # Each turn runs them in the order of their CPU so far in the ledger, least first, so
 # stopped and restarted soaks still even out.
@@ -95,7 +103,7 @@ run_one() {
   local t=$1 secs=$2 name=${1#fuzz_}
   local bin=$build/tests/fuzz/$t corpus=$work/corpus/$name art=$work/artifacts/$name/
   local dir=$work/run/$name stamp log cpu execs crashes commit
-  commit=$(git -C "$repo" rev-parse --short=12 HEAD 2>/dev/null || echo unknown)
+  commit=$built
   stamp=$(date -u +%Y-%m-%dT%H:%M:%SZ)
   log=$work/logs/$name-${stamp//:/}.log
   mkdir -p "$corpus" "$art" "$dir"
