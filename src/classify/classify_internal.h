@@ -33,7 +33,7 @@ void cls_near_destroy(cls_near_t *nb);
 struct lm_cls_buf {
     lm_kidx_view_t v;
     cls_near_t *near; /* near.c's scratch, NULL until the near option needs it */
-    double *score; /* per leaf: summed word scores of the last pass */
+    double *score;    /* per leaf: summed word scores of the last pass */
     uint32_t nleaves, nblk, bstride;
     uint32_t *words;
     uint32_t *pick; /* a trial's draws: indices into words */
@@ -56,8 +56,8 @@ struct lm_cls_buf {
     double qs;
     double cln[CLS_CAND];
     uint32_t cmask[CLS_CAND], cmask_ok;
-        /* per candidate: rank_mask() (boot.c), once set */ /* per candidate: log(N_g + 1), +inf
-                                                               where there is none */
+    /* per candidate: rank_mask() (boot.c), once set */ /* per candidate: log(N_g + 1), +inf
+                                                           where there is none */
     /* Blocks this query has summed, as dense per-word rows of CLS_BLK scores (0 where
      * the leaf lacks the word): dslot[block] is the block's slot (UINT32_MAX: none),
      * dused[slot] its block; slot s holds rows dpool[s n CLS_BLK ..], dmark[s n + i] set

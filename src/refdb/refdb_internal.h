@@ -63,8 +63,9 @@ void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
  * [n_entries x u32] (each leaf's distinct words, ascending), padded to 8; masks
  * [n_mask x u64]: for leaf g with R_g references and M_g = ceil(R_g / 64) mask words per
  * word (none when R_g = 1: its reference holds every word), word j of the leaf has masks
- * M_g at a time, bit i set when its reference i holds it; n_mask = sum of W_g M_g. kidx_layout_near() places the head after the species
- * section (total then ends after it); kidx_layout_near_body() the rest. */
+ * M_g at a time, bit i set when its reference i holds it; n_mask = sum of W_g M_g.
+ * kidx_layout_near() places the head after the species section (total then ends after it);
+ * kidx_layout_near_body() the rest. */
 #define KIDX_NR_HEAD 16u
 /* Mask words per word of a leaf with r references: none for one reference (it holds
  * every word of its leaf), else one per 64. */

@@ -19,12 +19,15 @@
 
 #define assert_near(a, b, eps) assert_true(fabs((double)(a) - (double)(b)) <= (eps))
 
-static lm_kidx_t *build(const char *const *seqs, const char *const *lins, int n, int k)
+/* The index image of n references (k-mer length k), with or without the references
+ * section (lm_ref_opt_t.near); *len its length, free() it. */
+static void *build_image(const char *const *seqs, const char *const *lins, int n, int k, int near,
+                         size_t *len)
 {
     lm_ref_opt_t opt;
     lm_ref_opt_init(&opt);
     opt.k = k;
-    opt.near = 1;
+    opt.near = near;
     lm_ref_t *ref = lm_ref_create(&opt);
     assert_non_null(ref);
     lm_err_t err;
@@ -34,9 +37,16 @@ static lm_kidx_t *build(const char *const *seqs, const char *const *lins, int n,
         assert_int_equal(lm_ref_add(ref, seqs[i], strlen(seqs[i]), &lin, &err), 0);
     }
     void *img;
-    size_t len;
-    assert_int_equal(lm_ref_build(ref, &img, &len, &err), 0);
+    assert_int_equal(lm_ref_build(ref, &img, len, &err), 0);
     lm_ref_destroy(ref);
+    return img;
+}
+
+static lm_kidx_t *build(const char *const *seqs, const char *const *lins, int n, int k)
+{
+    size_t len;
+    void *img = build_image(seqs, lins, n, k, 1, &len);
+    lm_err_t err;
     lm_kidx_t *idx = lm_kidx_load_mem(img, len, "near.lmi", &err);
     free(img);
     assert_non_null(idx);
@@ -109,22 +119,9 @@ static void test_damaged_section_refused(void **state)
     (void)state;
     const char *seqs[] = {"ACGTACGTAA", "ACGTNACGTT", "TTTTTTTT"};
     const char *lins[] = {lin_a, lin_a, lin_b};
-    lm_ref_opt_t opt;
-    lm_ref_opt_init(&opt);
-    opt.k = 4;
-    opt.near = 1;
-    lm_ref_t *ref = lm_ref_create(&opt);
     lm_err_t err;
-    for (int i = 0; i < 3; i++) {
-        lm_lineage_t lin;
-        assert_true(lm_lineage_parse(lins[i], strlen(lins[i]), &lin, &err) > 0);
-        assert_int_equal(lm_ref_add(ref, seqs[i], strlen(seqs[i]), &lin, &err), 0);
-    }
-    void *v;
     size_t len;
-    assert_int_equal(lm_ref_build(ref, &v, &len, &err), 0);
-    lm_ref_destroy(ref);
-    unsigned char *img = v;
+    unsigned char *img = build_image(seqs, lins, 3, 4, 1, &len);
     kidx_header_t h;
     memcpy(&h, img, sizeof(h));
     kidx_layout_t lay;
@@ -187,21 +184,10 @@ static void test_section_opt_in(void **state)
     void *v[2];
     size_t len[2];
     lm_err_t err;
-    for (int with = 0; with < 2; with++) {
-        lm_ref_opt_t opt;
-        lm_ref_opt_init(&opt);
-        assert_int_equal(opt.near, 0);
-        opt.k = 4;
-        opt.near = with;
-        lm_ref_t *ref = lm_ref_create(&opt);
-        for (int i = 0; i < 3; i++) {
-            lm_lineage_t lin;
-            assert_true(lm_lineage_parse(lins[i], strlen(lins[i]), &lin, &err) > 0);
-            assert_int_equal(lm_ref_add(ref, seqs[i], strlen(seqs[i]), &lin, &err), 0);
-        }
-        assert_int_equal(lm_ref_build(ref, &v[with], &len[with], &err), 0);
-        lm_ref_destroy(ref);
-    }
+    lm_ref_opt_t dflt;
+    lm_ref_opt_init(&dflt);
+    assert_int_equal(dflt.near, 0);
+    for (int with = 0; with < 2; with++) v[with] = build_image(seqs, lins, 3, 4, with, &len[with]);
     assert_true(len[0] < len[1]);
     lm_kidx_t *plain = lm_kidx_load_mem(v[0], len[0], "plain.lmi", &err);
     lm_kidx_t *full = lm_kidx_load_mem(v[1], len[1], "full.lmi", &err);
