@@ -204,6 +204,9 @@ typedef struct lm_kidx lm_kidx_t;
  * LM_ENOINPUT. Free with lm_kidx_destroy().
  */
 lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err) LM_MUST_CHECK;
+/** lm_kidx_load() that builds the classifier's tables on `threads` threads: the same index
+ *  for any number. */
+lm_kidx_t *lm_kidx_load_threads(const char *path, int threads, lm_err_t *err) LM_MUST_CHECK;
 
 /** Load from a memory image of len bytes (copied), for tests and fuzzing. `name` labels
  *  errors. */
@@ -270,9 +273,6 @@ uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx);
  *  lacks it. */
 float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b);
 
-/** Blocks per super-block in lm_kidx_word_smax(). */
-#define LM_KIDX_SUPER 4
-
 /** The block maxima of k-mer w as one dense row: entry b is the run maximum of block b
  *  (lm_kidx_run_t.max), or lm_kidx_block_absent(b) where w has no run; entries from
  *  lm_kidx_n_blocks() to lm_kidx_bmax_stride() (a multiple of 16) are 0. Built at load. */
@@ -281,22 +281,28 @@ uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx);
 /** Where each block's entries start in k-mer w's list (lm_kidx_word()): block b holds
  *  entries [s[b], s[b + 1]); lm_kidx_bmax_stride() + 1 values. Built at load. */
 const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w);
-/** The maxima of lm_kidx_word_bmax() over each super-block of LM_KIDX_SUPER blocks:
- *  lm_kidx_n_supers() values, then 0 up to lm_kidx_smax_stride() (a multiple of 8). */
-const float *lm_kidx_word_smax(const lm_kidx_t *idx, uint32_t w);
-uint32_t lm_kidx_n_supers(const lm_kidx_t *idx);
-uint32_t lm_kidx_smax_stride(const lm_kidx_t *idx);
+/** Units per 1 of the gap in lm_kidx_word_bsec(). */
+#define LM_KIDX_SEC_SCALE 64
+/** The runner-up codes of k-mer w, one per block, beside lm_kidx_word_bmax() (same
+ *  stride): the low 4 bits are the offset in the block of a leaf whose value (the word's
+ *  score - log(n_refs + 1), or -log(n_refs + 1) for a leaf lacking the word) is the block
+ *  maximum bmax[b]; the high 12 bits a gap q such that every other leaf of the block has a
+ *  value at most bmax[b] - q / LM_KIDX_SEC_SCALE. A bound on a block's leaves over several
+ *  words that is tighter than the sum of their block maxima, for the classifier. Built at
+ *  load; padding codes are 0. */
+const uint16_t *lm_kidx_word_bsec(const lm_kidx_t *idx, uint32_t w);
 
 /** The loaded tables as plain pointers, for the classifier's inner loops (the accessor
  *  functions above read the same memory). Valid until lm_kidx_destroy(). */
 typedef struct lm_kidx_view {
     const uint32_t *off;        /**< 4^k + 1 offsets into ent */
     const lm_kidx_entry_t *ent; /**< all entries */
-    const uint32_t *row_of;     /**< per k-mer: its row in bmax, smax, bstart */
-    const float *bmax, *smax;   /**< rows of bmax_stride, smax_stride floats */
+    const uint32_t *row_of;     /**< per k-mer: its row in bmax, bsec, bstart */
+    const float *bmax;          /**< rows of bmax_stride floats */
+    const uint16_t *bsec;       /**< rows of bmax_stride runner-up codes */
     const uint32_t *bstart;     /**< rows of bmax_stride + 1 values, relative to off[w] */
     const double *lognorm;      /**< per leaf */
-    uint32_t bmax_stride, smax_stride;
+    uint32_t bmax_stride;
     float bmax_abs; /**< the largest magnitude in bmax: a sum of m rows' terms stays within
                          m bmax_abs, which bounds its float rounding */
 } lm_kidx_view_t;

@@ -228,51 +228,54 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
 }
 
 /* A trial's look at block blk: 0 if a bound shows no leaf of it reaches best - margin;
- * else 1 with block_totals() in tot. The bound needs no index read: the rows the block
- * already has give their words' exact scores, the other draws their block maximum. */
+ * else 1 with block_totals() in tot. The bound needs no index entries: the rows the block
+ * already has give their words' exact scores; each other draw adds its block maximum to
+ * the leaf its runner-up code names and, to every other leaf, the maximum less the code's
+ * gap (refdb.h, lm_kidx_word_bsec), which bounds the block far more tightly than the block
+ * maxima alone (their sum credits each draw to whichever leaf suits it best). */
 static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, size_t n, size_t m,
                                                              uint32_t blk, double best,
                                                              double margin, double *tot)
 {
     const uint32_t s = b->dslot[blk];
-    if (s != UINT32_MAX) {
-        const float *rows = b->dpool + (size_t)s * n * CLS_BLK;
-        const unsigned char *mk = b->dmark + (size_t)s * n;
-        v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
-        double ub = 0.0, mf = 0.0;
-        for (size_t i = 0; i < m; i++) {
-            const uint32_t p = b->pick[i];
-            if (mk[p]) {
-                const float *r = rows + (size_t)p * CLS_BLK;
-                ADD4(a0, r);
-                ADD4(a1, r + 4);
-                ADD4(a2, r + 8);
-                ADD4(a3, r + 12);
-                mf += 1.0;
-            } else {
-                ub += (double)b->bm[p][blk];
-            }
+    const unsigned char *mk = s != UINT32_MAX ? b->dmark + (size_t)s * n : NULL;
+    v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    double ub = 0.0, mf = 0.0, gap[CLS_BLK] = {0};
+    for (size_t i = 0; i < m; i++) {
+        const uint32_t p = b->pick[i];
+        if (mk && mk[p]) {
+            const float *r = b->dpool + ((size_t)s * n + p) * CLS_BLK;
+            ADD4(a0, r);
+            ADD4(a1, r + 4);
+            ADD4(a2, r + 8);
+            ADD4(a3, r + 12);
+            mf += 1.0;
+        } else {
+            const uint32_t c = b->sc[p][blk];
+            const double g = (double)(c >> 4) * (1.0 / LM_KIDX_SEC_SCALE);
+            ub += (double)b->bm[p][blk] - g; /* exact: g is a multiple of 1/64 below 64 */
+            gap[c & 15u] += g;
         }
-        double sl[CLS_BLK];
-        memcpy(sl, &a0, sizeof(a0));
-        memcpy(sl + 4, &a1, sizeof(a1));
-        memcpy(sl + 8, &a2, sizeof(a2));
-        memcpy(sl + 12, &a3, sizeof(a3));
-        if (mf == (double)m) { /* every draw had its row: these are rows_totals()' sums */
-            const double dm = (double)m;
-            for (uint32_t o = 0; o < CLS_BLK; o++) {
-                const uint32_t g = blk * CLS_BLK + o;
-                tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
-            }
-            return 1;
-        }
-        double top = -INFINITY; /* some draws lack rows: is filling them worth it? */
-        for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
-            const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o];
-            if (v > top) top = v;
-        }
-        if (top + ub + margin < best) return 0;
     }
+    double sl[CLS_BLK];
+    memcpy(sl, &a0, sizeof(a0));
+    memcpy(sl + 4, &a1, sizeof(a1));
+    memcpy(sl + 8, &a2, sizeof(a2));
+    memcpy(sl + 12, &a3, sizeof(a3));
+    if (mf == (double)m) { /* every draw had its row: these are rows_totals()' sums */
+        const double dm = (double)m;
+        for (uint32_t o = 0; o < CLS_BLK; o++) {
+            const uint32_t g = blk * CLS_BLK + o;
+            tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
+        }
+        return 1;
+    }
+    double top = -INFINITY; /* some draws lack rows: is filling them worth it? */
+    for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
+        const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o] + gap[o];
+        if (v > top) top = v;
+    }
+    if (top + ub + margin < best) return 0;
     block_totals(b, n, b->pick, m, blk, tot);
     return 1;
 }
@@ -416,6 +419,7 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     for (size_t i = 0; i < n; i++) {
         const uint32_t w = b->words[i], r = v->row_of[w];
         b->bm[i] = v->bmax + (size_t)r * BS;
+        b->sc[i] = v->bsec + (size_t)r * BS;
         b->bs[i] = v->bstart + (size_t)r * (BS + 1);
         b->we[i] = v->ent + v->off[w];
         if (i < 24) /* the first rows the bound loop below reads (it fetches PF ahead) */
@@ -427,8 +431,12 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     for (uint32_t c = 0; c < BS; c += 16) { /* 16 blocks at a time, in registers */
         v8f s0 = {0}, s1 = {0};
         for (size_t i = 0; i < n; i++) {
-            if (c == 0 && i + PF < n)
+            if (c == 0 && i + PF < n) {
                 for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + PF] + o);
+                /* and the runner-up codes the trials read beside these rows */
+                for (uint32_t o = 0; o < BS; o += 32) __builtin_prefetch(b->sc[i + PF] + o);
+                __builtin_prefetch(b->sc[i + PF] + BS - 1);
+            }
             ADD8(s0, b->bm[i] + c);
             ADD8(s1, b->bm[i] + c + 8);
             if (b->qs > 0.0) quantize16(b->bm[i] + c, sf, b->q16 + i * BS + c);

@@ -85,6 +85,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->dpool);
     free(b->dmark);
     free(b->bm);
+    free(b->sc);
     free(b->bs);
     free(b->we);
     free(b->crow);
@@ -113,6 +114,7 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     GROW(b->rc, cap);
     GROW(b->pick, cap);
     GROW(b->bm, cap);
+    GROW(b->sc, cap);
     GROW(b->bs, cap);
     GROW(b->we, cap);
     GROW(b->crow, cap * CLS_CAND);

@@ -48,7 +48,7 @@ static int check_id(const lm_fq_reader_t *r, const lm_seqrec_t *rec, lm_err_t *e
 static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *det,
                const lm_cls_opt_t *opt, int threads, size_t *n_done, lm_err_t *err)
 {
-    lm_kidx_t *idx = lm_kidx_load(index, err);
+    lm_kidx_t *idx = lm_kidx_load_threads(index, threads, err);
     if (!idx) return err->code;
     int max_rank = 0;
     for (uint32_t t = 0; t < lm_kidx_n_taxa(idx); t++)

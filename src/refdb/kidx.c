@@ -42,12 +42,16 @@ struct lm_kidx {
     float *absent;       /* per block */
     uint32_t nblk;
     /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
-     * bstride floats), and their maxima per super-block (stride sstride); row 0 is the
-     * row of a word no leaf holds. */
+     * bstride floats), and the blocks' runner-up codes (lm_kidx_word_bsec, same stride);
+     * row 0 is the row of a word no leaf holds. */
     uint32_t *row_of;
-    float *bmax, *smax;
+    float *bmax;
+    uint16_t *bsec;
+    uint16_t *rsec;   /* per run: its runner-up code, while the rows are built */
+    uint16_t *asec;   /* per block: the code of a word none of its leaves holds */
     uint32_t *bstart; /* per row: where each block starts in the word's entries (bstride+1) */
-    uint32_t bstride, nsup, sstride;
+    uint32_t bstride;
+    int threads;    /* for building the tables above at load */
     float bmax_abs; /* the largest magnitude in bmax */
 };
 
@@ -139,65 +143,112 @@ static void *big_alloc(size_t bytes)
     return malloc(bytes ? bytes : 1);
 }
 
-/* Row `row` of the dense tables: the blocks a word's runs r[0..nr) do not cover get the
- * block's absent value; padding gets 0. */
-static void fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, uint32_t nr, uint32_t cnt)
+/* Row `row` of the dense tables: the blocks a word's runs r[0..nr) (codes rc[0..nr)) do
+ * not cover get the block's absent value and code; padding gets 0. */
+static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, const uint16_t *rc,
+                      uint32_t nr, uint32_t cnt)
 {
-    const uint32_t NB = x->nblk, S = LM_KIDX_SUPER;
-    float *bm = x->bmax + row * x->bstride, *sm = x->smax + row * x->sstride;
+    const uint32_t NB = x->nblk;
+    float *bm = x->bmax + row * x->bstride;
+    uint16_t *sc = x->bsec + row * x->bstride;
     uint32_t *bs = x->bstart + row * (x->bstride + 1), next = 0;
     memcpy(bm, x->absent, NB * sizeof(float));
-    for (uint32_t k = NB; k < x->bstride; k++) bm[k] = 0.0f;
+    memcpy(sc, x->asec, NB * sizeof(uint16_t));
+    for (uint32_t k = NB; k < x->bstride; k++) {
+        bm[k] = 0.0f;
+        sc[k] = 0;
+    }
     for (uint32_t q = 0; q < nr; q++) {
         bm[r[q].block] = r[q].max;
+        sc[r[q].block] = rc[q];
         while (next <= r[q].block) bs[next++] = r[q].first;
     }
     while (next <= x->bstride) bs[next++] = cnt;
+    float top = 0.0f; /* the row's largest magnitude */
     for (uint32_t k = 0; k < NB; k++) {
         const float a = fabsf(bm[k]);
-        if (a > x->bmax_abs) x->bmax_abs = a;
+        if (a > top) top = a;
     }
-    const uint32_t full = NB / S; /* super-blocks without padding blocks */
-    for (uint32_t s = 0; s < full; s++) {
-        const float *g = bm + s * S;
-        float m = g[0];
-        for (uint32_t o = 1; o < S; o++) m = g[o] > m ? g[o] : m;
-        sm[s] = m;
-    }
-    for (uint32_t s = full; s < x->sstride; s++) {
-        float m = s < x->nsup ? -INFINITY : 0.0f;
-        for (uint32_t k = s * S; k < (s + 1) * S && k < NB; k++)
-            if (bm[k] > m) m = bm[k];
-        sm[s] = m;
-    }
+    return top;
 }
 
-/* The runs spread into one dense row of block maxima per held word, and their maxima
- * per super-block (refdb.h, lm_kidx_word_bmax). */
+/* The runs spread into one dense row of block maxima and one of runner-up codes per held
+ * word (refdb.h, lm_kidx_word_bmax and lm_kidx_word_bsec). */
 static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
 {
     const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
-    const uint32_t NB = x->nblk, S = LM_KIDX_SUPER;
+    const uint32_t NB = x->nblk;
     x->bstride = (NB + 15u) & ~15u;
-    x->nsup = (NB + S - 1) / S;
-    x->sstride = (x->nsup + 7u) & ~7u;
     x->row_of = big_alloc(nwords * sizeof(uint32_t));
     if (!x->row_of) goto oom;
     uint64_t nrows = 1;
     for (uint64_t w = 0; w < nwords; w++)
         x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
     x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
-    x->smax = big_alloc(nrows * x->sstride * sizeof(float));
+    x->bsec = big_alloc(nrows * x->bstride * sizeof(uint16_t));
     x->bstart = big_alloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
-    if (!x->bmax || !x->smax || !x->bstart) goto oom;
-    fill_row(x, 0, NULL, 0, 0);
-    for (uint64_t w = 0; w < nwords; w++)
-        if (x->row_of[w])
-            fill_row(x, x->row_of[w], x->runs + x->run_off[w], x->run_off[w + 1] - x->run_off[w],
-                     x->off[w + 1] - x->off[w]);
+    if (!x->bmax || !x->bsec || !x->bstart) goto oom;
+    float top = fill_row(x, 0, NULL, NULL, 0, 0);
+    /* Rows are independent: built on the load's threads (so are the pages' first touches,
+     * which the kernel clears), the same bytes for any number of them. */
+#pragma omp parallel for num_threads(x->threads) schedule(static)                                  \
+    reduction(max                                                                                  \
+              : top) if (x->threads > 1)
+    for (int64_t w = 0; w < (int64_t)nwords; w++)
+        if (x->row_of[w]) {
+            const float t =
+                fill_row(x, x->row_of[w], x->runs + x->run_off[w], x->rsec + x->run_off[w],
+                         x->run_off[w + 1] - x->run_off[w], x->off[w + 1] - x->off[w]);
+            if (t > top) top = t;
+        }
+    x->bmax_abs = top;
+    free(x->rsec); /* in the rows now */
+    x->rsec = NULL;
     return 0;
 oom:
     return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
+}
+
+/* A word's values t over one block's leaves, kept as the best (v1 at offset a1) and the
+ * runner-up v2 (a tie for the best is a runner-up of the same value). */
+typedef struct top2 {
+    float v1, v2;
+    uint32_t a1;
+} top2_t;
+
+static inline void top2_add(top2_t *t, float v, uint32_t o)
+{
+    if (v > t->v1) {
+        t->v2 = t->v1;
+        t->v1 = v;
+        t->a1 = o;
+    } else if (v > t->v2) {
+        t->v2 = v;
+    }
+}
+
+/* The runner-up code (refdb.h, lm_kidx_word_bsec) of a block whose maximum is max, best
+ * leaf a1 and runner-up v2: the gap max - v2 rounded down to a multiple of
+ * 1/LM_KIDX_SEC_SCALE, so max - gap stays at or above v2. */
+static uint16_t sec_code(float max, const top2_t *t)
+{
+    const double d = ((double)max - (double)t->v2) * LM_KIDX_SEC_SCALE; /* +inf: no runner-up */
+    const double q = d >= 4095.0 ? 4095.0 : d > 0.0 ? floor(d) : 0.0;
+    return (uint16_t)((uint32_t)q << 4 | t->a1);
+}
+
+/* Block b's leaves lacking the word (mask: offsets that hold it) join t: the two with the
+ * highest values, -log(n_refs + 1) (ord: the block's offsets by that value, highest first). */
+static void top2_absent(const lm_kidx_t *x, const uint8_t *ord, uint32_t b, uint32_t mask,
+                        top2_t *t)
+{
+    const uint32_t bsz = block_size(x, b);
+    for (uint32_t i = 0, got = 0; i < bsz && got < 2; i++) {
+        const uint32_t o = ord[i];
+        if (mask >> o & 1u) continue;
+        top2_add(t, -(float)x->lognorm[b * LM_KIDX_BLOCK + o], o);
+        got++;
+    }
 }
 
 /* Block summaries for the classifier's bounds (refdb.h, lm_kidx_run_t). */
@@ -207,41 +258,84 @@ static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
     const uint32_t G = x->h.n_leaves, B = LM_KIDX_BLOCK;
     x->nblk = (G + B - 1) / B;
     x->absent = malloc(x->nblk * sizeof(float));
+    x->asec = malloc(x->nblk * sizeof(uint16_t));
+    uint8_t *ord = malloc((size_t)x->nblk * B);
     x->run_off = malloc((nwords + 1) * sizeof(uint32_t));
-    if (!x->absent || !x->run_off) goto oom;
+    if (!x->absent || !x->asec || !ord || !x->run_off) {
+        free(ord);
+        goto oom;
+    }
     for (uint32_t b = 0; b < x->nblk; b++) x->absent[b] = -INFINITY;
     for (uint32_t g = 0; g < G; g++) {
         float a = -(float)x->lognorm[g];
         if (a > x->absent[g / B]) x->absent[g / B] = a;
     }
-    uint64_t nruns = 0; /* first count, then fill */
-    for (uint64_t w = 0; w < nwords; w++) {
-        x->run_off[w] = (uint32_t)nruns;
+    for (uint32_t b = 0; b < x->nblk; b++) { /* offsets by absent value, highest first */
+        uint8_t *od = ord + (size_t)b * B;
+        const uint32_t bsz = block_size(x, b);
+        for (uint32_t i = 0; i < bsz; i++) {
+            uint32_t j = i;
+            for (; j > 0 && -(float)x->lognorm[b * B + i] > -(float)x->lognorm[b * B + od[j - 1]];
+                 j--)
+                od[j] = od[j - 1];
+            od[j] = (uint8_t)i;
+        }
+        top2_t t = {-INFINITY, -INFINITY, 0};
+        top2_absent(x, od, b, 0, &t);
+        x->asec[b] = sec_code(x->absent[b], &t);
+    }
+    /* First count each word's runs, then fill them, each on the load's threads. */
+#pragma omp parallel for num_threads(x->threads) schedule(static) if (x->threads > 1)
+    for (int64_t w = 0; w < (int64_t)nwords; w++) {
+        uint32_t c = 0;
         for (uint32_t j = x->off[w]; j < x->off[w + 1]; j++)
-            nruns += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
+            c += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
+        x->run_off[w] = c;
+    }
+    uint64_t nruns = 0; /* at most the entries, which off[] counts in 32 bits */
+    for (uint64_t w = 0; w < nwords; w++) {
+        const uint32_t c = x->run_off[w];
+        x->run_off[w] = (uint32_t)nruns;
+        nruns += c;
     }
     x->run_off[nwords] = (uint32_t)nruns;
     x->runs = big_alloc((nruns + 1) * sizeof(lm_kidx_run_t));
-    if (!x->runs) goto oom;
-    for (uint64_t w = 0; w < nwords; w++) {
+    x->rsec = big_alloc((nruns + 1) * sizeof(uint16_t));
+    if (!x->runs || !x->rsec) {
+        free(ord);
+        goto oom;
+    }
+#pragma omp parallel for num_threads(x->threads) schedule(static) if (x->threads > 1)
+    for (int64_t w = 0; w < (int64_t)nwords; w++) {
         lm_kidx_run_t *r = x->runs + x->run_off[w] - 1;
+        uint16_t *rc = x->rsec + x->run_off[w] - 1;
         const uint32_t o = x->off[w];
-        uint32_t count = 0;
-        for (uint32_t j = o; j < x->off[w + 1]; j++) {
-            const uint32_t g = x->ent[j].leaf;
+        uint32_t count = 0, mask = 0;
+        top2_t t2 = {-INFINITY, -INFINITY, 0};
+        for (uint32_t j = o; j <= x->off[w + 1]; j++) {
+            const uint32_t g = j < x->off[w + 1] ? x->ent[j].leaf : UINT32_MAX;
+            if (j != o && (j == x->off[w + 1] || g / B != r->block)) { /* the run ends */
+                if (count < block_size(x, r->block)) {
+                    if (x->absent[r->block] > r->max) r->max = x->absent[r->block];
+                    top2_absent(x, ord + (size_t)r->block * B, r->block, mask, &t2);
+                }
+                *rc = sec_code(r->max, &t2);
+            }
+            if (j == x->off[w + 1]) break;
             if (j == o || g / B != r->block) {
-                if (j != o && count < block_size(x, r->block) && x->absent[r->block] > r->max)
-                    r->max = x->absent[r->block];
                 *++r = (lm_kidx_run_t){g / B, j - o, -INFINITY};
-                count = 0;
+                rc++;
+                count = mask = 0;
+                t2 = (top2_t){-INFINITY, -INFINITY, 0};
             }
             const float t = x->ent[j].score - (float)x->lognorm[g];
             if (t > r->max) r->max = t;
+            top2_add(&t2, t, g % B);
+            mask |= 1u << (g % B);
             count++;
         }
-        if (count && count < block_size(x, r->block) && x->absent[r->block] > r->max)
-            r->max = x->absent[r->block];
     }
+    free(ord);
     return build_rows(x, name, err);
 oom:
     return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
@@ -342,7 +436,8 @@ static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
 }
 
 /* Take ownership of img (len bytes, malloc'd) and validate it. */
-static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err_t *err)
+static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, int threads,
+                        lm_err_t *err)
 {
     lm_kidx_t *x = calloc(1, sizeof(*x));
     if (!x) {
@@ -352,6 +447,7 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, lm_err
     }
     x->img = img;
     x->len = len;
+    x->threads = threads > 1 ? threads : 1;
     kidx_layout_t lay;
     if (!kidx_host_little_endian()) {
         lm_err_set(err, LM_EINTERNAL, name, 0, 0, "the index is little-endian; this host is not");
@@ -390,10 +486,15 @@ lm_kidx_t *lm_kidx_load_mem(const void *buf, size_t len, const char *name, lm_er
         return NULL;
     }
     if (len) memcpy(img, buf, len);
-    return adopt(img, len, name, err);
+    return adopt(img, len, name, 1, err);
 }
 
 lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err)
+{
+    return lm_kidx_load_threads(path, 1, err);
+}
+
+lm_kidx_t *lm_kidx_load_threads(const char *path, int threads, lm_err_t *err)
 {
     FILE *f = fopen(path, "rb");
     if (!f) {
@@ -421,7 +522,7 @@ lm_kidx_t *lm_kidx_load(const char *path, lm_err_t *err)
         lm_err_set(err, LM_EIO, path, 0, 0, "cannot read index");
         return NULL;
     }
-    return adopt(buf, len, path, err);
+    return adopt(buf, len, path, threads, err);
 }
 
 void lm_kidx_destroy(lm_kidx_t *idx)
@@ -435,7 +536,9 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->absent);
     free(idx->row_of);
     free(idx->bmax);
-    free(idx->smax);
+    free(idx->bsec);
+    free(idx->rsec);
+    free(idx->asec);
     free(idx->bstart);
     free(idx->nr_moff);
     free(idx->nr_first);
@@ -552,21 +655,13 @@ const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w)
 {
     return idx->bstart + (size_t)idx->row_of[w] * (idx->bstride + 1);
 }
-const float *lm_kidx_word_smax(const lm_kidx_t *idx, uint32_t w)
+const uint16_t *lm_kidx_word_bsec(const lm_kidx_t *idx, uint32_t w)
 {
-    return idx->smax + (size_t)idx->row_of[w] * idx->sstride;
+    return idx->bsec + (size_t)idx->row_of[w] * idx->bstride;
 }
 uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx)
 {
     return idx->bstride;
-}
-uint32_t lm_kidx_n_supers(const lm_kidx_t *idx)
-{
-    return idx->nsup;
-}
-uint32_t lm_kidx_smax_stride(const lm_kidx_t *idx)
-{
-    return idx->sstride;
 }
 void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
 {
@@ -574,10 +669,9 @@ void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
     v->ent = idx->ent;
     v->row_of = idx->row_of;
     v->bmax = idx->bmax;
-    v->smax = idx->smax;
+    v->bsec = idx->bsec;
     v->bstart = idx->bstart;
     v->lognorm = idx->lognorm;
     v->bmax_stride = idx->bstride;
-    v->smax_stride = idx->sstride;
     v->bmax_abs = idx->bmax_abs;
 }

@@ -10,6 +10,7 @@
 #include <stdio.h>
 #include <stdlib.h>
 #include <string.h>
+#include <unistd.h>
 
 #include <cmocka.h>
 
@@ -253,26 +254,50 @@ static void test_deterministic_bootstrap(void **state)
 }
 
 /* The index's dense per-word tables agree with its block runs and entries: block maxima
- * (absent value where the word has no run, 0 padding), block starts, super-block maxima. */
+ * (absent value where the word has no run, 0 padding), block starts, and runner-up codes
+ * (checked against every leaf's value: the named leaf holds the maximum, every other leaf
+ * is at most the maximum less the gap, and the gap is as large as 1/64 steps allow). */
 static void check_dense_rows(const lm_kidx_t *idx)
 {
     const uint32_t NB = lm_kidx_n_blocks(idx), BS = lm_kidx_bmax_stride(idx);
-    const uint32_t NS = lm_kidx_n_supers(idx), SS = lm_kidx_smax_stride(idx);
-    assert_true(BS >= NB && BS % 16 == 0 && SS >= NS && SS % 8 == 0);
-    assert_int_equal(NS, (NB + LM_KIDX_SUPER - 1) / LM_KIDX_SUPER);
+    const uint32_t L = lm_kidx_n_leaves(idx);
+    assert_true(BS >= NB && BS % 16 == 0);
     const uint32_t nwords = 1u << (2 * lm_kidx_k(idx));
     for (uint32_t w = 0; w < nwords; w++) {
         uint32_t nr, ne;
         const lm_kidx_run_t *r = lm_kidx_word_runs(idx, w, &nr);
         const lm_kidx_entry_t *e = lm_kidx_word(idx, w, &ne);
-        const float *bm = lm_kidx_word_bmax(idx, w), *sm = lm_kidx_word_smax(idx, w);
+        const float *bm = lm_kidx_word_bmax(idx, w);
+        const uint16_t *sc = lm_kidx_word_bsec(idx, w);
         const uint32_t *bs = lm_kidx_word_bstart(idx, w);
         uint32_t q = 0;
         for (uint32_t k = 0; k < BS; k++) {
             if (k >= NB) {
                 assert_true(bm[k] == 0.0f);
+                assert_int_equal(sc[k], 0);
                 continue;
             }
+            float t[LM_KIDX_BLOCK]; /* every leaf's value for this word */
+            for (uint32_t o = 0; o < LM_KIDX_BLOCK; o++) {
+                const uint32_t g = k * LM_KIDX_BLOCK + o;
+                t[o] = g < L ? -(float)lm_kidx_leaf_lognorm(idx, g) : -INFINITY;
+            }
+            for (uint32_t j = 0; j < ne; j++)
+                if (e[j].leaf / LM_KIDX_BLOCK == k)
+                    t[e[j].leaf % LM_KIDX_BLOCK] =
+                        e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf);
+            const uint32_t a = sc[k] & 15u;
+            const double gap = (double)(sc[k] >> 4) / LM_KIDX_SEC_SCALE;
+            assert_true(t[a] == bm[k]);
+            double second = -INFINITY;
+            for (uint32_t o = 0; o < LM_KIDX_BLOCK; o++) {
+                assert_true(t[o] <= bm[k]);
+                if (o == a) continue;
+                assert_true((double)t[o] <= (double)bm[k] - gap);
+                if (t[o] > second) second = t[o];
+            }
+            if ((sc[k] >> 4) < 4095) /* not clamped: the gap is the largest that fits */
+                assert_true((double)bm[k] - second < gap + 1.0 / LM_KIDX_SEC_SCALE);
             if (q < nr && r[q].block == k) {
                 assert_true(bm[k] == r[q].max);
                 assert_int_equal(bs[k], r[q].first);
@@ -286,14 +311,41 @@ static void check_dense_rows(const lm_kidx_t *idx)
         assert_int_equal(q, nr);
         assert_int_equal(bs[0], 0);
         assert_int_equal(bs[NB], ne);
-        for (uint32_t s = 0; s < SS; s++) {
-            float m = s < NS ? -INFINITY : 0.0f;
-            for (uint32_t k = s * LM_KIDX_SUPER; s < NS && k < (s + 1) * LM_KIDX_SUPER && k < NB;
-                 k++)
-                if (bm[k] > m) m = bm[k];
-            assert_true(sm[s] == m);
-        }
     }
+}
+
+/* The tables the load builds on 3 threads are those it builds on 1 (idx, from img). */
+static void same_tables_on_threads(const lm_kidx_t *idx, const void *img, size_t len)
+{
+    char path[] = "/tmp/lumen-test-kidx-XXXXXX";
+    int fd = mkstemp(path);
+    assert_true(fd >= 0);
+    assert_int_equal(write(fd, img, len), (ssize_t)len);
+    close(fd);
+    lm_err_t err;
+    lm_kidx_t *x3 = lm_kidx_load_threads(path, 3, &err);
+    unlink(path);
+    assert_non_null(x3);
+    const uint32_t BS = lm_kidx_bmax_stride(idx), nwords = 1u << (2 * lm_kidx_k(idx));
+    assert_int_equal(lm_kidx_bmax_stride(x3), BS);
+    for (uint32_t w = 0; w < nwords; w++) {
+        assert_memory_equal(lm_kidx_word_bmax(idx, w), lm_kidx_word_bmax(x3, w),
+                            BS * sizeof(float));
+        assert_memory_equal(lm_kidx_word_bsec(idx, w), lm_kidx_word_bsec(x3, w),
+                            BS * sizeof(uint16_t));
+        assert_memory_equal(lm_kidx_word_bstart(idx, w), lm_kidx_word_bstart(x3, w),
+                            (BS + 1) * sizeof(uint32_t));
+        uint32_t n1, n3;
+        const lm_kidx_run_t *r1 = lm_kidx_word_runs(idx, w, &n1),
+                            *r3 = lm_kidx_word_runs(x3, w, &n3);
+        assert_int_equal(n1, n3);
+        if (n1) assert_memory_equal(r1, r3, n1 * sizeof(*r1));
+    }
+    lm_kidx_view_t v1, v3;
+    lm_kidx_view(idx, &v1);
+    lm_kidx_view(x3, &v3);
+    assert_true(v1.bmax_abs == v3.bmax_abs);
+    lm_kidx_destroy(x3);
 }
 
 /* A reference large enough for the block bounds to prune (200 genera in 20 families, so
@@ -334,10 +386,11 @@ static void test_fast_equals_exhaustive(void **state)
     assert_int_equal(lm_ref_build(ref, &img, &len, &err), 0);
     lm_ref_destroy(ref);
     lm_kidx_t *idx = lm_kidx_load_mem(img, len, "big.lmi", &err);
-    free(img);
     assert_non_null(idx);
     assert_true(lm_kidx_n_blocks(idx) > 8);
     check_dense_rows(idx);
+    same_tables_on_threads(idx, img, len);
+    free(img);
     lm_cls_opt_t fast, slow;
     lm_cls_opt_init(&fast);
     lm_cls_opt_init(&slow);
