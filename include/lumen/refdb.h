@@ -256,25 +256,15 @@ const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *
 /** Leaves per block in the run summaries below: consecutive leaves, so related taxa. */
 #define LM_KIDX_BLOCK 16
 
-/** A run of a k-mer's entries that fall in one block of leaves, with the most the word
- *  adds to any leaf of the block: max over the run of score - log(n_refs + 1), raised to
- *  lm_kidx_block_absent() if some leaf of the block lacks the word. Built at load. */
-typedef struct lm_kidx_run {
-    uint32_t block;
-    uint32_t first; /**< index of the run's first entry within the word's entries */
-    float max;
-} lm_kidx_run_t;
-
-/** The block runs of k-mer w, in block order; *n gets their number. */
-const lm_kidx_run_t *lm_kidx_word_runs(const lm_kidx_t *idx, uint32_t w, uint32_t *n);
 /** The number of blocks, ceil(n_leaves / LM_KIDX_BLOCK). */
 uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx);
 /** -min log(n_refs + 1) over the leaves of block b: the most a word adds to a leaf that
  *  lacks it. */
 float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b);
 
-/** The block maxima of k-mer w as one dense row: entry b is the run maximum of block b
- *  (lm_kidx_run_t.max), or lm_kidx_block_absent(b) where w has no run; entries from
+/** The block maxima of k-mer w as one dense row: entry b is the most w adds to any leaf of
+ *  block b, max(score - log(n_refs + 1)) over its leaves that hold w, raised to
+ *  lm_kidx_block_absent(b) if some leaf of the block lacks it; entries from
  *  lm_kidx_n_blocks() to lm_kidx_bmax_stride() (a multiple of 16) are 0. Built at load. */
 const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w);
 uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx);

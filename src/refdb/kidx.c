@@ -35,11 +35,9 @@ struct lm_kidx {
     uint64_t *nr_moff;        /* per leaf: where its masks start (n_leaves + 1) */
     uint32_t *nr_first;       /* per leaf: its first reference (n_leaves + 1) */
 
-    uint32_t *path;      /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
-    double *lognorm;     /* log(n_refs + 1) per leaf */
-    lm_kidx_run_t *runs; /* block runs of every word, in word order */
-    uint32_t *run_off;   /* 4^k + 1 offsets into runs */
-    float *absent;       /* per block */
+    uint32_t *path;  /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
+    double *lognorm; /* log(n_refs + 1) per leaf */
+    float *absent;   /* per block */
     uint32_t nblk;
     /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
      * bstride floats), and the blocks' runner-up codes (lm_kidx_word_bsec, same stride);
@@ -47,7 +45,6 @@ struct lm_kidx {
     uint32_t *row_of;
     float *bmax;
     uint16_t *bsec;
-    uint16_t *rsec;   /* per run: its runner-up code, while the rows are built */
     uint16_t *asec;   /* per block: the code of a word none of its leaves holds */
     uint32_t *bstart; /* per row: where each block starts in the word's entries (bstride+1) */
     uint32_t bstride;
@@ -143,72 +140,6 @@ static void *big_alloc(size_t bytes)
     return malloc(bytes ? bytes : 1);
 }
 
-/* Row `row` of the dense tables: the blocks a word's runs r[0..nr) (codes rc[0..nr)) do
- * not cover get the block's absent value and code; padding gets 0. */
-static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_run_t *r, const uint16_t *rc,
-                      uint32_t nr, uint32_t cnt)
-{
-    const uint32_t NB = x->nblk;
-    float *bm = x->bmax + row * x->bstride;
-    uint16_t *sc = x->bsec + row * x->bstride;
-    uint32_t *bs = x->bstart + row * (x->bstride + 1), next = 0;
-    memcpy(bm, x->absent, NB * sizeof(float));
-    memcpy(sc, x->asec, NB * sizeof(uint16_t));
-    for (uint32_t k = NB; k < x->bstride; k++) {
-        bm[k] = 0.0f;
-        sc[k] = 0;
-    }
-    for (uint32_t q = 0; q < nr; q++) {
-        bm[r[q].block] = r[q].max;
-        sc[r[q].block] = rc[q];
-        while (next <= r[q].block) bs[next++] = r[q].first;
-    }
-    while (next <= x->bstride) bs[next++] = cnt;
-    float top = 0.0f; /* the row's largest magnitude */
-    for (uint32_t k = 0; k < NB; k++) {
-        const float a = fabsf(bm[k]);
-        if (a > top) top = a;
-    }
-    return top;
-}
-
-/* The runs spread into one dense row of block maxima and one of runner-up codes per held
- * word (refdb.h, lm_kidx_word_bmax and lm_kidx_word_bsec). */
-static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
-{
-    const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
-    const uint32_t NB = x->nblk;
-    x->bstride = (NB + 15u) & ~15u;
-    x->row_of = big_alloc(nwords * sizeof(uint32_t));
-    if (!x->row_of) goto oom;
-    uint64_t nrows = 1;
-    for (uint64_t w = 0; w < nwords; w++)
-        x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
-    x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
-    x->bsec = big_alloc(nrows * x->bstride * sizeof(uint16_t));
-    x->bstart = big_alloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
-    if (!x->bmax || !x->bsec || !x->bstart) goto oom;
-    float top = fill_row(x, 0, NULL, NULL, 0, 0);
-    /* Rows are independent: built on the load's threads (so are the pages' first touches,
-     * which the kernel clears), the same bytes for any number of them. */
-#pragma omp parallel for num_threads(x->threads) schedule(static)                                  \
-    reduction(max                                                                                  \
-              : top) if (x->threads > 1)
-    for (int64_t w = 0; w < (int64_t)nwords; w++)
-        if (x->row_of[w]) {
-            const float t =
-                fill_row(x, x->row_of[w], x->runs + x->run_off[w], x->rsec + x->run_off[w],
-                         x->run_off[w + 1] - x->run_off[w], x->off[w + 1] - x->off[w]);
-            if (t > top) top = t;
-        }
-    x->bmax_abs = top;
-    free(x->rsec); /* in the rows now */
-    x->rsec = NULL;
-    return 0;
-oom:
-    return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
-}
-
 /* A word's values t over one block's leaves, kept as the best (v1 at offset a1) and the
  * runner-up v2 (a tie for the best is a runner-up of the same value). */
 typedef struct top2 {
@@ -251,20 +182,65 @@ static void top2_absent(const lm_kidx_t *x, const uint8_t *ord, uint32_t b, uint
     }
 }
 
-/* Block summaries for the classifier's bounds (refdb.h, lm_kidx_run_t). */
-static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
+/* Row `row` of the dense tables from a word's entries e[0..cnt) (in leaf order): per
+ * block its maximum (the block's absent value where the word has no entry), runner-up code
+ * and first entry; padding gets 0. ord: per block, its leaves' offsets by absent value,
+ * highest first. Returns the row's largest magnitude. */
+static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_entry_t *e, uint32_t cnt,
+                      const uint8_t *ord)
+{
+    const uint32_t NB = x->nblk, B = LM_KIDX_BLOCK;
+    float *bm = x->bmax + row * x->bstride;
+    uint16_t *sc = x->bsec + row * x->bstride;
+    uint32_t *bs = x->bstart + row * (x->bstride + 1), next = 0;
+    memcpy(bm, x->absent, NB * sizeof(float));
+    memcpy(sc, x->asec, NB * sizeof(uint16_t));
+    for (uint32_t k = NB; k < x->bstride; k++) {
+        bm[k] = 0.0f;
+        sc[k] = 0;
+    }
+    for (uint32_t j = 0; j < cnt;) { /* one block's run of entries at a time */
+        const uint32_t blk = e[j].leaf / B;
+        while (next <= blk) bs[next++] = j;
+        float max = -INFINITY;
+        top2_t t2 = {-INFINITY, -INFINITY, 0};
+        uint32_t mask = 0, c = 0;
+        for (; j < cnt && e[j].leaf / B == blk; j++, c++) {
+            const float t = e[j].score - (float)x->lognorm[e[j].leaf];
+            if (t > max) max = t;
+            top2_add(&t2, t, e[j].leaf % B);
+            mask |= 1u << (e[j].leaf % B);
+        }
+        if (c < block_size(x, blk)) { /* some leaf of the block lacks the word */
+            if (x->absent[blk] > max) max = x->absent[blk];
+            top2_absent(x, ord + (size_t)blk * B, blk, mask, &t2);
+        }
+        bm[blk] = max;
+        sc[blk] = sec_code(max, &t2);
+    }
+    while (next <= x->bstride) bs[next++] = cnt;
+    float top = 0.0f;
+    for (uint32_t k = 0; k < NB; k++) {
+        const float a = fabsf(bm[k]);
+        if (a > top) top = a;
+    }
+    return top;
+}
+
+/* The classifier's tables (refdb.h, lm_kidx_word_bmax, lm_kidx_word_bsec,
+ * lm_kidx_word_bstart): per block its absent value and code, then one dense row of each
+ * per held word. */
+static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
 {
     const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
     const uint32_t G = x->h.n_leaves, B = LM_KIDX_BLOCK;
     x->nblk = (G + B - 1) / B;
+    x->bstride = (x->nblk + 15u) & ~15u;
     x->absent = malloc(x->nblk * sizeof(float));
     x->asec = malloc(x->nblk * sizeof(uint16_t));
     uint8_t *ord = malloc((size_t)x->nblk * B);
-    x->run_off = malloc((nwords + 1) * sizeof(uint32_t));
-    if (!x->absent || !x->asec || !ord || !x->run_off) {
-        free(ord);
-        goto oom;
-    }
+    x->row_of = big_alloc(nwords * sizeof(uint32_t));
+    if (!x->absent || !x->asec || !ord || !x->row_of) goto oom;
     for (uint32_t b = 0; b < x->nblk; b++) x->absent[b] = -INFINITY;
     for (uint32_t g = 0; g < G; g++) {
         float a = -(float)x->lognorm[g];
@@ -284,60 +260,30 @@ static int build_runs(lm_kidx_t *x, const char *name, lm_err_t *err)
         top2_absent(x, od, b, 0, &t);
         x->asec[b] = sec_code(x->absent[b], &t);
     }
-    /* First count each word's runs, then fill them, each on the load's threads. */
-#pragma omp parallel for num_threads(x->threads) schedule(static) if (x->threads > 1)
-    for (int64_t w = 0; w < (int64_t)nwords; w++) {
-        uint32_t c = 0;
-        for (uint32_t j = x->off[w]; j < x->off[w + 1]; j++)
-            c += j == x->off[w] || x->ent[j].leaf / B != x->ent[j - 1].leaf / B;
-        x->run_off[w] = c;
-    }
-    uint64_t nruns = 0; /* at most the entries, which off[] counts in 32 bits */
-    for (uint64_t w = 0; w < nwords; w++) {
-        const uint32_t c = x->run_off[w];
-        x->run_off[w] = (uint32_t)nruns;
-        nruns += c;
-    }
-    x->run_off[nwords] = (uint32_t)nruns;
-    x->runs = big_alloc((nruns + 1) * sizeof(lm_kidx_run_t));
-    x->rsec = big_alloc((nruns + 1) * sizeof(uint16_t));
-    if (!x->runs || !x->rsec) {
-        free(ord);
-        goto oom;
-    }
-#pragma omp parallel for num_threads(x->threads) schedule(static) if (x->threads > 1)
-    for (int64_t w = 0; w < (int64_t)nwords; w++) {
-        lm_kidx_run_t *r = x->runs + x->run_off[w] - 1;
-        uint16_t *rc = x->rsec + x->run_off[w] - 1;
-        const uint32_t o = x->off[w];
-        uint32_t count = 0, mask = 0;
-        top2_t t2 = {-INFINITY, -INFINITY, 0};
-        for (uint32_t j = o; j <= x->off[w + 1]; j++) {
-            const uint32_t g = j < x->off[w + 1] ? x->ent[j].leaf : UINT32_MAX;
-            if (j != o && (j == x->off[w + 1] || g / B != r->block)) { /* the run ends */
-                if (count < block_size(x, r->block)) {
-                    if (x->absent[r->block] > r->max) r->max = x->absent[r->block];
-                    top2_absent(x, ord + (size_t)r->block * B, r->block, mask, &t2);
-                }
-                *rc = sec_code(r->max, &t2);
-            }
-            if (j == x->off[w + 1]) break;
-            if (j == o || g / B != r->block) {
-                *++r = (lm_kidx_run_t){g / B, j - o, -INFINITY};
-                rc++;
-                count = mask = 0;
-                t2 = (top2_t){-INFINITY, -INFINITY, 0};
-            }
-            const float t = x->ent[j].score - (float)x->lognorm[g];
-            if (t > r->max) r->max = t;
-            top2_add(&t2, t, g % B);
-            mask |= 1u << (g % B);
-            count++;
+    uint64_t nrows = 1;
+    for (uint64_t w = 0; w < nwords; w++)
+        x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
+    x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
+    x->bsec = big_alloc(nrows * x->bstride * sizeof(uint16_t));
+    x->bstart = big_alloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
+    if (!x->bmax || !x->bsec || !x->bstart) goto oom;
+    float top = fill_row(x, 0, NULL, 0, ord);
+    /* Rows are independent: built on the load's threads (so are the pages' first touches,
+     * which the kernel clears), the same bytes for any number of them. */
+#pragma omp parallel for num_threads(x->threads) schedule(static)                                  \
+    reduction(max                                                                                  \
+              : top) if (x->threads > 1)
+    for (int64_t w = 0; w < (int64_t)nwords; w++)
+        if (x->row_of[w]) {
+            const float t =
+                fill_row(x, x->row_of[w], x->ent + x->off[w], x->off[w + 1] - x->off[w], ord);
+            if (t > top) top = t;
         }
-    }
+    x->bmax_abs = top;
     free(ord);
-    return build_rows(x, name, err);
+    return 0;
 oom:
+    free(ord);
     return lm_err_set(err, LM_ENOMEM, name, 0, 0, "out of memory loading the index");
 }
 
@@ -387,7 +333,7 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         for (; t != UINT32_MAX; t = x->taxa[t].parent) p[x->taxa[t].rank] = t;
         x->lognorm[g] = log((double)x->leaves[2 * g + 1] + 1.0);
     }
-    return build_runs(x, name, err);
+    return build_rows(x, name, err);
 }
 
 /* The references section: each leaf's words ascending and within 4^k, their count the
@@ -531,13 +477,10 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->img);
     free(idx->path);
     free(idx->lognorm);
-    free(idx->runs);
-    free(idx->run_off);
     free(idx->absent);
     free(idx->row_of);
     free(idx->bmax);
     free(idx->bsec);
-    free(idx->rsec);
     free(idx->asec);
     free(idx->bstart);
     free(idx->nr_moff);
@@ -633,11 +576,6 @@ const lm_kidx_entry_t *lm_kidx_word(const lm_kidx_t *idx, uint32_t w, uint32_t *
 {
     *n = idx->off[w + 1] - idx->off[w];
     return idx->ent + idx->off[w];
-}
-const lm_kidx_run_t *lm_kidx_word_runs(const lm_kidx_t *idx, uint32_t w, uint32_t *n)
-{
-    *n = idx->run_off[w + 1] - idx->run_off[w];
-    return idx->runs + idx->run_off[w];
 }
 uint32_t lm_kidx_n_blocks(const lm_kidx_t *idx)
 {

@@ -234,18 +234,19 @@ static void test_round_trip(void **state)
     assert_int_equal(n, 1);
     assert_string_equal(lm_kidx_taxon_name(idx, lm_kidx_leaf_taxon(idx, e[0].leaf)), "Bacillus");
     assert_true(e[0].score > 0.0f);
-    /* Block runs: in block order, covering each word's entries, bounding their terms. */
+    /* Dense rows (one block here): the block maximum bounds each entry's term, and the
+     * absent value where a leaf lacks the word; the block's entries are all of them. */
     assert_int_equal(lm_kidx_n_blocks(idx), 1);
     for (uint32_t w = 0; w < 256; w++) {
-        uint32_t nr, ne;
-        const lm_kidx_run_t *r = lm_kidx_word_runs(idx, w, &nr);
+        uint32_t ne;
         e = lm_kidx_word(idx, w, &ne);
-        assert_int_equal(nr, ne ? 1 : 0);
-        for (uint32_t j = 0; j < ne; j++) {
-            assert_int_equal(r[0].first, 0);
-            assert_true(r[0].max >= e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf));
-        }
-        if (ne && ne < lm_kidx_n_leaves(idx)) assert_true(r[0].max >= lm_kidx_block_absent(idx, 0));
+        const float *bm = lm_kidx_word_bmax(idx, w);
+        const uint32_t *bs = lm_kidx_word_bstart(idx, w);
+        assert_int_equal(bs[0], 0);
+        assert_int_equal(bs[1], ne);
+        for (uint32_t j = 0; j < ne; j++)
+            assert_true(bm[0] >= e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf));
+        if (ne < lm_kidx_n_leaves(idx)) assert_true(bm[0] >= lm_kidx_block_absent(idx, 0));
     }
     lm_kidx_destroy(idx);
     free(img);
