@@ -295,6 +295,7 @@ typedef struct lm_kidx_view {
     uint32_t bmax_stride;
     float bmax_abs; /**< the largest magnitude in bmax: a sum of m rows' terms stays within
                          m bmax_abs, which bounds its float rounding */
+    float ent_abs;  /**< the largest magnitude of an entry's score, so of a dense row's value */
 } lm_kidx_view_t;
 void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v);
 

@@ -228,8 +228,9 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
 }
 
 /* A trial's look at block blk: 0 if a bound shows no leaf of it reaches best - margin;
- * else 1 with block_totals() in tot. The bound needs no index entries: the rows the block
- * already has give their words' exact scores; each other draw adds its block maximum to
+ * else 1 with the exact totals in tot (block_totals()). The bound needs no index entries:
+ * the rows the block already has give their words' scores; each other draw adds its block
+ * maximum to
  * the leaf its runner-up code names and, to every other leaf, the maximum less the code's
  * gap (refdb.h, lm_kidx_word_bsec), which bounds the block far more tightly than the block
  * maxima alone (their sum credits each draw to whichever leaf suits it best). */
@@ -239,16 +240,16 @@ static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, si
 {
     const uint32_t s = b->dslot[blk];
     const unsigned char *mk = s != UINT32_MAX ? b->dmark + (size_t)s * n : NULL;
-    v4d a0 = {0}, a1 = {0}, a2 = {0}, a3 = {0};
+    const float *rows = s != UINT32_MAX ? b->dpool + (size_t)s * n * CLS_BLK : NULL;
+    /* The rows in float (half the work of double: a bound needs no exact sum, only the
+     * margin of its rounding, sum_margin() with the rows' largest value ent_abs). */
+    v8f f0 = {0}, f1 = {0};
     double ub = 0.0, mf = 0.0, gap[CLS_BLK] = {0};
     for (size_t i = 0; i < m; i++) {
         const uint32_t p = b->pick[i];
         if (mk && mk[p]) {
-            const float *r = b->dpool + ((size_t)s * n + p) * CLS_BLK;
-            ADD4(a0, r);
-            ADD4(a1, r + 4);
-            ADD4(a2, r + 8);
-            ADD4(a3, r + 12);
+            ADD8(f0, rows + (size_t)p * CLS_BLK);
+            ADD8(f1, rows + (size_t)p * CLS_BLK + 8);
             mf += 1.0;
         } else {
             const uint32_t c = b->sc[p][blk];
@@ -257,25 +258,20 @@ static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, si
             gap[c & 15u] += g;
         }
     }
-    double sl[CLS_BLK];
-    memcpy(sl, &a0, sizeof(a0));
-    memcpy(sl + 4, &a1, sizeof(a1));
-    memcpy(sl + 8, &a2, sizeof(a2));
-    memcpy(sl + 12, &a3, sizeof(a3));
-    if (mf == (double)m) { /* every draw had its row: these are rows_totals()' sums */
-        const double dm = (double)m;
-        for (uint32_t o = 0; o < CLS_BLK; o++) {
-            const uint32_t g = blk * CLS_BLK + o;
-            tot[o] = g < b->nleaves ? sl[o] - dm * b->v.lognorm[g] : -INFINITY;
-        }
-        return 1;
-    }
-    double top = -INFINITY; /* some draws lack rows: is filling them worth it? */
+    float sl[CLS_BLK];
+    memcpy(sl, &f0, sizeof(f0));
+    memcpy(sl + 8, &f1, sizeof(f1));
+    const double fm = sum_margin(mf, (double)b->v.ent_abs);
+    double top = -INFINITY;
     for (uint32_t o = 0; o < CLS_BLK && blk * CLS_BLK + o < b->nleaves; o++) {
-        const double v = sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o] + gap[o];
+        const double v = (double)sl[o] - mf * b->v.lognorm[blk * CLS_BLK + o] + gap[o];
         if (v > top) top = v;
     }
-    if (top + ub + margin < best) return 0;
+    if (top + fm + ub + margin < best) return 0;
+    if (mf == (double)m) { /* every draw has its row: the exact sums, as a full pass adds */
+        rows_totals(b, rows, b->pick, m, blk, tot);
+        return 1;
+    }
     block_totals(b, n, b->pick, m, blk, tot);
     return 1;
 }

@@ -50,6 +50,7 @@ struct lm_kidx {
     uint32_t bstride;
     int threads;    /* for building the tables above at load */
     float bmax_abs; /* the largest magnitude in bmax */
+    float ent_abs;  /* the largest magnitude of an entry's score */
 };
 
 static int bad(lm_err_t *err, const char *name, const char *what)
@@ -306,9 +307,12 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
         return bad(err, name, "k-mer offsets do not span the entries");
     for (uint64_t w = 0; w < nwords; w++)
         if (x->off[w] > x->off[w + 1]) return bad(err, name, "k-mer offsets out of order");
-    for (uint64_t i = 0; i < h->n_entries; i++)
+    for (uint64_t i = 0; i < h->n_entries; i++) {
         if (x->ent[i].leaf >= h->n_leaves || !isfinite(x->ent[i].score))
             return bad(err, name, "k-mer entry out of range");
+        const float a = fabsf(x->ent[i].score);
+        if (a > x->ent_abs) x->ent_abs = a;
+    }
     /* Species: leaves in range, sequences inside the blob, names inside it and ended by
      * the blob's last byte (a NUL: names come last). */
     const uint64_t bl = x->sp_blob_len;
@@ -612,4 +616,5 @@ void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
     v->lognorm = idx->lognorm;
     v->bmax_stride = idx->bstride;
     v->bmax_abs = idx->bmax_abs;
+    v->ent_abs = idx->ent_abs;
 }
