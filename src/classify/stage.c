@@ -29,6 +29,15 @@ static void write_row(FILE *out, FILE *det, const lm_kidx_t *idx, const char *id
     fputc('\n', det);
 }
 
+/* The rows of a classified batch, in input order. */
+static void write_rows(FILE *out, FILE *det, const lm_kidx_t *idx, const lm_seqbatch_t *b,
+                       const lm_cls_result_t *res, int max_rank, int species)
+{
+    char taxon[8192];
+    for (size_t i = 0; i < b->n; i++)
+        write_row(out, det, idx, b->r1[i].name.s, &res[i], max_rank, species, taxon, sizeof(taxon));
+}
+
 /* A query ID must come back from taxonomy.tsv as it went in (lumen taxa reads the file):
  * not empty, not starting with '#' (a comment line there), no control characters (a tab
  * splits the row, a CR ends it). Returns 0 or an LM_EFORMAT error naming the record. */
@@ -43,6 +52,19 @@ static int check_id(const lm_fq_reader_t *r, const lm_seqrec_t *rec, lm_err_t *e
     if (!why) return 0;
     return lm_err_set(err, LM_EFORMAT, lm_fq_path(r), rec->line, rec->index + 1,
                       "query ID '%s' %s: it cannot be a row of taxonomy.tsv", rec->name.s, why);
+}
+
+/* Records per batch: small enough that reading and writing overlap most of the work. */
+#define CLS_BATCH 4096
+
+/* Read the next batch of r into b and check its IDs: lm_fq_read_batch()'s return, or the
+ * error of the first bad ID. */
+static int read_checked(lm_fq_reader_t *r, lm_seqbatch_t *b, lm_err_t *err)
+{
+    const int got = lm_fq_read_batch(r, b, err);
+    for (size_t i = 0; got > 0 && i < b->n; i++)
+        if (check_id(r, &b->r1[i], err)) return err->code;
+    return got;
 }
 
 static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *det,
@@ -64,8 +86,13 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
         fputc('\n', d);
     }
     lm_fq_reader_t *r = lm_fq_open(in, NULL, err);
-    lm_seqbatch_t *b = lm_seqbatch_create(LM_BATCH_RECORDS, 0);
-    lm_cls_result_t *res = malloc(LM_BATCH_RECORDS * sizeof(*res));
+    /* Two batches: while the threads classify one, one of them writes the rows of the one
+     * before and then reads the next batch into its place (reading and writing between
+     * batches took a tenth of the wall time on 2 threads). Rows still go out in input
+     * order, and a bad record still stops the run before anything after it is classified. */
+    lm_seqbatch_t *bb[2] = {lm_seqbatch_create(CLS_BATCH, 0), lm_seqbatch_create(CLS_BATCH, 0)};
+    lm_cls_result_t *rr[2] = {malloc(CLS_BATCH * sizeof(lm_cls_result_t)),
+                              malloc(CLS_BATCH * sizeof(lm_cls_result_t))};
     lm_cls_buf_t **bufs = calloc((size_t)threads, sizeof(*bufs));
     int rc = r ? 0 : err->code;
     if (!rc && opt->near && !(lm_kidx_flags(idx) & LM_KIDX_F_NEAR))
@@ -74,45 +101,63 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
                         "with lumen index --near");
     lm_cls_species_t *sp = NULL;
     if (!rc && opt->species && !(sp = lm_cls_species_create(idx, err))) rc = err->code;
-    if (!rc && (!b || !res || !bufs)) rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
+    if (!rc && (!bb[0] || !bb[1] || !rr[0] || !rr[1] || !bufs))
+        rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     for (int t = 0; !rc && t < threads; t++)
         if (!(bufs[t] = lm_cls_buf_create(idx)))
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
     lm_progress_t *prog = lm_progress_create(in, 0, "sequences");
-    char taxon[8192];
-    int got = 0;
-    while (!rc && (got = lm_fq_read_batch(r, b, err)) > 0) {
-        for (size_t i = 0; !rc && i < b->n; i++) rc = check_id(r, &b->r1[i], err);
-        if (rc) break;
-        int fail = 0;
-#pragma omp parallel for schedule(dynamic, 16) num_threads(threads)
-        for (size_t i = 0; i < b->n; i++) {
-            lm_cls_buf_t *buf = bufs[omp_get_thread_num()]; /* scratch only, never a slot */
-            const char *s = b->r1[i].seq.s;
-            const size_t l = b->r1[i].seq.l;
-            if (lm_cls_classify(idx, opt, buf, s, l, &res[i]) ||
-                (sp && lm_cls_species_assign(sp, idx, opt->species_mm, s, l, &res[i]))) {
+    int got = rc ? 0 : read_checked(r, bb[0], err), cur = 0, prev = 0;
+    if (!rc && got < 0 && got != LM_EOF) rc = got;
+    while (!rc && got > 0) {
+        const lm_seqbatch_t *b = bb[cur];
+        lm_cls_result_t *res = rr[cur];
+        lm_err_t ioerr = {0};
+        int fail = 0, next = 0;
+#pragma omp parallel num_threads(threads)
+        {
+#pragma omp single nowait
+            { /* the batch before: its rows out, then the next batch into its place */
+                if (prev) write_rows(o, d, idx, bb[cur ^ 1], rr[cur ^ 1], max_rank, opt->species);
+                next = read_checked(r, bb[cur ^ 1], &ioerr);
+            }
+#pragma omp for schedule(dynamic, 16)
+            for (size_t i = 0; i < b->n; i++) {
+                lm_cls_buf_t *buf = bufs[omp_get_thread_num()]; /* scratch only, never a slot */
+                const char *s = b->r1[i].seq.s;
+                const size_t l = b->r1[i].seq.l;
+                if (lm_cls_classify(idx, opt, buf, s, l, &res[i]) ||
+                    (sp && lm_cls_species_assign(sp, idx, opt->species_mm, s, l, &res[i]))) {
 #pragma omp atomic write
-                fail = 1;
+                    fail = 1;
+                }
             }
         }
         if (fail) {
             rc = lm_err_set(err, LM_ENOMEM, NULL, 0, 0, "out of memory");
             break;
         }
-        for (size_t i = 0; i < b->n; i++)
-            write_row(o, d, idx, b->r1[i].name.s, &res[i], max_rank, opt->species, taxon,
-                      sizeof(taxon));
+        if (next < 0 && next != LM_EOF) { /* a bad record in the next batch */
+            *err = ioerr;
+            rc = next;
+            break;
+        }
         lm_progress_update(prog, lm_fq_count(r));
+        prev = 1;
+        got = next;
+        cur ^= 1;
     }
-    if (!rc && got < LM_EOF) rc = got;
+    if (!rc && prev) write_rows(o, d, idx, bb[cur ^ 1], rr[cur ^ 1], max_rank, opt->species);
+    if (!rc && got < 0 && got != LM_EOF) rc = got;
     if (!rc && n_done) *n_done = (size_t)lm_fq_count(r);
     lm_progress_destroy(prog);
     lm_cls_species_destroy(sp);
     for (int t = 0; bufs && t < threads; t++) lm_cls_buf_destroy(bufs[t]);
     free(bufs);
-    free(res);
-    lm_seqbatch_destroy(b);
+    free(rr[0]);
+    free(rr[1]);
+    lm_seqbatch_destroy(bb[0]);
+    lm_seqbatch_destroy(bb[1]);
     lm_fq_close(r);
     lm_kidx_destroy(idx);
     return rc;
