@@ -109,11 +109,22 @@ static double full_margin(double m, double bound, float a)
 static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float *row)
 {
     const v8f z = {0};
-    memcpy(row, &z, sizeof(z));
-    memcpy(row + 8, &z, sizeof(z));
-    const lm_kidx_entry_t *e = b->we[i];
     const uint32_t *bs = b->bs[i];
-    for (uint32_t j = bs[blk]; j < bs[blk + 1]; j++) row[e[j].leaf % CLS_BLK] = e[j].score;
+    const lm_kidx_entry_t *e = b->we[i] + bs[blk];
+    const uint32_t c = bs[blk + 1] - bs[blk];
+    /* Most words hold few leaves of a block: the first 4 without a branch on the count
+     * (one that the count decides mispredicts about once a row), into a scratch slot 16
+     * past the count; the rest, if any, in a loop. */
+    static const lm_kidx_entry_t none = {CLS_BLK, 0.0f};
+    float t[CLS_BLK + 1];
+    memcpy(t, &z, sizeof(z));
+    memcpy(t + 8, &z, sizeof(z));
+    for (uint32_t j = 0; j < 4; j++) {
+        const lm_kidx_entry_t *x = j < c ? e + j : &none;
+        t[j < c ? x->leaf % CLS_BLK : CLS_BLK] = x->score;
+    }
+    for (uint32_t j = 4; j < c; j++) t[e[j].leaf % CLS_BLK] = e[j].score;
+    memcpy(row, t, CLS_BLK * sizeof(float));
 }
 
 /* A slot for block blk's dense rows over the query's n words (none filled yet), the
