@@ -268,31 +268,38 @@ float lm_kidx_block_absent(const lm_kidx_t *idx, uint32_t b);
  *  lm_kidx_n_blocks() to lm_kidx_bmax_stride() (a multiple of 16) are 0. Built at load. */
 const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w);
 uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx);
-/** Where each block's entries start in k-mer w's list (lm_kidx_word()): block b holds
- *  entries [s[b], s[b + 1]); lm_kidx_bmax_stride() + 1 values. Built at load. */
-const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w);
-/** Units per 1 of the gap in lm_kidx_word_bsec(). */
-#define LM_KIDX_SEC_SCALE 64
-/** The runner-up codes of k-mer w, one per block, beside lm_kidx_word_bmax() (same
- *  stride): the low 4 bits are the offset in the block of a leaf whose value (the word's
- *  score - log(n_refs + 1), or -log(n_refs + 1) for a leaf lacking the word) is the block
- *  maximum bmax[b]; the high 12 bits a gap q such that every other leaf of the block has a
- *  value at most bmax[b] - q / LM_KIDX_SEC_SCALE. A bound on a block's leaves over several
- *  words that is tighter than the sum of their block maxima, for the classifier. Built at
- *  load; padding codes are 0. */
-const uint16_t *lm_kidx_word_bsec(const lm_kidx_t *idx, uint32_t w);
+/** Units per 1 of the gap in lm_kidx_word_bcode(). */
+#define LM_KIDX_GAP_SCALE 64
+/** The most leaves (genera) an index may have: the codes below address a word's entries in
+ *  16 bits, and a word is held by each leaf at most once. */
+#define LM_KIDX_MAX_LEAVES 65535u
+/** The block codes of k-mer w, one per block, lm_kidx_bcode_stride() of them (at least
+ *  lm_kidx_n_blocks() + 1), beside lm_kidx_word_bmax():
+ *  - bits 0-15: where block b's entries start in w's list (lm_kidx_word()): block b holds
+ *    entries [start(b), start(b + 1)); past the last block, the list's length;
+ *  - bits 16-19: the offset in the block of a leaf whose value (w's score - log(n_refs + 1),
+ *    or -log(n_refs + 1) for a leaf lacking w) is the block maximum bmax[b];
+ *  - bits 20-31: a gap q such that every other leaf of the block has a value at most
+ *    bmax[b] - q / LM_KIDX_GAP_SCALE.
+ *  The runner-up part bounds a block's leaves over several words more tightly than the sum
+ *  of their block maxima, for the classifier. Built at load; padding blocks' codes are 0
+ *  but for the start. */
+const uint32_t *lm_kidx_word_bcode(const lm_kidx_t *idx, uint32_t w);
+uint32_t lm_kidx_bcode_stride(const lm_kidx_t *idx);
+#define LM_KIDX_CODE_START(c) ((c)&0xFFFFu)
+#define LM_KIDX_CODE_LEAF(c)  (((c) >> 16) & 15u)
+#define LM_KIDX_CODE_GAP(c)   ((c) >> 20)
 
 /** The loaded tables as plain pointers, for the classifier's inner loops (the accessor
  *  functions above read the same memory). Valid until lm_kidx_destroy(). */
 typedef struct lm_kidx_view {
     const uint32_t *off;        /**< 4^k + 1 offsets into ent */
     const lm_kidx_entry_t *ent; /**< all entries */
-    const uint32_t *row_of;     /**< per k-mer: its row in bmax, bsec, bstart */
+    const uint32_t *row_of;     /**< per k-mer: its row in bmax and bcode */
     const float *bmax;          /**< rows of bmax_stride floats */
-    const uint16_t *bsec;       /**< rows of bmax_stride runner-up codes */
-    const uint32_t *bstart;     /**< rows of bmax_stride + 1 values, relative to off[w] */
+    const uint32_t *bcode;      /**< rows of bcode_stride block codes */
     const double *lognorm;      /**< per leaf */
-    uint32_t bmax_stride;
+    uint32_t bmax_stride, bcode_stride;
     float bmax_abs; /**< the largest magnitude in bmax: a sum of m rows' terms stays within
                          m bmax_abs, which bounds its float rounding */
     float ent_abs;  /**< the largest magnitude of an entry's score, so of a dense row's value */

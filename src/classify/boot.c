@@ -109,9 +109,9 @@ static double full_margin(double m, double bound, float a)
 static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float *row)
 {
     const v8f z = {0};
-    const uint32_t *bs = b->bs[i];
-    const lm_kidx_entry_t *e = b->we[i] + bs[blk];
-    const uint32_t c = bs[blk + 1] - bs[blk];
+    const uint32_t s0 = LM_KIDX_CODE_START(b->bc[i][blk]);
+    const lm_kidx_entry_t *e = b->we[i] + s0;
+    const uint32_t c = LM_KIDX_CODE_START(b->bc[i][blk + 1]) - s0;
     /* Most words hold few leaves of a block: the first 4 without a branch on the count
      * (one that the count decides mispredicts about once a row), into a scratch slot 16
      * past the count; the rest, if any, in a loop. */
@@ -201,7 +201,8 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         for (size_t i = 0; i < m; i++) {
             const size_t p = pick ? pick[i] : i;
             const lm_kidx_entry_t *e = b->we[p];
-            for (uint32_t j = b->bs[p][blk]; j < b->bs[p][blk + 1]; j++)
+            for (uint32_t j = LM_KIDX_CODE_START(b->bc[p][blk]);
+                 j < LM_KIDX_CODE_START(b->bc[p][blk + 1]); j++)
                 sl[e[j].leaf % CLS_BLK] += e[j].score;
         }
         for (uint32_t o = 0; o < CLS_BLK; o++) {
@@ -215,8 +216,9 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
     if (!pick) { /* every word (the full pass): a software pipeline over the words */
         enum { D1 = 16, D2 = 8 }; /* block starts D1 words ahead, entries D2 ahead */
         for (size_t i = 0; i < m; i++) {
-            if (i + D1 < m) __builtin_prefetch(b->bs[i + D1] + blk);
-            if (i + D2 < m) __builtin_prefetch(b->we[i + D2] + b->bs[i + D2][blk]);
+            if (i + D1 < m) __builtin_prefetch(b->bc[i + D1] + blk);
+            if (i + D2 < m)
+                __builtin_prefetch(b->we[i + D2] + LM_KIDX_CODE_START(b->bc[i + D2][blk]));
             if (!mk[i]) fill_row(b, i, blk, rows + i * CLS_BLK);
         }
         memset(mk, 1, m);
@@ -230,10 +232,11 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         if (!mk[p]) {
             mk[p] = 1; /* a word drawn twice is filled once */
             need[nn++] = p;
-            __builtin_prefetch(b->bs[p] + blk);
+            __builtin_prefetch(b->bc[p] + blk);
         }
     }
-    for (uint32_t i = 0; i < nn; i++) __builtin_prefetch(b->we[need[i]] + b->bs[need[i]][blk]);
+    for (uint32_t i = 0; i < nn; i++)
+        __builtin_prefetch(b->we[need[i]] + LM_KIDX_CODE_START(b->bc[need[i]][blk]));
     for (uint32_t i = 0; i < nn; i++) fill_row(b, need[i], blk, rows + (size_t)need[i] * CLS_BLK);
     rows_totals(b, rows, pick, m, blk, tot);
 }
@@ -243,7 +246,7 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
  * the rows the block already has give their words' scores; each other draw adds its block
  * maximum to
  * the leaf its runner-up code names and, to every other leaf, the maximum less the code's
- * gap (refdb.h, lm_kidx_word_bsec), which bounds the block far more tightly than the block
+ * gap (refdb.h, lm_kidx_word_bcode), which bounds the block far more tightly than the block
  * maxima alone (their sum credits each draw to whichever leaf suits it best). */
 static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, size_t n, size_t m,
                                                              uint32_t blk, double best,
@@ -263,10 +266,10 @@ static inline __attribute__((always_inline)) int trial_block(lm_cls_buf_t *b, si
             ADD8(f1, rows + (size_t)p * CLS_BLK + 8);
             mf += 1.0;
         } else {
-            const uint32_t c = b->sc[p][blk];
-            const double g = (double)(c >> 4) * (1.0 / LM_KIDX_SEC_SCALE);
+            const uint32_t c = b->bc[p][blk];
+            const double g = (double)LM_KIDX_CODE_GAP(c) * (1.0 / LM_KIDX_GAP_SCALE);
             ub += (double)b->bm[p][blk] - g; /* exact: g is a multiple of 1/64 below 64 */
-            gap[c & 15u] += g;
+            gap[LM_KIDX_CODE_LEAF(c)] += g;
         }
     }
     float sl[CLS_BLK];
@@ -426,11 +429,12 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     for (size_t i = 0; i < n; i++) {
         const uint32_t w = b->words[i], r = v->row_of[w];
         b->bm[i] = v->bmax + (size_t)r * BS;
-        b->sc[i] = v->bsec + (size_t)r * BS;
-        b->bs[i] = v->bstart + (size_t)r * (BS + 1);
+        b->bc[i] = v->bcode + (size_t)r * v->bcode_stride;
         b->we[i] = v->ent + v->off[w];
-        if (i < 24) /* the first rows the bound loop below reads (it fetches PF ahead) */
+        if (i < 24) { /* the first rows the bound loop below reads (it fetches PF ahead) */
             for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i] + o);
+            for (uint32_t o = 0; o < v->bcode_stride; o += 16) __builtin_prefetch(b->bc[i] + o);
+        }
     }
     /* The sum of the words' block maxima bounds every block over the whole query. The
      * rows lie all over memory: fetched PF words ahead (4 left the loop waiting). */
@@ -440,9 +444,10 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         for (size_t i = 0; i < n; i++) {
             if (c == 0 && i + PF < n) {
                 for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + PF] + o);
-                /* and the runner-up codes the trials read beside these rows */
-                for (uint32_t o = 0; o < BS; o += 32) __builtin_prefetch(b->sc[i + PF] + o);
-                __builtin_prefetch(b->sc[i + PF] + BS - 1);
+                /* and the block codes that the sums below and the trials read */
+                const uint32_t CS = v->bcode_stride;
+                for (uint32_t o = 0; o < CS; o += 16) __builtin_prefetch(b->bc[i + PF] + o);
+                __builtin_prefetch(b->bc[i + PF] + CS - 1);
             }
             ADD8(s0, b->bm[i] + c);
             ADD8(s1, b->bm[i] + c + 8);

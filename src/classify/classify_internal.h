@@ -40,8 +40,7 @@ struct lm_cls_buf {
     char *rc;
     size_t cap;                 /* words the per-word tables below hold */
     const float **bm;           /* per word: its dense block maxima in the index */
-    const uint16_t **sc;        /* per word: its blocks' runner-up codes in the index */
-    const uint32_t **bs;        /* per word: where each block starts in its entries */
+    const uint32_t **bc;        /* per word: its block codes in the index (start, runner-up) */
     const lm_kidx_entry_t **we; /* per word: its entries */
     float *crow;                /* per candidate block: its rows when it has no slot (below) */
     float *bound;               /* per block: the full pass's bound, then a trial's */

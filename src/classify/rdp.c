@@ -85,8 +85,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->dpool);
     free(b->dmark);
     free(b->bm);
-    free(b->sc);
-    free(b->bs);
+    free(b->bc);
     free(b->we);
     free(b->crow);
     free(b->q16);
@@ -114,8 +113,7 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     GROW(b->rc, cap);
     GROW(b->pick, cap);
     GROW(b->bm, cap);
-    GROW(b->sc, cap);
-    GROW(b->bs, cap);
+    GROW(b->bc, cap);
     GROW(b->we, cap);
     GROW(b->crow, cap * CLS_CAND);
     GROW(b->need, cap);

@@ -40,14 +40,13 @@ struct lm_kidx {
     float *absent;   /* per block */
     uint32_t nblk;
     /* Dense per-word block maxima (lm_kidx_word_bmax): row row_of[w] of bmax (stride
-     * bstride floats), and the blocks' runner-up codes (lm_kidx_word_bsec, same stride);
-     * row 0 is the row of a word no leaf holds. */
+     * bstride floats), and the blocks' codes (lm_kidx_word_bcode: first entry and
+     * runner-up; stride cstride); row 0 is the row of a word no leaf holds. */
     uint32_t *row_of;
     float *bmax;
-    uint16_t *bsec;
-    uint16_t *asec;   /* per block: the code of a word none of its leaves holds */
-    uint32_t *bstart; /* per row: where each block starts in the word's entries (bstride+1) */
-    uint32_t bstride;
+    uint32_t *bcode;
+    uint32_t *acode; /* per block: the runner-up code of a word none of its leaves holds */
+    uint32_t bstride, cstride;
     int threads;    /* for building the tables above at load */
     float bmax_abs; /* the largest magnitude in bmax */
     float ent_abs;  /* the largest magnitude of an entry's score */
@@ -117,6 +116,10 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
 #endif
     if (h->n_taxa == 0 || h->n_leaves == 0 || h->n_leaves > h->n_taxa)
         return bad(err, name, "no taxa");
+    if (h->n_leaves > LM_KIDX_MAX_LEAVES)
+        return lm_err_set(err, LM_EFORMAT, name, 0, 0,
+                          "the index has %u leaf taxa (genera); lumen classifies with at most %u",
+                          h->n_leaves, (unsigned)LM_KIDX_MAX_LEAVES);
     return 0;
 }
 
@@ -159,14 +162,14 @@ static inline void top2_add(top2_t *t, float v, uint32_t o)
     }
 }
 
-/* The runner-up code (refdb.h, lm_kidx_word_bsec) of a block whose maximum is max, best
- * leaf a1 and runner-up v2: the gap max - v2 rounded down to a multiple of
- * 1/LM_KIDX_SEC_SCALE, so max - gap stays at or above v2. */
-static uint16_t sec_code(float max, const top2_t *t)
+/* The runner-up part of a block's code (refdb.h, lm_kidx_word_bcode) whose maximum is max,
+ * best leaf a1 and runner-up v2: the gap max - v2 rounded down to a multiple of
+ * 1/LM_KIDX_GAP_SCALE, so max - gap stays at or above v2. */
+static uint32_t sec_code(float max, const top2_t *t)
 {
-    const double d = ((double)max - (double)t->v2) * LM_KIDX_SEC_SCALE; /* +inf: no runner-up */
+    const double d = ((double)max - (double)t->v2) * LM_KIDX_GAP_SCALE; /* +inf: no runner-up */
     const double q = d >= 4095.0 ? 4095.0 : d > 0.0 ? floor(d) : 0.0;
-    return (uint16_t)((uint32_t)q << 4 | t->a1);
+    return (uint32_t)q << 20 | t->a1 << 16;
 }
 
 /* Block b's leaves lacking the word (mask: offsets that hold it) join t: the two with the
@@ -192,17 +195,15 @@ static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_entry_t *e, uint
 {
     const uint32_t NB = x->nblk, B = LM_KIDX_BLOCK;
     float *bm = x->bmax + row * x->bstride;
-    uint16_t *sc = x->bsec + row * x->bstride;
-    uint32_t *bs = x->bstart + row * (x->bstride + 1), next = 0;
+    uint32_t *bc = x->bcode + row * x->cstride, next = 0;
     memcpy(bm, x->absent, NB * sizeof(float));
-    memcpy(sc, x->asec, NB * sizeof(uint16_t));
-    for (uint32_t k = NB; k < x->bstride; k++) {
-        bm[k] = 0.0f;
-        sc[k] = 0;
-    }
+    memcpy(bc, x->acode, NB * sizeof(uint32_t));
+    for (uint32_t k = NB; k < x->bstride; k++) bm[k] = 0.0f;
+    for (uint32_t k = NB; k < x->cstride; k++) bc[k] = 0;
+    /* cnt <= n_leaves <= LM_KIDX_MAX_LEAVES (check_body): every start fits 16 bits */
     for (uint32_t j = 0; j < cnt;) { /* one block's run of entries at a time */
         const uint32_t blk = e[j].leaf / B;
-        while (next <= blk) bs[next++] = j;
+        for (; next <= blk; next++) bc[next] |= j;
         float max = -INFINITY;
         top2_t t2 = {-INFINITY, -INFINITY, 0};
         uint32_t mask = 0, c = 0;
@@ -217,9 +218,9 @@ static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_entry_t *e, uint
             top2_absent(x, ord + (size_t)blk * B, blk, mask, &t2);
         }
         bm[blk] = max;
-        sc[blk] = sec_code(max, &t2);
+        bc[blk] = sec_code(max, &t2) | (bc[blk] & 0xFFFFu);
     }
-    while (next <= x->bstride) bs[next++] = cnt;
+    for (; next < x->cstride; next++) bc[next] |= cnt;
     float top = 0.0f;
     for (uint32_t k = 0; k < NB; k++) {
         const float a = fabsf(bm[k]);
@@ -228,20 +229,20 @@ static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_entry_t *e, uint
     return top;
 }
 
-/* The classifier's tables (refdb.h, lm_kidx_word_bmax, lm_kidx_word_bsec,
- * lm_kidx_word_bstart): per block its absent value and code, then one dense row of each
- * per held word. */
+/* The classifier's tables (refdb.h, lm_kidx_word_bmax, lm_kidx_word_bcode): per block its
+ * absent value and runner-up code, then one dense row of each per held word. */
 static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
 {
     const uint64_t nwords = (uint64_t)1 << (2 * x->h.k);
     const uint32_t G = x->h.n_leaves, B = LM_KIDX_BLOCK;
     x->nblk = (G + B - 1) / B;
     x->bstride = (x->nblk + 15u) & ~15u;
+    x->cstride = (x->nblk + 1u + 15u) & ~15u; /* a start past the last block */
     x->absent = malloc(x->nblk * sizeof(float));
-    x->asec = malloc(x->nblk * sizeof(uint16_t));
+    x->acode = malloc(x->nblk * sizeof(uint32_t));
     uint8_t *ord = malloc((size_t)x->nblk * B);
     x->row_of = big_alloc(nwords * sizeof(uint32_t));
-    if (!x->absent || !x->asec || !ord || !x->row_of) goto oom;
+    if (!x->absent || !x->acode || !ord || !x->row_of) goto oom;
     for (uint32_t b = 0; b < x->nblk; b++) x->absent[b] = -INFINITY;
     for (uint32_t g = 0; g < G; g++) {
         float a = -(float)x->lognorm[g];
@@ -259,15 +260,14 @@ static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
         }
         top2_t t = {-INFINITY, -INFINITY, 0};
         top2_absent(x, od, b, 0, &t);
-        x->asec[b] = sec_code(x->absent[b], &t);
+        x->acode[b] = sec_code(x->absent[b], &t);
     }
     uint64_t nrows = 1;
     for (uint64_t w = 0; w < nwords; w++)
         x->row_of[w] = x->off[w + 1] > x->off[w] ? (uint32_t)nrows++ : 0;
     x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
-    x->bsec = big_alloc(nrows * x->bstride * sizeof(uint16_t));
-    x->bstart = big_alloc(nrows * (x->bstride + 1) * sizeof(uint32_t));
-    if (!x->bmax || !x->bsec || !x->bstart) goto oom;
+    x->bcode = big_alloc(nrows * x->cstride * sizeof(uint32_t));
+    if (!x->bmax || !x->bcode) goto oom;
     float top = fill_row(x, 0, NULL, 0, ord);
     /* Rows are independent: built on the load's threads (so are the pages' first touches,
      * which the kernel clears), the same bytes for any number of them. */
@@ -306,7 +306,10 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
     if (x->off[0] != 0 || x->off[nwords] != h->n_entries)
         return bad(err, name, "k-mer offsets do not span the entries");
     for (uint64_t w = 0; w < nwords; w++)
-        if (x->off[w] > x->off[w + 1]) return bad(err, name, "k-mer offsets out of order");
+        if (x->off[w] > x->off[w + 1])
+            return bad(err, name, "k-mer offsets out of order");
+        else if (x->off[w + 1] - x->off[w] > h->n_leaves)
+            return bad(err, name, "a k-mer listed for more leaves than there are");
     for (uint64_t i = 0; i < h->n_entries; i++) {
         if (x->ent[i].leaf >= h->n_leaves || !isfinite(x->ent[i].score))
             return bad(err, name, "k-mer entry out of range");
@@ -484,9 +487,8 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->absent);
     free(idx->row_of);
     free(idx->bmax);
-    free(idx->bsec);
-    free(idx->asec);
-    free(idx->bstart);
+    free(idx->bcode);
+    free(idx->acode);
     free(idx->nr_moff);
     free(idx->nr_first);
     free(idx);
@@ -593,13 +595,13 @@ const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w)
 {
     return idx->bmax + (size_t)idx->row_of[w] * idx->bstride;
 }
-const uint32_t *lm_kidx_word_bstart(const lm_kidx_t *idx, uint32_t w)
+const uint32_t *lm_kidx_word_bcode(const lm_kidx_t *idx, uint32_t w)
 {
-    return idx->bstart + (size_t)idx->row_of[w] * (idx->bstride + 1);
+    return idx->bcode + (size_t)idx->row_of[w] * idx->cstride;
 }
-const uint16_t *lm_kidx_word_bsec(const lm_kidx_t *idx, uint32_t w)
+uint32_t lm_kidx_bcode_stride(const lm_kidx_t *idx)
 {
-    return idx->bsec + (size_t)idx->row_of[w] * idx->bstride;
+    return idx->cstride;
 }
 uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx)
 {
@@ -611,8 +613,8 @@ void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
     v->ent = idx->ent;
     v->row_of = idx->row_of;
     v->bmax = idx->bmax;
-    v->bsec = idx->bsec;
-    v->bstart = idx->bstart;
+    v->bcode = idx->bcode;
+    v->bcode_stride = idx->cstride;
     v->lognorm = idx->lognorm;
     v->bmax_stride = idx->bstride;
     v->bmax_abs = idx->bmax_abs;

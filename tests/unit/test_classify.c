@@ -267,8 +267,13 @@ static void check_dense_rows(const lm_kidx_t *idx)
         uint32_t ne;
         const lm_kidx_entry_t *e = lm_kidx_word(idx, w, &ne);
         const float *bm = lm_kidx_word_bmax(idx, w);
-        const uint16_t *sc = lm_kidx_word_bsec(idx, w);
-        const uint32_t *bs = lm_kidx_word_bstart(idx, w);
+        const uint32_t *bc = lm_kidx_word_bcode(idx, w);
+        uint32_t bs[4096], sc[4096]; /* the codes' starts and runner-up parts */
+        assert_true(lm_kidx_bcode_stride(idx) >= NB + 1 && lm_kidx_bcode_stride(idx) <= 4096);
+        for (uint32_t k = 0; k < lm_kidx_bcode_stride(idx); k++) {
+            bs[k] = LM_KIDX_CODE_START(bc[k]);
+            sc[k] = bc[k] >> 16;
+        }
         for (uint32_t k = 0; k < BS; k++) {
             if (k >= NB) {
                 assert_true(bm[k] == 0.0f);
@@ -284,8 +289,8 @@ static void check_dense_rows(const lm_kidx_t *idx)
                 if (e[j].leaf / LM_KIDX_BLOCK == k)
                     t[e[j].leaf % LM_KIDX_BLOCK] =
                         e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf);
-            const uint32_t a = sc[k] & 15u;
-            const double gap = (double)(sc[k] >> 4) / LM_KIDX_SEC_SCALE;
+            const uint32_t a = LM_KIDX_CODE_LEAF(bc[k]);
+            const double gap = (double)LM_KIDX_CODE_GAP(bc[k]) / LM_KIDX_GAP_SCALE;
             assert_true(t[a] == bm[k]);
             double second = -INFINITY;
             for (uint32_t o = 0; o < LM_KIDX_BLOCK; o++) {
@@ -294,15 +299,15 @@ static void check_dense_rows(const lm_kidx_t *idx)
                 assert_true((double)t[o] <= (double)bm[k] - gap);
                 if (t[o] > second) second = t[o];
             }
-            if ((sc[k] >> 4) < 4095) /* not clamped: the gap is the largest that fits */
-                assert_true((double)bm[k] - second < gap + 1.0 / LM_KIDX_SEC_SCALE);
+            if (LM_KIDX_CODE_GAP(bc[k]) < 4095) /* not clamped: the largest gap that fits */
+                assert_true((double)bm[k] - second < gap + 1.0 / LM_KIDX_GAP_SCALE);
             assert_true(bs[k] <= bs[k + 1]); /* the block's entries: exactly its leaves' */
             for (uint32_t j = bs[k]; j < bs[k + 1]; j++)
                 assert_int_equal(e[j].leaf / LM_KIDX_BLOCK, k);
             if (bs[k] == bs[k + 1]) assert_true(bm[k] == lm_kidx_block_absent(idx, k));
         }
         assert_int_equal(bs[0], 0);
-        assert_int_equal(bs[NB], ne);
+        for (uint32_t k = NB; k < lm_kidx_bcode_stride(idx); k++) assert_int_equal(bs[k], ne);
     }
 }
 
@@ -323,10 +328,8 @@ static void same_tables_on_threads(const lm_kidx_t *idx, const void *img, size_t
     for (uint32_t w = 0; w < nwords; w++) {
         assert_memory_equal(lm_kidx_word_bmax(idx, w), lm_kidx_word_bmax(x3, w),
                             BS * sizeof(float));
-        assert_memory_equal(lm_kidx_word_bsec(idx, w), lm_kidx_word_bsec(x3, w),
-                            BS * sizeof(uint16_t));
-        assert_memory_equal(lm_kidx_word_bstart(idx, w), lm_kidx_word_bstart(x3, w),
-                            (BS + 1) * sizeof(uint32_t));
+        assert_memory_equal(lm_kidx_word_bcode(idx, w), lm_kidx_word_bcode(x3, w),
+                            lm_kidx_bcode_stride(idx) * sizeof(uint32_t));
     }
     lm_kidx_view_t v1, v3;
     lm_kidx_view(idx, &v1);

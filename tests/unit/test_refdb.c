@@ -241,9 +241,9 @@ static void test_round_trip(void **state)
         uint32_t ne;
         e = lm_kidx_word(idx, w, &ne);
         const float *bm = lm_kidx_word_bmax(idx, w);
-        const uint32_t *bs = lm_kidx_word_bstart(idx, w);
-        assert_int_equal(bs[0], 0);
-        assert_int_equal(bs[1], ne);
+        const uint32_t *bc = lm_kidx_word_bcode(idx, w);
+        assert_int_equal(LM_KIDX_CODE_START(bc[0]), 0);
+        assert_int_equal(LM_KIDX_CODE_START(bc[1]), ne);
         for (uint32_t j = 0; j < ne; j++)
             assert_true(bm[0] >= e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf));
         if (ne < lm_kidx_n_leaves(idx)) assert_true(bm[0] >= lm_kidx_block_absent(idx, 0));
