@@ -147,7 +147,7 @@ int cmd_index(int argc, char **argv)
                         (unsigned long long)st->homonyms, st->homonym_example);
         lm_err_t e2;
         lm_err_clear(&e2);
-        lm_kidx_t *idx = lm_kidx_load(out, &e2);
+        lm_kidx_t *idx = lm_kidx_load_threads(out, opt.threads, &e2);
         if (idx) {
             lm_log_info("%s: k=%d, %u taxa, %u classes, %u references, %llu k-mer entries, %u "
                         "references with a species name (classify --species)",

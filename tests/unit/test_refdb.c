@@ -361,6 +361,32 @@ static void reseal(unsigned char *img, size_t len)
     memcpy(img, &h, sizeof(h));
 }
 
+/* More leaf taxa than the classifier's tables address (LM_KIDX_MAX_LEAVES) is refused by
+ * the build, with the count and the limit, before anything is built. */
+static void test_too_many_leaves(void **state)
+{
+    (void)state;
+    lm_ref_opt_t ro;
+    lm_ref_opt_init(&ro);
+    lm_ref_t *ref = lm_ref_create(&ro);
+    lm_err_t err;
+    const char *seq = "ACGTTGCAAGGCTTACCGATCGATTACGGCATGCA";
+    for (uint32_t g = 0; g <= LM_KIDX_MAX_LEAVES; g++) {
+        char lin[96];
+        snprintf(lin, sizeof(lin), "Bacteria;P;C;O;F;G%u", g);
+        lm_lineage_t ln;
+        assert_int_equal(lm_lineage_parse(lin, strlen(lin), &ln, &err), 6);
+        assert_int_equal(lm_ref_add(ref, seq, strlen(seq), &ln, &err), 0);
+    }
+    void *img = NULL;
+    size_t len = 0;
+    assert_int_equal(lm_ref_build(ref, &img, &len, &err), LM_EFORMAT);
+    assert_null(img);
+    assert_non_null(strstr(err.msg, "65536 leaf taxa"));
+    assert_non_null(strstr(err.msg, "at most 65535"));
+    lm_ref_destroy(ref);
+}
+
 static void test_magic_version_structure(void **state)
 {
     (void)state;
@@ -538,6 +564,7 @@ int main(void)
         cmocka_unit_test(test_read_tsv),
         cmocka_unit_test(test_primers),
         cmocka_unit_test(test_keep_duplicates),
+        cmocka_unit_test(test_too_many_leaves),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
 }
