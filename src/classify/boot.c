@@ -431,10 +431,8 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         b->bm[i] = v->bmax + (size_t)r * BS;
         b->bc[i] = v->bcode + (size_t)r * v->bcode_stride;
         b->we[i] = v->ent + v->off[w];
-        if (i < 24) { /* the first rows the bound loop below reads (it fetches PF ahead) */
+        if (i < 24) /* the first rows the bound loop below reads (it fetches PF ahead) */
             for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i] + o);
-            for (uint32_t o = 0; o < v->bcode_stride; o += 16) __builtin_prefetch(b->bc[i] + o);
-        }
     }
     /* The sum of the words' block maxima bounds every block over the whole query. The
      * rows lie all over memory: fetched PF words ahead (4 left the loop waiting). */
@@ -442,13 +440,8 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
     for (uint32_t c = 0; c < BS; c += 16) { /* 16 blocks at a time, in registers */
         v8f s0 = {0}, s1 = {0};
         for (size_t i = 0; i < n; i++) {
-            if (c == 0 && i + PF < n) {
+            if (c == 0 && i + PF < n)
                 for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i + PF] + o);
-                /* and the block codes that the sums below and the trials read */
-                const uint32_t CS = v->bcode_stride;
-                for (uint32_t o = 0; o < CS; o += 16) __builtin_prefetch(b->bc[i + PF] + o);
-                __builtin_prefetch(b->bc[i + PF] + CS - 1);
-            }
             ADD8(s0, b->bm[i] + c);
             ADD8(s1, b->bm[i] + c + 8);
             if (b->qs > 0.0) quantize16(b->bm[i] + c, sf, b->q16 + i * BS + c);
