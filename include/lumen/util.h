@@ -173,6 +173,10 @@ int lm_afile_release(int commit, lm_err_t *err) LM_MUST_CHECK;
  * protected, which is not an error). Thread-safe.
  */
 int lm_tmp_register(const char *path);
+/** lm_tmp_register() for a staging folder the process made (mkdtemp) and fills with
+ *  files of any names: an interruption removes it whole, with everything in it. Never for
+ *  a folder the user named. */
+int lm_tmp_register_tree(const char *path);
 void lm_tmp_unregister(int slot);
 
 /**

@@ -57,7 +57,7 @@ static int make_dir(const char *root, const char *name, lm_err_t *err)
 /* Decide where files go: a fresh staging directory beside out (renamed at the end), or
  * out itself when --force overwrites a non-empty directory. */
 static int prepare_out(const lm_sim_opt_t *opt, const char *out, char *root, size_t size,
-                       int *staging, lm_err_t *err)
+                       int *staging, int *slot, lm_err_t *err)
 {
     struct stat st;
     int fresh = 1;
@@ -82,9 +82,16 @@ static int prepare_out(const lm_sim_opt_t *opt, const char *out, char *root, siz
     }
     if ((size_t)snprintf(root, size, "%s.tmp.XXXXXX", out) >= size)
         return lm_err_set(err, LM_ECREATE, out, 0, 0, "output path too long");
-    if (!mkdtemp(root))
+    /* SIGINT and SIGTERM remove the staging folder whole (registered in the bracket that
+     * creates it): what it holds is never a result until renamed into place */
+    lm_tmp_create_begin();
+    if (!mkdtemp(root)) {
+        lm_tmp_create_end();
         return lm_err_set(err, LM_ECREATE, out, 0, 0, "cannot create output directory: %s",
                           strerror(errno));
+    }
+    *slot = lm_tmp_register_tree(root);
+    lm_tmp_create_end();
     /* mkdtemp makes it 0700; it becomes the output folder, so give it the usual mode. */
     chmod(root, (mode_t)lm_default_mode(1));
     *staging = 1;
@@ -168,8 +175,8 @@ int lm_sim_run(const lm_sim_opt_t *opt, lm_err_t *err)
                 pp->rev_name);
     check_genera(opt, ref);
     lm_sim_cohort_t *c = lm_sim_cohort_create(opt, ref, err);
-    int staging = 0;
-    rc = c ? prepare_out(opt, out, root, sizeof(root), &staging, err) : err->code;
+    int staging = 0, slot = -1;
+    rc = c ? prepare_out(opt, out, root, sizeof(root), &staging, &slot, err) : err->code;
     if (!rc) rc = make_dir(root, "reads", err);
     if (!rc) rc = make_dir(root, "truth", err);
     if (!rc && opt->read_truth) rc = make_dir(root, "truth/reads", err);
@@ -183,6 +190,7 @@ int lm_sim_run(const lm_sim_opt_t *opt, lm_err_t *err)
                             strerror(errno));
     }
     if (rc && staging && c) rm_tree(root);
+    lm_tmp_unregister(slot); /* renamed into place, or removed */
     if (!rc)
         lm_log_info("%s: %zu subjects, %zu samples, %ld pairs each", out, c->n_subj, c->n_samp,
                     opt->reads);

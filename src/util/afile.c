@@ -4,7 +4,9 @@
  * The temporary file lives in the destination's directory so that rename() is atomic
  * (same file system). Its name starts with the final name, so a leftover after kill -9 is
  * easy to recognise: "<final>.tmp.XXXXXX". */
+#define _DEFAULT_SOURCE /* syscall(SYS_getdents64) for the signal handler's tree removal */
 #include <errno.h>
+#include <fcntl.h>
 #include <pthread.h>
 #include <signal.h>
 #include <stdatomic.h>
@@ -12,6 +14,9 @@
 #include <stdlib.h>
 #include <string.h>
 #include <sys/stat.h>
+#if defined(__linux__)
+#include <sys/syscall.h>
+#endif
 #include <time.h>
 #include <unistd.h>
 
@@ -63,7 +68,20 @@ void lm_tmp_create_end(void)
     pthread_sigmask(SIG_SETMASK, &t_oldmask, NULL);
 }
 
+/* Slot states: 0 free, 2 being written, 1 a file or folder, 3 a tree (lm_tmp_register_tree). */
+static int register_as(const char *path, int state);
+
 int lm_tmp_register(const char *path)
+{
+    return register_as(path, 1);
+}
+
+int lm_tmp_register_tree(const char *path)
+{
+    return register_as(path, 3);
+}
+
+static int register_as(const char *path, int state)
 {
     if (atomic_load(&g_exiting)) {
         /* the handler may have scanned the table already: remove the entry (a file, or an
@@ -80,7 +98,7 @@ int lm_tmp_register(const char *path)
         int expected = 0;
         if (atomic_compare_exchange_strong(&g_tmp_used[i], &expected, 2)) {
             memcpy(g_tmp_paths[i], path, strlen(path) + 1);
-            atomic_store(&g_tmp_used[i], 1);
+            atomic_store(&g_tmp_used[i], state);
             return i;
         }
     }
@@ -92,8 +110,62 @@ void lm_tmp_unregister(int slot)
     if (slot >= 0 && slot < LM_TMP_SLOTS) atomic_store(&g_tmp_used[slot], 0);
 }
 
+#if defined(__linux__)
+/* Everything inside the folder open as dirfd, depth folders deep at most, with calls a
+ * signal handler may make (openat, getdents64, unlinkat, close: no opendir, no malloc).
+ * Entries removed while the folder is read may shift the listing, so it is read again
+ * from the start until a pass removes nothing. */
+struct tree_dirent {
+    uint64_t ino;
+    int64_t off;
+    unsigned short reclen;
+    unsigned char type;
+    char name[];
+};
+
+static void clear_tree_at(int dirfd, int depth)
+{
+    char buf[2048];
+    for (int removed = 1; removed;) {
+        removed = 0;
+        if (lseek(dirfd, 0, SEEK_SET) != 0) return;
+        long n;
+        while ((n = syscall(SYS_getdents64, dirfd, buf, sizeof(buf))) > 0)
+            for (long off = 0; off < n;) {
+                const struct tree_dirent *d = (const struct tree_dirent *)(buf + off);
+                off += d->reclen;
+                if (d->name[0] == '.' && (!d->name[1] || (d->name[1] == '.' && !d->name[2])))
+                    continue;
+                if (unlinkat(dirfd, d->name, 0) == 0) {
+                    removed = 1;
+                    continue;
+                }
+                if (depth <= 0) continue;
+                int sub = openat(dirfd, d->name, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+                if (sub < 0) continue;
+                clear_tree_at(sub, depth - 1);
+                close(sub);
+                if (unlinkat(dirfd, d->name, AT_REMOVEDIR) == 0) removed = 1;
+            }
+    }
+}
+#endif
+
+/* A registered tree, whole (never a symbolic link's target). */
+static void remove_tree(const char *path)
+{
+#if defined(__linux__)
+    int fd = open(path, O_RDONLY | O_DIRECTORY | O_NOFOLLOW | O_CLOEXEC);
+    if (fd >= 0) {
+        clear_tree_at(fd, 8);
+        close(fd);
+    }
+#endif
+    rmdir(path);
+}
+
 /* Files first, then folders (a registered staging folder is empty once its files are
- * gone; rmdir fails harmlessly on a file or a folder that is not empty). */
+ * gone; rmdir fails harmlessly on a file or a folder that is not empty), then trees. */
 static void remove_registered(void)
 {
     for (int i = 0; i < LM_TMP_SLOTS; i++)
@@ -101,6 +173,8 @@ static void remove_registered(void)
     for (int pass = 0; pass < 2; pass++)
         for (int i = LM_TMP_SLOTS - 1; i >= 0; i--)
             if (atomic_load(&g_tmp_used[i]) == 1) rmdir(g_tmp_paths[i]);
+    for (int i = 0; i < LM_TMP_SLOTS; i++)
+        if (atomic_load(&g_tmp_used[i]) == 3) remove_tree(g_tmp_paths[i]);
 }
 
 /* Other threads run on while the handler works: one may rename a finished temporary file

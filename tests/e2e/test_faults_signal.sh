@@ -10,6 +10,8 @@ LUMEN=$1 DATA=$2
 . "$(dirname "$0")/faults_lib.sh"
 faults_data
 
+s_simulate() { exec "$LUMEN" simulate -q --reference "$WORK/ref400.fasta" --subjects 6 --reads 4000 \
+  --seed 5 -t 2 --out "$1/sim"; }
 s_reads() { exec "$LUMEN" reads -q -t 2 --manifest "$C/manifest.tsv" -p v4 --out "$1/r"; }
 s_table() { exec "$LUMEN" table -q -t 2 --reads "$S" --out "$1/derep"; }
 s_denoise() { exec "$LUMEN" denoise -q -t 2 --table "$S/derep" --out "$1/features"; }
@@ -47,7 +49,7 @@ sig() {
     landed=$((landed + 1))
     if [ "$st" != "$want" ]; then bad=1; not_ok "$name: SIG$s at $at ms: exit $st, expected $want"; fi
     if [ "$dt" -ge 2000 ]; then slow=1; not_ok "$name: SIG$s at $at ms: took $dt ms to stop"; fi
-    left=$(find "$d" -name '*.tmp.*' -o -name '.lumen-reads.*' | head -3)
+    left=$(find "$d" -name '*.tmp.*' -o -name '.lumen-reads.*' | head -3) # simulate: sim.tmp.*
     if [ -n "$left" ]; then bad=1; not_ok "$name: SIG$s at $at ms: temporary files left" "$left"; fi
     left=$(partial_files "$d" "$ref")
     if [ -n "$left" ]; then bad=1; not_ok "$name: SIG$s at $at ms: partial output" "$left"; fi
@@ -65,6 +67,7 @@ sig classify s_classify 4
 sig diversity s_diversity 4
 sig stats s_stats 4
 sig run s_run 6
+sig simulate s_simulate 4
 
 # A long one for promptness: SIGTERM while reads works through 200,000 pairs at 1 thread
 # (about 1.5 s of work on an idle machine), sent once its staging folder exists
