@@ -9,7 +9,7 @@
 LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
 GOLD=${LUMEN_GOLD:-/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta}
-RDPJAR=/usr/share/rdp-classifier/rdp_classifier.jar
+. "$(dirname "$0")/rdp_lib.sh"
 if [ ! -r "$GOLD" ] || [ ! -r "$RDPJAR" ] || ! command -v java >/dev/null; then
   echo "SKIP: needs $GOLD, $RDPJAR and java (apt-get install microbiomeutil-data rdp-classifier)"
   exit 77
@@ -31,20 +31,9 @@ run "$LUMEN" classify --index "$WORK/train.lmi" --in "$WORK/q.fa" --out "$WORK/l
   --details "$WORK/l_det.tsv" --confidence 0.8 --threads 2
 expect_rc "lumen classify" 0
 
-mkdir -p "$WORK/rdp"
-run java -Xmx1g -cp "$RDPJAR" edu.msu.cme.rdp.classifier.train.ClassifierTraineeMaker \
-  -t "$WORK/rdp_tax.txt" -s "$WORK/train.fa" -o "$WORK/rdp"
-expect_rc "rdp_classifier training" 0
-printf '%s\n' bergeyTree=bergeyTrainingTree.xml probabilityList=genus_wordConditionalProbList.txt \
-  probabilityIndex=wordConditionalProbIndexArr.txt wordPrior=logWordPrior.txt \
-  'classifierVersion=RDP Naive Bayesian rRNA Classifier Version 2.10' \
-  > "$WORK/rdp/rRNAClassifier.properties"
-run java -Xmx1g -jar "$RDPJAR" -t "$WORK/rdp/rRNAClassifier.properties" -o "$WORK/rdp.txt" "$WORK/q.fa"
-expect_rc "rdp_classifier classify" 0
+rdp_train_classify "$WORK/train.fa" "$WORK/rdp_tax.txt" "$WORK/q.fa"
 
 # Per query: RDP's genus and confidence, lumen's; then how many agree.
-awk -F'\t' '{for (i = 3; i <= NF; i++) if ($i == "genus") print $1"\t"$(i-1)"\t"$(i+1)}' \
-  "$WORK/rdp.txt" > "$WORK/rdp_g.tsv"
 read -r NR_ SAMEG SAMEC CALL <<< "$(awk -F'\t' 'NR==FNR {g[$1]=$2; c[$1]=$3; next}
   FNR > 1 && ($1 in g) {n++; if ($13 == g[$1]) sg++
     if ($13 == g[$1] && sprintf("%.2f", $14) == sprintf("%.2f", c[$1])) sc++

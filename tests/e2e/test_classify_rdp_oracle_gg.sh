@@ -16,7 +16,7 @@ LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
 GG=${LUMEN_GG_V4:-$(cd "$(dirname "$0")/../../.." && pwd)/shared/data/gg_13_8_v4}
 [ -r "$GG/gg_13_8_99_v4_trim150.fasta" ] || GG=/work/shared/data/gg_13_8_v4
-RDPJAR=/usr/share/rdp-classifier/rdp_classifier.jar
+. "$(dirname "$0")/rdp_lib.sh"
 if [ ! -r "$GG/gg_13_8_99_v4_trim150.fasta" ] || [ ! -r "$RDPJAR" ] || ! command -v java >/dev/null; then
   echo "SKIP: needs the Greengenes V4 set ($GG), $RDPJAR and java (apt-get install rdp-classifier)"
   exit 77
@@ -52,18 +52,7 @@ for m in dup col; do
   expect_rc "lumen classify ($m)" 0
 done
 
-mkdir -p "$WORK/rdp"
-run java -Xmx1g -cp "$RDPJAR" edu.msu.cme.rdp.classifier.train.ClassifierTraineeMaker \
-  -t "$WORK/rdp_tax.txt" -s "$WORK/train.fa" -o "$WORK/rdp"
-expect_rc "rdp_classifier training" 0
-printf '%s\n' bergeyTree=bergeyTrainingTree.xml probabilityList=genus_wordConditionalProbList.txt \
-  probabilityIndex=wordConditionalProbIndexArr.txt wordPrior=logWordPrior.txt \
-  'classifierVersion=RDP Naive Bayesian rRNA Classifier Version 2.10' \
-  > "$WORK/rdp/rRNAClassifier.properties"
-run java -Xmx1g -jar "$RDPJAR" -t "$WORK/rdp/rRNAClassifier.properties" -o "$WORK/rdp.txt" "$WORK/q.fa"
-expect_rc "rdp_classifier classify" 0
-awk -F'\t' '{for (i = 3; i <= NF; i++) if ($i == "genus") print $1"\t"$(i-1)"\t"$(i+1)}' \
-  "$WORK/rdp.txt" > "$WORK/rdp_g.tsv"
+rdp_train_classify "$WORK/train.fa" "$WORK/rdp_tax.txt" "$WORK/q.fa"
 
 # agree DETAILS: compared, same best genus, same genus and confidence (to 0.01).
 agree() {
