@@ -10,10 +10,12 @@
  * blocks with the best leaves are the trials' candidates: each word's scores for their
  * leaves sit in their blocks' dense rows, so a trial adds 2 rows per draw, and with them
  * the draw's row of block maxima, a bound on every other block. A block whose bound
- * reaches the best so far is bounded again from the rows it already has (exact for those
- * draws, block maxima for the rest) and summed leaf by leaf only if that bound reaches the
- * best too. A block the query sums is kept as dense rows (filled word by word as draws
- * need them), so later trials add rows instead of searching the index again.
+ * reaches the best so far is bounded again leaf by leaf, from the rows it already has for
+ * some draws and the block codes of the others (refdb.h, lm_kidx_word_bcode: the leaf
+ * that holds the block maximum, and how far below it the rest stay), and summed exactly
+ * only if that bound reaches the best too. A block the query sums is kept as dense rows
+ * (filled word by word as draws need them), so later trials add rows instead of searching
+ * the index again.
  *
  * All totals are the same float terms added in the same order as cls_best_leaf() adds
  * them (a dense row adds 0 where the leaf lacks the word, which changes no sum), so the
