@@ -11,11 +11,14 @@
 # time, peak memory (/usr/bin/time -v), and genus calls that match the source genus.
 #
 #   usage: benchmarks/bench_classify.sh LUMEN [WORKDIR]        (THREADS=2 by default)
+# REPEAT=N (default 1) classifies N times with each tool, the tools taking turns (so a
+# drift in the machine's speed falls on all of them), and reports each tool's median run.
 # Needs (apt): microbiomeutil-data rdp-classifier vsearch kraken2 time
 set -euo pipefail
 LUMEN=$(realpath "$1")
 WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/lumen-bench.XXXXXX")}
 THREADS=${THREADS:-2}
+REPEAT=${REPEAT:-1}
 COPIES=${COPIES:-5}
 RATE=${RATE:-0.005}
 GOLD=${LUMEN_GOLD:-/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta}
@@ -60,25 +63,32 @@ wall() { field "$1" "Elapsed (wall clock)" | awk -F: '{ if (NF==3) print $1*3600
 cpu() { awk -v u="$(field "$1" "User time")" -v s="$(field "$1" "System time")" 'BEGIN{print u+s}'; }
 rss() { awk -v k="$(field "$1" "Maximum resident")" 'BEGIN{printf "%.0f", k/1024}'; }
 
+# The databases, then the classifications: REPEAT rounds, the tools in turn.
 measure lumen_build "$LUMEN" index --fasta ref.fa --out ref.lmi --threads "$THREADS"
-measure lumen_run "$LUMEN" classify --index ref.lmi --in queries.fa --out lumen.tsv \
-  --details lumen_details.tsv --threads "$THREADS"
-
 mkdir -p rdp
 measure rdp_build java -Xmx2g -cp "$RDPJAR" edu.msu.cme.rdp.classifier.train.ClassifierTraineeMaker \
   -t rdp_tax.txt -s ref.fa -o rdp
 printf '%s\n' bergeyTree=bergeyTrainingTree.xml probabilityList=genus_wordConditionalProbList.txt \
   probabilityIndex=wordConditionalProbIndexArr.txt wordPrior=logWordPrior.txt \
   'classifierVersion=RDP Naive Bayesian rRNA Classifier Version 2.10' > rdp/rRNAClassifier.properties
-measure rdp_run java -Xmx2g -jar "$RDPJAR" -t rdp/rRNAClassifier.properties -o rdp.txt queries.fa
-
 measure sintax_build vsearch --makeudb_usearch sintax.fa --output sintax.udb --threads "$THREADS"
-measure sintax_run vsearch --sintax queries.fa --db sintax.udb --tabbedout sintax.tsv \
-  --sintax_cutoff 0.8 --randseed 1 --threads "$THREADS"
-
 measure k2_build bash -c "kraken2-build --add-to-library k2ref.fa --db k2db --no-masking &&
   kraken2-build --build --db k2db --threads $THREADS"
-measure k2_run kraken2 --db k2db --threads "$THREADS" --output k2.txt --report k2report.txt queries.fa
+for r in $(seq "$REPEAT"); do
+  measure "lumen_run.$r" "$LUMEN" classify --index ref.lmi --in queries.fa --out lumen.tsv \
+    --details lumen_details.tsv --threads "$THREADS"
+  measure "rdp_run.$r" java -Xmx2g -jar "$RDPJAR" -t rdp/rRNAClassifier.properties -o rdp.txt queries.fa
+  measure "sintax_run.$r" vsearch --sintax queries.fa --db sintax.udb --tabbedout sintax.tsv \
+    --sintax_cutoff 0.8 --randseed 1 --threads "$THREADS"
+  measure "k2_run.$r" kraken2 --db k2db --threads "$THREADS" --output k2.txt --report k2report.txt \
+    queries.fa
+done
+# NAME.time: the run of median wall time among NAME.1 .. NAME.REPEAT (the lower middle one
+# for an even count); every run's wall time goes to NAME.walls.
+for t in lumen_run rdp_run sintax_run k2_run; do
+  for r in $(seq "$REPEAT"); do echo "$(wall "$t.$r") $r"; done | sort -g > "$t.walls"
+  cp "$t.$(awk -v m=$(((REPEAT + 1) / 2)) 'NR == m {print $2}' "$t.walls").time" "$t.time"
+done
 
 # --- genus calls at 0.8 (kraken2: its own LCA call) ------------------------------------
 genus_ok() { awk -F'\t' 'NR==FNR{t[$1]=$2; next} ($1 in t) && $2==t[$1] {n++} END{print n+0}' truth.tsv "$1"; }
@@ -96,6 +106,7 @@ row() { # tool, build, dbpath, run, genus file
     "$(awk -v a="$(genus_ok "$5")" -v n="$NQ" 'BEGIN{print 100*a/n}')"
 }
 echo "## Classification speed: $NQ V4 queries ($NA amplicons x $COPIES, ${RATE} substitutions/base), $THREADS threads"
+[ "$REPEAT" -gt 1 ] && echo "Classify times: each tool's median of $REPEAT runs, the tools in turn (every wall time in *_run.walls)."
 echo
 echo "| tool | db build (s) | db size (MB) | classify wall (s) | classify CPU (s) | build peak RSS (MB) | classify peak RSS (MB) | right genus at 0.8 |"
 echo "|---|---|---|---|---|---|---|---|"
@@ -109,6 +120,12 @@ awk -v l="$L" -v lc="$LC" -v r="$(wall rdp_run)" -v rc="$(cpu rdp_run)" -v s="$(
   -v sc="$(cpu sintax_run)" -v k="$(wall k2_run)" 'BEGIN{
   printf "Ratios (wall): rdp_classifier / lumen = %.1fx, vsearch --sintax / lumen = %.1fx, kraken2 / lumen = %.2fx\n", r/l, s/l, k/l
   printf "Ratios (CPU):  rdp_classifier / lumen = %.1fx, vsearch --sintax / lumen = %.1fx\n", rc/lc, sc/lc }'
+if [ "$REPEAT" -gt 1 ]; then # each round's own ratio, and every run's wall time
+  for r in $(seq "$REPEAT"); do
+    awk -v r="$r" -v l="$(wall "lumen_run.$r")" -v d="$(wall "rdp_run.$r")" -v s="$(wall "sintax_run.$r")" \
+      'BEGIN{printf "Round %d: lumen %.2f s, rdp_classifier %.2f s (%.1fx), vsearch --sintax %.2f s (%.1fx)\n", r, l, d, d/l, s, s/l}'
+  done
+fi
 # lumen draws RDP's bootstrap words: how often its genus and genus confidence are RDP's.
 awk -F'\t' 'NR==FNR {for (i = 3; i <= NF; i++) if ($i == "genus") {g[$1] = $(i-1); c[$1] = $(i+1)}; next}
   FNR > 1 {n++; if ($13 == g[$1]) sg++; if ($13 == g[$1] && sprintf("%.2f", $14) == sprintf("%.2f", c[$1])) sc++
