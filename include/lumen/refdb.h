@@ -270,13 +270,15 @@ const float *lm_kidx_word_bmax(const lm_kidx_t *idx, uint32_t w);
 uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx);
 /** Units per 1 of the gap in lm_kidx_word_bcode(). */
 #define LM_KIDX_GAP_SCALE 64
-/** The most leaves (genera) an index may have: the codes below address a word's entries in
- *  16 bits, and a word is held by each leaf at most once. */
-#define LM_KIDX_MAX_LEAVES 65535u
+/** Blocks per group of lm_kidx_word_gbase(): a word holds each leaf at most once, so its
+ *  entries in one group's blocks before the last are fewer than 2^16. */
+#define LM_KIDX_CODE_GROUP 4096u
 /** The block codes of k-mer w, one per block, lm_kidx_bcode_stride() of them (at least
  *  lm_kidx_n_blocks() + 1), beside lm_kidx_word_bmax():
- *  - bits 0-15: where block b's entries start in w's list (lm_kidx_word()): block b holds
- *    entries [start(b), start(b + 1)); past the last block, the list's length;
+ *  - bits 0-15: where block b's entries start in w's list (lm_kidx_word()), less the start
+ *    of b's group (lm_kidx_word_gbase(); 0 for an index of one group, up to 65,535
+ *    leaves): block b holds entries [start(b), start(b + 1)); past the last block, the
+ *    list's length (lm_kidx_word_start() adds the two);
  *  - bits 16-19: the offset in the block of a leaf whose value (w's score - log(n_refs + 1),
  *    or -log(n_refs + 1) for a leaf lacking w) is the block maximum bmax[b];
  *  - bits 20-31: a gap q such that every other leaf of the block has a value at most
@@ -286,6 +288,11 @@ uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx);
  *  but for the start. */
 const uint32_t *lm_kidx_word_bcode(const lm_kidx_t *idx, uint32_t w);
 uint32_t lm_kidx_bcode_stride(const lm_kidx_t *idx);
+/** Where the entries of each group of LM_KIDX_CODE_GROUP blocks start in k-mer w's list;
+ *  NULL for an index whose blocks (and the one past the last) form one group. */
+const uint32_t *lm_kidx_word_gbase(const lm_kidx_t *idx, uint32_t w);
+/** Where block b's entries (b <= lm_kidx_n_blocks()) start in k-mer w's list. */
+uint32_t lm_kidx_word_start(const lm_kidx_t *idx, uint32_t w, uint32_t b);
 #define LM_KIDX_CODE_START(c) ((c)&0xFFFFu)
 #define LM_KIDX_CODE_LEAF(c)  (((c) >> 16) & 15u)
 #define LM_KIDX_CODE_GAP(c)   ((c) >> 20)
@@ -298,8 +305,9 @@ typedef struct lm_kidx_view {
     const uint32_t *row_of;     /**< per k-mer: its row in bmax and bcode */
     const float *bmax;          /**< rows of bmax_stride floats */
     const uint32_t *bcode;      /**< rows of bcode_stride block codes */
+    const uint32_t *gbase;      /**< rows of gbase_stride group starts, or NULL */
     const double *lognorm;      /**< per leaf */
-    uint32_t bmax_stride, bcode_stride;
+    uint32_t bmax_stride, bcode_stride, gbase_stride;
     float bmax_abs; /**< the largest magnitude in bmax: a sum of m rows' terms stays within
                          m bmax_abs, which bounds its float rounding */
     float ent_abs;  /**< the largest magnitude of an entry's score, so of a dense row's value */

@@ -107,13 +107,21 @@ static double full_margin(double m, double bound, float a)
     return old > proven ? old : proven;
 }
 
+/* Where block k's entries start in word i's list (refdb.h, lm_kidx_word_bcode): the
+ * code's 16 bits, plus its group's start in an index of more than one group. */
+static inline uint32_t code_start(const lm_cls_buf_t *b, size_t i, uint32_t k)
+{
+    const uint32_t rel = LM_KIDX_CODE_START(b->bc[i][k]);
+    return b->v.gbase ? b->gb[i][k / LM_KIDX_CODE_GROUP] + rel : rel;
+}
+
 /* Word i's scores for the leaves of block blk into row[0..CLS_BLK). */
 static inline void fill_row(const lm_cls_buf_t *b, size_t i, uint32_t blk, float *row)
 {
     const v8f z = {0};
-    const uint32_t s0 = LM_KIDX_CODE_START(b->bc[i][blk]);
+    const uint32_t s0 = code_start(b, i, blk);
     const lm_kidx_entry_t *e = b->we[i] + s0;
-    const uint32_t c = LM_KIDX_CODE_START(b->bc[i][blk + 1]) - s0;
+    const uint32_t c = code_start(b, i, blk + 1) - s0;
     /* Most words hold few leaves of a block: the first 4 without a branch on the count
      * (one that the count decides mispredicts about once a row), into a scratch slot 16
      * past the count; the rest, if any, in a loop. */
@@ -203,8 +211,7 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         for (size_t i = 0; i < m; i++) {
             const size_t p = pick ? pick[i] : i;
             const lm_kidx_entry_t *e = b->we[p];
-            for (uint32_t j = LM_KIDX_CODE_START(b->bc[p][blk]);
-                 j < LM_KIDX_CODE_START(b->bc[p][blk + 1]); j++)
+            for (uint32_t j = code_start(b, p, blk); j < code_start(b, p, blk + 1); j++)
                 sl[e[j].leaf % CLS_BLK] += e[j].score;
         }
         for (uint32_t o = 0; o < CLS_BLK; o++) {
@@ -219,8 +226,7 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         enum { D1 = 16, D2 = 8 }; /* block starts D1 words ahead, entries D2 ahead */
         for (size_t i = 0; i < m; i++) {
             if (i + D1 < m) __builtin_prefetch(b->bc[i + D1] + blk);
-            if (i + D2 < m)
-                __builtin_prefetch(b->we[i + D2] + LM_KIDX_CODE_START(b->bc[i + D2][blk]));
+            if (i + D2 < m) __builtin_prefetch(b->we[i + D2] + code_start(b, i + D2, blk));
             if (!mk[i]) fill_row(b, i, blk, rows + i * CLS_BLK);
         }
         memset(mk, 1, m);
@@ -238,7 +244,7 @@ block_totals(lm_cls_buf_t *b, size_t n, const uint32_t *pick, size_t m, uint32_t
         }
     }
     for (uint32_t i = 0; i < nn; i++)
-        __builtin_prefetch(b->we[need[i]] + LM_KIDX_CODE_START(b->bc[need[i]][blk]));
+        __builtin_prefetch(b->we[need[i]] + code_start(b, need[i], blk));
     for (uint32_t i = 0; i < nn; i++) fill_row(b, need[i], blk, rows + (size_t)need[i] * CLS_BLK);
     rows_totals(b, rows, pick, m, blk, tot);
 }
@@ -432,6 +438,7 @@ CLS_CLONES uint32_t cls_full_pass(const lm_kidx_t *idx, lm_cls_buf_t *b, size_t 
         const uint32_t w = b->words[i], r = v->row_of[w];
         b->bm[i] = v->bmax + (size_t)r * BS;
         b->bc[i] = v->bcode + (size_t)r * v->bcode_stride;
+        if (v->gbase) b->gb[i] = v->gbase + (size_t)r * v->gbase_stride;
         b->we[i] = v->ent + v->off[w];
         if (i < 24) /* the first rows the bound loop below reads (it fetches PF ahead) */
             for (uint32_t o = 0; o < BS; o += 16) __builtin_prefetch(b->bm[i] + o);

@@ -41,6 +41,7 @@ struct lm_cls_buf {
     size_t cap;                 /* words the per-word tables below hold */
     const float **bm;           /* per word: its dense block maxima in the index */
     const uint32_t **bc;        /* per word: its block codes in the index (start, runner-up) */
+    const uint32_t **gb;        /* per word: its groups' starts (only if the index has them) */
     const lm_kidx_entry_t **we; /* per word: its entries */
     float *crow;                /* per candidate block: its rows when it has no slot (below) */
     float *bound;               /* per block: the full pass's bound, then a trial's */

@@ -86,6 +86,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->dmark);
     free(b->bm);
     free(b->bc);
+    free(b->gb);
     free(b->we);
     free(b->crow);
     free(b->q16);
@@ -114,6 +115,7 @@ static int reserve(lm_cls_buf_t *b, size_t len)
     GROW(b->pick, cap);
     GROW(b->bm, cap);
     GROW(b->bc, cap);
+    GROW(b->gb, cap);
     GROW(b->we, cap);
     GROW(b->crow, cap * CLS_CAND);
     GROW(b->need, cap);

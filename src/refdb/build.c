@@ -565,11 +565,6 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
         return lm_err_set(err, LM_EINTERNAL, NULL, 0, 0,
                           "the index format is little-endian; this host is not");
     if (ref->n == 0) return lm_err_set(err, LM_EFORMAT, NULL, 0, 0, "no reference sequences");
-    if (ref->npaths > LM_KIDX_MAX_LEAVES) /* the loader refuses more (refdb.h) */
-        return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,
-                          "the reference has %zu leaf taxa (genera); lumen classifies with at "
-                          "most %u",
-                          ref->npaths, (unsigned)LM_KIDX_MAX_LEAVES);
     build_t b;
     memset(&b, 0, sizeof(b));
     ref->st.collapsed = 0;

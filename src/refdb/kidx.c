@@ -45,8 +45,9 @@ struct lm_kidx {
     uint32_t *row_of;
     float *bmax;
     uint32_t *bcode;
+    uint32_t *gbase; /* per row: its groups' starts (gstride; NULL for one group) */
     uint32_t *acode; /* per block: the runner-up code of a word none of its leaves holds */
-    uint32_t bstride, cstride;
+    uint32_t bstride, cstride, gstride;
     int threads;    /* for building the tables above at load */
     float bmax_abs; /* the largest magnitude in bmax */
     float ent_abs;  /* the largest magnitude of an entry's score */
@@ -116,10 +117,6 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
 #endif
     if (h->n_taxa == 0 || h->n_leaves == 0 || h->n_leaves > h->n_taxa)
         return bad(err, name, "no taxa");
-    if (h->n_leaves > LM_KIDX_MAX_LEAVES)
-        return lm_err_set(err, LM_EFORMAT, name, 0, 0,
-                          "the index has %u leaf taxa (genera); lumen classifies with at most %u",
-                          h->n_leaves, (unsigned)LM_KIDX_MAX_LEAVES);
     return 0;
 }
 
@@ -186,6 +183,18 @@ static void top2_absent(const lm_kidx_t *x, const uint8_t *ord, uint32_t b, uint
     }
 }
 
+/* Block k's entries start at j (blocks in order): into its code, less its group's start
+ * (gb, the row's group starts, NULL for one group), which the group's first block sets. */
+static inline void set_start(uint32_t *bc, uint32_t *gb, uint32_t k, uint32_t j)
+{
+    if (!gb) {
+        bc[k] |= j;
+        return;
+    }
+    if (k % LM_KIDX_CODE_GROUP == 0) gb[k / LM_KIDX_CODE_GROUP] = j;
+    bc[k] |= j - gb[k / LM_KIDX_CODE_GROUP];
+}
+
 /* Row `row` of the dense tables from a word's entries e[0..cnt) (in leaf order): per
  * block its maximum (the block's absent value where the word has no entry), runner-up code
  * and first entry; padding gets 0. ord: per block, its leaves' offsets by absent value,
@@ -196,14 +205,16 @@ static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_entry_t *e, uint
     const uint32_t NB = x->nblk, B = LM_KIDX_BLOCK;
     float *bm = x->bmax + row * x->bstride;
     uint32_t *bc = x->bcode + row * x->cstride, next = 0;
+    uint32_t *gb = x->gbase ? x->gbase + row * x->gstride : NULL;
     memcpy(bm, x->absent, NB * sizeof(float));
     memcpy(bc, x->acode, NB * sizeof(uint32_t));
     for (uint32_t k = NB; k < x->bstride; k++) bm[k] = 0.0f;
     for (uint32_t k = NB; k < x->cstride; k++) bc[k] = 0;
-    /* cnt <= n_leaves <= LM_KIDX_MAX_LEAVES (check_body): every start fits 16 bits */
+    /* Leaves ascend in a word's list (check_body): a block holds at most 16 of its
+     * entries, so a start less its group's fits 16 bits. */
     for (uint32_t j = 0; j < cnt;) { /* one block's run of entries at a time */
         const uint32_t blk = e[j].leaf / B;
-        for (; next <= blk; next++) bc[next] |= j;
+        for (; next <= blk; next++) set_start(bc, gb, next, j);
         float max = -INFINITY;
         top2_t t2 = {-INFINITY, -INFINITY, 0};
         uint32_t mask = 0, c = 0;
@@ -220,7 +231,7 @@ static float fill_row(lm_kidx_t *x, uint64_t row, const lm_kidx_entry_t *e, uint
         bm[blk] = max;
         bc[blk] = sec_code(max, &t2) | (bc[blk] & 0xFFFFu);
     }
-    for (; next < x->cstride; next++) bc[next] |= cnt;
+    for (; next < x->cstride; next++) set_start(bc, gb, next, cnt);
     float top = 0.0f;
     for (uint32_t k = 0; k < NB; k++) {
         const float a = fabsf(bm[k]);
@@ -268,6 +279,10 @@ static int build_rows(lm_kidx_t *x, const char *name, lm_err_t *err)
     x->bmax = big_alloc(nrows * x->bstride * sizeof(float));
     x->bcode = big_alloc(nrows * x->cstride * sizeof(uint32_t));
     if (!x->bmax || !x->bcode) goto oom;
+    if (x->cstride > LM_KIDX_CODE_GROUP) { /* more than about 65,500 leaves */
+        x->gstride = (x->cstride + LM_KIDX_CODE_GROUP - 1) / LM_KIDX_CODE_GROUP;
+        if (!(x->gbase = big_alloc(nrows * x->gstride * sizeof(uint32_t)))) goto oom;
+    }
     float top = fill_row(x, 0, NULL, 0, ord);
     /* Rows are independent: built on the load's threads (so are the pages' first touches,
      * which the kernel clears), the same bytes for any number of them. */
@@ -306,16 +321,19 @@ static int check_body(lm_kidx_t *x, const char *name, lm_err_t *err)
     if (x->off[0] != 0 || x->off[nwords] != h->n_entries)
         return bad(err, name, "k-mer offsets do not span the entries");
     for (uint64_t w = 0; w < nwords; w++)
-        if (x->off[w] > x->off[w + 1])
-            return bad(err, name, "k-mer offsets out of order");
-        else if (x->off[w + 1] - x->off[w] > h->n_leaves)
-            return bad(err, name, "a k-mer listed for more leaves than there are");
-    for (uint64_t i = 0; i < h->n_entries; i++) {
-        if (x->ent[i].leaf >= h->n_leaves || !isfinite(x->ent[i].score))
-            return bad(err, name, "k-mer entry out of range");
-        const float a = fabsf(x->ent[i].score);
-        if (a > x->ent_abs) x->ent_abs = a;
-    }
+        if (x->off[w] > x->off[w + 1]) return bad(err, name, "k-mer offsets out of order");
+    /* Entries: leaves in range, each at most once per word and ascending (the classifier's
+     * block starts rely on it), finite scores. */
+    for (uint64_t w = 0; w < nwords; w++)
+        for (uint32_t j = x->off[w]; j < x->off[w + 1]; j++) {
+            const lm_kidx_entry_t *en = &x->ent[j];
+            if (en->leaf >= h->n_leaves || !isfinite(en->score))
+                return bad(err, name, "k-mer entry out of range");
+            if (j > x->off[w] && en->leaf <= en[-1].leaf)
+                return bad(err, name, "k-mer entries out of leaf order");
+            const float a = fabsf(en->score);
+            if (a > x->ent_abs) x->ent_abs = a;
+        }
     /* Species: leaves in range, sequences inside the blob, names inside it and ended by
      * the blob's last byte (a NUL: names come last). */
     const uint64_t bl = x->sp_blob_len;
@@ -488,6 +506,7 @@ void lm_kidx_destroy(lm_kidx_t *idx)
     free(idx->row_of);
     free(idx->bmax);
     free(idx->bcode);
+    free(idx->gbase);
     free(idx->acode);
     free(idx->nr_moff);
     free(idx->nr_first);
@@ -603,6 +622,16 @@ uint32_t lm_kidx_bcode_stride(const lm_kidx_t *idx)
 {
     return idx->cstride;
 }
+const uint32_t *lm_kidx_word_gbase(const lm_kidx_t *idx, uint32_t w)
+{
+    return idx->gbase ? idx->gbase + (size_t)idx->row_of[w] * idx->gstride : NULL;
+}
+uint32_t lm_kidx_word_start(const lm_kidx_t *idx, uint32_t w, uint32_t b)
+{
+    const uint32_t *gb = lm_kidx_word_gbase(idx, w);
+    return LM_KIDX_CODE_START(lm_kidx_word_bcode(idx, w)[b]) +
+           (gb ? gb[b / LM_KIDX_CODE_GROUP] : 0);
+}
 uint32_t lm_kidx_bmax_stride(const lm_kidx_t *idx)
 {
     return idx->bstride;
@@ -615,6 +644,8 @@ void lm_kidx_view(const lm_kidx_t *idx, lm_kidx_view_t *v)
     v->bmax = idx->bmax;
     v->bcode = idx->bcode;
     v->bcode_stride = idx->cstride;
+    v->gbase = idx->gbase;
+    v->gbase_stride = idx->gstride;
     v->lognorm = idx->lognorm;
     v->bmax_stride = idx->bstride;
     v->bmax_abs = idx->bmax_abs;

@@ -253,42 +253,45 @@ static void test_deterministic_bootstrap(void **state)
     lm_cls_buf_destroy(b);
 }
 
-/* The index's dense per-word tables agree with its entries: block maxima
- * (absent value where the word has no run, 0 padding), block starts, and runner-up codes
- * (checked against every leaf's value: the named leaf holds the maximum, every other leaf
- * is at most the maximum less the gap, and the gap is as large as 1/64 steps allow). */
+/* The index's dense per-word tables agree with its entries: block maxima (absent value
+ * where the word has none, 0 padding), block starts (with their groups' for a large
+ * index), and runner-up codes (checked against every leaf's value: the named leaf holds
+ * the maximum, every other leaf is at most the maximum less the gap, and the gap is as
+ * large as 1/64 steps allow). */
 static void check_dense_rows(const lm_kidx_t *idx)
 {
     const uint32_t NB = lm_kidx_n_blocks(idx), BS = lm_kidx_bmax_stride(idx);
-    const uint32_t L = lm_kidx_n_leaves(idx);
-    assert_true(BS >= NB && BS % 16 == 0);
+    const uint32_t L = lm_kidx_n_leaves(idx), CS = lm_kidx_bcode_stride(idx);
+    assert_true(BS >= NB && BS % 16 == 0 && CS >= NB + 1);
     const uint32_t nwords = 1u << (2 * lm_kidx_k(idx));
     for (uint32_t w = 0; w < nwords; w++) {
         uint32_t ne;
         const lm_kidx_entry_t *e = lm_kidx_word(idx, w, &ne);
         const float *bm = lm_kidx_word_bmax(idx, w);
         const uint32_t *bc = lm_kidx_word_bcode(idx, w);
-        uint32_t bs[4096], sc[4096]; /* the codes' starts and runner-up parts */
-        assert_true(lm_kidx_bcode_stride(idx) >= NB + 1 && lm_kidx_bcode_stride(idx) <= 4096);
-        for (uint32_t k = 0; k < lm_kidx_bcode_stride(idx); k++) {
-            bs[k] = LM_KIDX_CODE_START(bc[k]);
-            sc[k] = bc[k] >> 16;
-        }
+        assert_true((lm_kidx_word_gbase(idx, w) != NULL) == (CS > LM_KIDX_CODE_GROUP));
+        assert_int_equal(lm_kidx_word_start(idx, w, 0), 0);
+        for (uint32_t k = NB; k < CS; k++) assert_int_equal(lm_kidx_word_start(idx, w, k), ne);
         for (uint32_t k = 0; k < BS; k++) {
             if (k >= NB) {
                 assert_true(bm[k] == 0.0f);
-                assert_int_equal(sc[k], 0);
+                assert_int_equal(bc[k] >> 16, 0);
                 continue;
             }
+            /* the block's entries: exactly its leaves' (the starts partition the list) */
+            const uint32_t s0 = lm_kidx_word_start(idx, w, k),
+                           s1 = lm_kidx_word_start(idx, w, k + 1);
+            assert_true(s0 <= s1 && s1 <= ne);
             float t[LM_KIDX_BLOCK]; /* every leaf's value for this word */
             for (uint32_t o = 0; o < LM_KIDX_BLOCK; o++) {
                 const uint32_t g = k * LM_KIDX_BLOCK + o;
                 t[o] = g < L ? -(float)lm_kidx_leaf_lognorm(idx, g) : -INFINITY;
             }
-            for (uint32_t j = 0; j < ne; j++)
-                if (e[j].leaf / LM_KIDX_BLOCK == k)
-                    t[e[j].leaf % LM_KIDX_BLOCK] =
-                        e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf);
+            for (uint32_t j = s0; j < s1; j++) {
+                assert_int_equal(e[j].leaf / LM_KIDX_BLOCK, k);
+                t[e[j].leaf % LM_KIDX_BLOCK] =
+                    e[j].score - (float)lm_kidx_leaf_lognorm(idx, e[j].leaf);
+            }
             const uint32_t a = LM_KIDX_CODE_LEAF(bc[k]);
             const double gap = (double)LM_KIDX_CODE_GAP(bc[k]) / LM_KIDX_GAP_SCALE;
             assert_true(t[a] == bm[k]);
@@ -301,13 +304,8 @@ static void check_dense_rows(const lm_kidx_t *idx)
             }
             if (LM_KIDX_CODE_GAP(bc[k]) < 4095) /* not clamped: the largest gap that fits */
                 assert_true((double)bm[k] - second < gap + 1.0 / LM_KIDX_GAP_SCALE);
-            assert_true(bs[k] <= bs[k + 1]); /* the block's entries: exactly its leaves' */
-            for (uint32_t j = bs[k]; j < bs[k + 1]; j++)
-                assert_int_equal(e[j].leaf / LM_KIDX_BLOCK, k);
-            if (bs[k] == bs[k + 1]) assert_true(bm[k] == lm_kidx_block_absent(idx, k));
+            if (s0 == s1) assert_true(bm[k] == lm_kidx_block_absent(idx, k));
         }
-        assert_int_equal(bs[0], 0);
-        for (uint32_t k = NB; k < lm_kidx_bcode_stride(idx); k++) assert_int_equal(bs[k], ne);
     }
 }
 
@@ -432,6 +430,63 @@ static void test_fast_equals_exhaustive(void **state)
     lm_kidx_destroy(idx);
 }
 
+/* More leaves than one group of block codes spans (LM_KIDX_CODE_GROUP blocks of 16,
+ * about 65,500): 70,000 genera, k = 4 so that the tables stay small (256 words). The
+ * codes' starts are then relative to their group's; the tables still agree with the
+ * entries, and the fast path with scoring every leaf. */
+static void test_many_leaves(void **state)
+{
+    (void)state;
+    enum { G = 70000, L = 48 };
+    lm_ref_opt_t ro;
+    lm_ref_opt_init(&ro);
+    ro.k = 4;
+    lm_ref_t *ref = lm_ref_create(&ro);
+    static char seq[G][L + 1];
+    for (int g = 0; g < G; g++) {
+        for (int i = 0; i < L; i++) seq[g][i] = "ACGT"[fx_next() % 4];
+        seq[g][L] = '\0';
+        char lin[128];
+        snprintf(lin, sizeof(lin), "Bacteria;P%d;C%d;O%d;F%d;G%d", g % 3, g % 7, g % 11, g / 50, g);
+        lm_lineage_t ln;
+        lm_err_t err;
+        assert_int_equal(lm_lineage_parse(lin, strlen(lin), &ln, &err), 6);
+        assert_int_equal(lm_ref_add(ref, seq[g], L, &ln, &err), 0);
+    }
+    void *img;
+    size_t len;
+    lm_err_t err;
+    assert_int_equal(lm_ref_build(ref, &img, &len, &err), 0);
+    lm_ref_destroy(ref);
+    lm_kidx_t *idx = lm_kidx_load_mem(img, len, "many.lmi", &err);
+    free(img);
+    assert_non_null(idx);
+    assert_int_equal(lm_kidx_n_leaves(idx), G);
+    assert_true(lm_kidx_bcode_stride(idx) > LM_KIDX_CODE_GROUP);
+    check_dense_rows(idx);
+    lm_cls_opt_t fast, slow;
+    lm_cls_opt_init(&fast);
+    lm_cls_opt_init(&slow);
+    slow.exhaustive = 1;
+    lm_cls_buf_t *b1 = lm_cls_buf_create(idx), *b2 = lm_cls_buf_create(idx);
+    for (int q = 0; q < 8; q++) {
+        char s[L + 1];
+        memcpy(s, seq[G - 1 - (int)(fx_next() % 9000)], L + 1); /* in the last group */
+        if (q % 2) mutate(s, L, 3);
+        lm_cls_result_t r1, r2;
+        assert_int_equal(lm_cls_classify(idx, &fast, b1, s, L, &r1), 0);
+        assert_int_equal(lm_cls_classify(idx, &slow, b2, s, L, &r2), 0);
+        assert_int_equal(r1.leaf, r2.leaf);
+        for (int r = 0; r < LM_NRANKS; r++) {
+            assert_int_equal(r1.taxon[r], r2.taxon[r]);
+            assert_true(r1.conf[r] == r2.conf[r]);
+        }
+    }
+    lm_cls_buf_destroy(b1);
+    lm_cls_buf_destroy(b2);
+    lm_kidx_destroy(idx);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
@@ -440,6 +495,7 @@ int main(void)
         cmocka_unit_test(test_known_answers),
         cmocka_unit_test(test_deterministic_bootstrap),
         cmocka_unit_test(test_fast_equals_exhaustive),
+        cmocka_unit_test(test_many_leaves),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
