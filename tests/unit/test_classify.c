@@ -336,6 +336,28 @@ static void same_tables_on_threads(const lm_kidx_t *idx, const void *img, size_t
     lm_kidx_destroy(x3);
 }
 
+/* Classify s[0..n) with the fast path (buffer b1) and with every leaf scored in every
+ * trial (b2): the same leaf, depth, lineage and confidences, bit for bit. Returns the
+ * genus confidence. */
+static double same_fast_and_exhaustive(const lm_kidx_t *idx, lm_cls_buf_t *b1, lm_cls_buf_t *b2,
+                                       const char *s, size_t n)
+{
+    lm_cls_opt_t fast, slow;
+    lm_cls_opt_init(&fast);
+    lm_cls_opt_init(&slow);
+    slow.exhaustive = 1;
+    lm_cls_result_t r1, r2;
+    assert_int_equal(lm_cls_classify(idx, &fast, b1, s, n, &r1), 0);
+    assert_int_equal(lm_cls_classify(idx, &slow, b2, s, n, &r2), 0);
+    assert_int_equal(r1.leaf, r2.leaf);
+    assert_int_equal(r1.depth, r2.depth);
+    for (int r = 0; r < LM_NRANKS; r++) {
+        assert_int_equal(r1.taxon[r], r2.taxon[r]);
+        assert_true(r1.conf[r] == r2.conf[r]);
+    }
+    return r1.conf[LM_RANK_GENUS];
+}
+
 /* A reference large enough for the block bounds to prune (200 genera in 20 families, so
  * 13 blocks): the fast path must give exactly what scoring every leaf in every trial
  * gives, on near copies, distant mutants and chimeras. */
@@ -379,10 +401,6 @@ static void test_fast_equals_exhaustive(void **state)
     check_dense_rows(idx);
     same_tables_on_threads(idx, img, len);
     free(img);
-    lm_cls_opt_t fast, slow;
-    lm_cls_opt_init(&fast);
-    lm_cls_opt_init(&slow);
-    slow.exhaustive = 1;
     lm_cls_buf_t *b1 = lm_cls_buf_create(idx), *b2 = lm_cls_buf_create(idx);
     int partial = 0;
     for (int q = 0; q < 150; q++) {
@@ -396,16 +414,7 @@ static void test_fast_equals_exhaustive(void **state)
             memcpy(s + L / 2, o + L / 2, L / 2);
         }
         if (q % 5 == 0) n = 120; /* short: few draws per trial */
-        lm_cls_result_t r1, r2;
-        assert_int_equal(lm_cls_classify(idx, &fast, b1, s, n, &r1), 0);
-        assert_int_equal(lm_cls_classify(idx, &slow, b2, s, n, &r2), 0);
-        assert_int_equal(r1.leaf, r2.leaf);
-        assert_int_equal(r1.depth, r2.depth);
-        for (int r = 0; r < LM_NRANKS; r++) {
-            assert_int_equal(r1.taxon[r], r2.taxon[r]);
-            assert_true(r1.conf[r] == r2.conf[r]);
-        }
-        partial += r1.conf[LM_RANK_GENUS] < 1.0;
+        partial += same_fast_and_exhaustive(idx, b1, b2, s, n) < 1.0;
     }
     assert_true(partial > 20); /* the queries did test uncertain cases */
     /* Long queries (4 genera end to end, 1200 nt: about 150 draws per trial) take the
@@ -415,15 +424,7 @@ static void test_fast_equals_exhaustive(void **state)
         for (int p = 0; p < 4; p++) memcpy(s + p * L, gen[fx_next() % (NF * GPF)], L);
         s[4 * L] = '\0';
         mutate(s, 4 * L, 20);
-        lm_cls_result_t r1, r2;
-        assert_int_equal(lm_cls_classify(idx, &fast, b1, s, 4 * L, &r1), 0);
-        assert_int_equal(lm_cls_classify(idx, &slow, b2, s, 4 * L, &r2), 0);
-        assert_int_equal(r1.leaf, r2.leaf);
-        assert_int_equal(r1.depth, r2.depth);
-        for (int r = 0; r < LM_NRANKS; r++) {
-            assert_int_equal(r1.taxon[r], r2.taxon[r]);
-            assert_true(r1.conf[r] == r2.conf[r]);
-        }
+        same_fast_and_exhaustive(idx, b1, b2, s, 4 * L);
     }
     lm_cls_buf_destroy(b1);
     lm_cls_buf_destroy(b2);
@@ -464,23 +465,12 @@ static void test_many_leaves(void **state)
     assert_int_equal(lm_kidx_n_leaves(idx), G);
     assert_true(lm_kidx_bcode_stride(idx) > LM_KIDX_CODE_GROUP);
     check_dense_rows(idx);
-    lm_cls_opt_t fast, slow;
-    lm_cls_opt_init(&fast);
-    lm_cls_opt_init(&slow);
-    slow.exhaustive = 1;
     lm_cls_buf_t *b1 = lm_cls_buf_create(idx), *b2 = lm_cls_buf_create(idx);
     for (int q = 0; q < 8; q++) {
         char s[L + 1];
         memcpy(s, seq[G - 1 - (int)(fx_next() % 9000)], L + 1); /* in the last group */
         if (q % 2) mutate(s, L, 3);
-        lm_cls_result_t r1, r2;
-        assert_int_equal(lm_cls_classify(idx, &fast, b1, s, L, &r1), 0);
-        assert_int_equal(lm_cls_classify(idx, &slow, b2, s, L, &r2), 0);
-        assert_int_equal(r1.leaf, r2.leaf);
-        for (int r = 0; r < LM_NRANKS; r++) {
-            assert_int_equal(r1.taxon[r], r2.taxon[r]);
-            assert_true(r1.conf[r] == r2.conf[r]);
-        }
+        same_fast_and_exhaustive(idx, b1, b2, s, L);
     }
     lm_cls_buf_destroy(b1);
     lm_cls_buf_destroy(b2);
