@@ -19,7 +19,7 @@ FOLDS=10
 mkdir -p "$WORK"
 cd "$WORK"
 gold_tsv "$GOLD" > all.tsv
-awk -F'\t' '{split($2, a, ";"); print a[6]}' all.tsv | sort -u | awk -v F=$FOLDS '{print $1 "\t" (NR - 1) % F}' > genus_fold.tsv
+awk -F'\t' '{split($2, a, ";"); print a[6]}' all.tsv | sort -u | awk -F'\t' -v F=$FOLDS '{print $1 "\t" (NR - 1) % F}' > genus_fold.tsv
 : > calls.tsv
 for ((k = 0; k < FOLDS; k++)); do
   awk -F'\t' -v k=$k 'NR == FNR {f[$1] = $2; next} {split($2, a, ";"); print > (f[a[6]] == k ? "test.tsv" : "train.tsv")}' \

@@ -16,7 +16,7 @@ GOLD=${LUMEN_GOLD:-/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta}
 mkdir -p "$WORK"
 cd "$WORK"
 gold_tsv "$GOLD" > all.tsv
-awk -F'\t' '{split($2, a, ";"); print a[6]}' all.tsv | sort -u | awk '{print $1 "\t" (NR - 1) % 10}' > genus_fold.tsv
+awk -F'\t' '{split($2, a, ";"); print a[6]}' all.tsv | sort -u | awk -F'\t' '{print $1 "\t" (NR - 1) % 10}' > genus_fold.tsv
 : > cov.tsv
 for f in 0 1; do
   awk -F'\t' -v k=$f 'NR == FNR {g[$1] = $2; next} {split($2, a, ";"); print > (g[a[6]] == k ? "logo_test.tsv" : "logo_train.tsv")}' \
