@@ -3,9 +3,9 @@
 # reference: the gold set's genera dealt into 10 folds as benchmarks/overclass.sh deals
 # them; fold 0's sequences classified against an index of every other genus, so any genus
 # named is wrong. RDP's method names a genus for half or more of them at 0.8;
-# with --near it must name one for at most 15% (measured: 11.2% of 418, RDP 63.4%), while on known genera (the
-# first of 10 folds by position, index of the other nine) genus precision stays at least
-# 0.97 and recall at least 0.7 (measured: 0.978, 0.767). Also: ranks above the genus keep
+# with --near it must name one for at most 15% (measured: 11.2% of 418, RDP 63.4%), while
+# on known genera (the first of 10 folds by position, index of the other nine) genus
+# precision stays at least 0.97 and recall at least 0.7 (measured: 0.978, 0.767). Also: ranks above the genus keep
 # RDP's confidence and the genus's never rises; --threads 1, 2 and 7 give the same bytes;
 # an index of format version 2 is refused with a message to rebuild it. Exit 77 without
 # the gold reference.
