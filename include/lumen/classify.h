@@ -111,10 +111,17 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
  */
 typedef struct lm_cls_species lm_cls_species_t;
 
-/** The seed table over the species references (built in memory, about 8 bytes per
- *  reference base). NULL with err filled (LM_ENOMEM). An index without species
- *  references gives a table that never adds one. */
+/** The seed table over the species references (built in memory: about 8 bytes per
+ *  reference base up to 64 M bases, at most about 0.6 GB above that, when only every S-th
+ *  16-mer is filed; S = lm_cls_species_stride()). NULL with err filled (LM_ENOMEM). An
+ *  index without species references gives a table that never adds one. The species found
+ *  do not depend on S; a query of fewer than S + 15 bases (2 (S + 15) with one mismatch)
+ *  is compared with every reference, which is slow on a large reference. */
 lm_cls_species_t *lm_cls_species_create(const lm_kidx_t *idx, lm_err_t *err) LM_MUST_CHECK;
+/** The same with the stride S given (0: chosen as above); for tests and measurements. */
+lm_cls_species_t *lm_cls_species_create_stride(const lm_kidx_t *idx, uint32_t stride,
+                                               lm_err_t *err) LM_MUST_CHECK;
+uint32_t lm_cls_species_stride(const lm_cls_species_t *sp);
 void lm_cls_species_destroy(lm_cls_species_t *sp);
 
 /** Set res->species for seq[0..len) classified into res (see above). Thread-safe; sp

@@ -231,12 +231,74 @@ static void test_with_classifier(void **state)
     lm_cls_buf_destroy(buf);
 }
 
+/* The stride (every S-th 16-mer of the references filed) changes no answer: the
+ * hand-checked cases again at strides that send some of them down the seeded path and
+ * some down the whole-scan one (S + 15 bases needed, twice that with a mismatch)... */
+static void test_strides(void **state)
+{
+    lm_cls_species_t *keep = g_sp;
+    assert_int_equal(lm_cls_species_stride(keep), 1); /* a small reference: every 16-mer */
+    const uint32_t strides[] = {2, 3, 8, 16, 64};
+    for (size_t i = 0; i < sizeof(strides) / sizeof(*strides); i++) {
+        lm_err_t err;
+        g_sp = lm_cls_species_create_stride(g_idx, strides[i], &err);
+        assert_non_null(g_sp);
+        assert_int_equal(lm_cls_species_stride(g_sp), strides[i]);
+        test_exact(state);
+        test_mismatch(state);
+        test_strand_and_bytes(state);
+        lm_cls_species_destroy(g_sp);
+    }
+    g_sp = keep;
+}
+
+/* ...and 4,000 random stretches of the references (16 to 200 bases, 0-2 substitutions,
+ * under either genus, 0 or 1 mismatch allowed) get the same species at strides 1-9 as
+ * at stride 1. */
+static void test_strides_random(void **state)
+{
+    (void)state;
+    lm_err_t err;
+    lm_cls_species_t *sp[10];
+    for (uint32_t s = 1; s < 10; s++)
+        assert_non_null(sp[s] = lm_cls_species_create_stride(g_idx, s, &err));
+    int named = 0;
+    for (int t = 0; t < 4000; t++) {
+        fx = fx * 6364136223846793005ull + 1442695040888963407ull;
+        const uint64_t x = fx >> 11;
+        const int r = (int)(x % NREF), mm = (int)((x >> 8) & 1), g = (int)((x >> 9) & 1);
+        const size_t len = 16 + (x >> 10) % (SLEN - 15), at = (x >> 20) % (SLEN - len + 1);
+        char q[SLEN + 1];
+        memcpy(q, seqs[r] + at, len);
+        for (int k = 0; k < (int)((x >> 30) % 3); k++) {
+            fx = fx * 6364136223846793005ull + 1442695040888963407ull;
+            q[(fx >> 33) % len] = rbase();
+        }
+        lm_cls_result_t base = genus_result(g, 1), res = base;
+        assert_int_equal(lm_cls_species_assign(sp[1], g_idx, mm, q, len, &res), 0);
+        named += res.species != UINT32_MAX;
+        for (uint32_t s = 2; s < 10; s++) {
+            lm_cls_result_t other = base;
+            assert_int_equal(lm_cls_species_assign(sp[s], g_idx, mm, q, len, &other), 0);
+            if ((res.species == UINT32_MAX) != (other.species == UINT32_MAX) ||
+                (res.species != UINT32_MAX &&
+                 strcmp(lm_kidx_species_name(g_idx, res.species),
+                        lm_kidx_species_name(g_idx, other.species)) != 0))
+                fail_msg("query %d (ref %d at %zu, %zu bases, mm %d): stride %u differs", t, r, at,
+                         len, mm, s);
+        }
+    }
+    assert_true(named > 400); /* the comparison covers named species, not only none */
+    for (uint32_t s = 1; s < 10; s++) lm_cls_species_destroy(sp[s]);
+}
+
 int main(void)
 {
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_section),         cmocka_unit_test(test_exact),
         cmocka_unit_test(test_mismatch),        cmocka_unit_test(test_strand_and_bytes),
-        cmocka_unit_test(test_with_classifier),
+        cmocka_unit_test(test_with_classifier), cmocka_unit_test(test_strides),
+        cmocka_unit_test(test_strides_random),
     };
     return cmocka_run_group_tests(tests, setup, teardown);
 }
