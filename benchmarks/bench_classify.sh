@@ -13,6 +13,8 @@
 #   usage: benchmarks/bench_classify.sh LUMEN [WORKDIR]        (THREADS=2 by default)
 # REPEAT=N (default 1) classifies N times with each tool, the tools taking turns (so a
 # drift in the machine's speed falls on all of them), and reports each tool's median run.
+# LUMEN_INDEX_OPTS and LUMEN_OPTS add options to lumen index and lumen classify, e.g.
+# LUMEN_INDEX_OPTS=--near LUMEN_OPTS="--method nn" for the nearest-neighbour method.
 # Needs (apt): microbiomeutil-data rdp-classifier vsearch kraken2 time
 set -euo pipefail
 LUMEN=$(realpath "$1")
@@ -64,7 +66,9 @@ cpu() { awk -v u="$(field "$1" "User time")" -v s="$(field "$1" "System time")" 
 rss() { awk -v k="$(field "$1" "Maximum resident")" 'BEGIN{printf "%.0f", k/1024}'; }
 
 # The databases, then the classifications: REPEAT rounds, the tools in turn.
-measure lumen_build "$LUMEN" index --fasta ref.fa --out ref.lmi --threads "$THREADS"
+read -r -a LIDX <<< "${LUMEN_INDEX_OPTS:-}"
+read -r -a LCLS <<< "${LUMEN_OPTS:-}"
+measure lumen_build "$LUMEN" index "${LIDX[@]}" --fasta ref.fa --out ref.lmi --threads "$THREADS"
 mkdir -p rdp
 measure rdp_build java -Xmx2g -cp "$RDPJAR" edu.msu.cme.rdp.classifier.train.ClassifierTraineeMaker \
   -t rdp_tax.txt -s ref.fa -o rdp
@@ -76,7 +80,7 @@ measure k2_build bash -c "kraken2-build --add-to-library k2ref.fa --db k2db --no
   kraken2-build --build --db k2db --threads $THREADS"
 for r in $(seq "$REPEAT"); do
   measure "lumen_run.$r" "$LUMEN" classify --index ref.lmi --in queries.fa --out lumen.tsv \
-    --details lumen_details.tsv --threads "$THREADS"
+    --details lumen_details.tsv --threads "$THREADS" "${LCLS[@]}"
   measure "rdp_run.$r" java -Xmx2g -jar "$RDPJAR" -t rdp/rRNAClassifier.properties -o rdp.txt queries.fa
   measure "sintax_run.$r" vsearch --sintax queries.fa --db sintax.udb --tabbedout sintax.tsv \
     --sintax_cutoff 0.8 --randseed 1 --threads "$THREADS"

@@ -20,7 +20,8 @@
 #   reported); --rerun-peers runs them again. lumen's outputs are named after its options
 #   (lumen_<tag>_details.tsv), so runs of two methods sit side by side in one WORKDIR.
 #   Environment: SETS ("gold gg"), FOLDS (10), SUBSAMPLE (N: keep every Nth record, 1),
-#   THREADS (2). Needs: microbiomeutil-data; rdp-classifier and vsearch unless --lumen-only;
+#   THREADS (2), INDEX_OPTS (more lumen index options, e.g. --keep-duplicates). Needs:
+#   microbiomeutil-data; rdp-classifier and vsearch unless --lumen-only;
 #   /usr/bin/python3 with numpy.
 set -euo pipefail
 HERE=$(dirname "$(realpath "$0")")
@@ -39,8 +40,10 @@ while [ $# -gt 0 ]; do
   shift
 done
 EXTRA=("$@")
+read -r -a INDEX_OPTS <<< "${INDEX_OPTS:-}"
 TAG=default
-[ ${#EXTRA[@]} -gt 0 ] && TAG=$(printf '%s' "${EXTRA[*]}" | tr -c 'A-Za-z0-9.' '_' | sed 's/^_*//')
+[ $((${#EXTRA[@]} + ${#INDEX_OPTS[@]})) -gt 0 ] &&
+  TAG=$(printf '%s' "${INDEX_OPTS[*]} ${EXTRA[*]}" | tr -c 'A-Za-z0-9.' '_' | sed 's/^_*//; s/_*$//')
 GOLD=${LUMEN_GOLD:-/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta}
 GG=${LUMEN_GG_V4:-$HERE/../../shared/data/gg_13_8_v4}
 [ -r "$GG/gg_13_8_99_v4_trim150.fasta" ] || GG=/work/shared/data/gg_13_8_v4
@@ -92,7 +95,8 @@ for set in $SETS; do
     fi
     # lumen: always redone (the binary or its options may have changed)
     t0=$(now)
-    "$LUMEN" index --near --fasta "$d/train.fa" --out "$d/lumen.lmi" --threads "$THREADS" --quiet
+    "$LUMEN" index --near "${INDEX_OPTS[@]}" --fasta "$d/train.fa" --out "$d/lumen.lmi" \
+      --threads "$THREADS" --quiet
     "$LUMEN" classify --index "$d/lumen.lmi" --in "$d/test.fa" --out "$d/lumen_$TAG.tsv" \
       --details "$d/lumen_${TAG}_details.tsv" --confidence 0 --threads "$THREADS" --quiet "${EXTRA[@]}"
     rm -f "$d/lumen.lmi"

@@ -13,6 +13,8 @@
 # calibration.py), and over-classification (queries whose genus is absent, named a genus).
 # Needs vsearch and /usr/bin/python3 with numpy and scipy; reuses WORKDIR/SET/all.tsv and
 # caches WORKDIR/SET/nn_hits.tsv. About 4 CPU minutes (gold's alignments most of it).
+# lumen classify --method nn is the k-mer rule (copies counted as votes); tests/e2e/
+# test_classify_nn.sh checks it against an implementation like the one below.
 #   usage: benchmarks/nearest_neighbour.sh CALIBRATION_WORKDIR [SET...]   (default: gold gg)
 set -euo pipefail
 WORK=$(realpath "$1")

@@ -38,8 +38,12 @@
 /** The scoring method: RDP's exactly (the default), or lumen's, which scores only the
  *  query's words that the reference holds, within the stretch of the query the reference
  *  covers (src/classify/region.c), so that a query longer than the reference's region
- *  (250-nt reads on a 150-nt V4 reference) is not pulled towards chance words. */
-typedef enum lm_cls_method { LM_CLS_RDP = 0, LM_CLS_LUMEN = 1 } lm_cls_method_t;
+ *  (250-nt reads on a 150-nt V4 reference) is not pulled towards chance words; or the
+ *  nearest neighbour (src/classify/nn.c): the lineage most of the reference sequences
+ *  nearest the query hold, by the near option's similarity (below) over every reference,
+ *  each rank's confidence the share of those nearest references that hold its taxon (no
+ *  bootstrap; needs an index with the references section, lumen index --near). */
+typedef enum lm_cls_method { LM_CLS_RDP = 0, LM_CLS_LUMEN = 1, LM_CLS_NN = 2 } lm_cls_method_t;
 
 /** Classifier options; lm_cls_opt_init() sets the defaults. */
 typedef struct lm_cls_opt {

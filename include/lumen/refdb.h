@@ -244,6 +244,10 @@ const char *lm_kidx_species_seq(const lm_kidx_t *idx, uint32_t i, uint32_t *len)
 uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n);
 /** The number of distinct words of reference i (< lm_kidx_n_refs()). */
 uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i);
+/** How many identical records (same sequence, same leaf) reference i stands for: the
+ *  copies collapsed into it (1 with lumen index --keep-duplicates, and in indexes written
+ *  before the count was kept). The nn method's votes. */
+uint32_t lm_kidx_ref_copies(const lm_kidx_t *idx, uint32_t i);
 /** Leaf g's distinct words, ascending (*n of them), and *masks: for word j, the
  *  M = ceil(n_refs / 64) 64-bit words at (*masks)[j M ...], bit i set when the leaf's
  *  reference first + i holds it; M = 0 (no masks) for a leaf of one reference, which holds

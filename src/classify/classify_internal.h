@@ -29,10 +29,12 @@ size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n);
 /* The near option's scratch (near.c), made on first use. */
 typedef struct cls_near cls_near_t;
 void cls_near_destroy(cls_near_t *nb);
+typedef struct cls_nn cls_nn_t;
 
 struct lm_cls_buf {
     lm_kidx_view_t v;
     cls_near_t *near; /* near.c's scratch, NULL until the near option needs it */
+    cls_nn_t *nn;     /* nn.c's scratch, NULL until the nn method needs it */
     double *score;    /* per leaf: summed word scores of the last pass */
     uint32_t nleaves, nblk, bstride;
     uint32_t *words;
@@ -136,5 +138,21 @@ size_t cls_lumen_words(const lm_kidx_t *idx, uint32_t *w, size_t n);
  * has no genus). 0 or LM_ENOMEM. */
 int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, size_t len,
                         uint32_t leaf, double *sim);
+
+/* The same similarity, leaf by leaf (near.c), for the nearest-neighbour method: begin
+ * takes the query's distinct words (ascending, in *words; UINT32_MAX when out of memory),
+ * cls_near_leaf then gives leaf g's best similarity to them (-1 if none of its references
+ * has a word) and how many of its references reach it, and end clears the scratch. */
+uint32_t cls_near_begin(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, size_t len,
+                        const uint32_t **words);
+int cls_near_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, uint32_t dq, uint32_t g, double *best,
+                  uint32_t *ties);
+void cls_near_end(lm_cls_buf_t *b, uint32_t dq);
+
+/* The nearest-neighbour method (nn.c, LM_CLS_NN) on seq[0..len) (the strand chosen):
+ * fills res's leaf, taxa, confidences and depth. 0 or LM_ENOMEM. */
+void cls_nn_destroy(cls_nn_t *s);
+int cls_nn_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t *b, const char *seq,
+                    size_t len, lm_cls_result_t *res);
 
 #endif

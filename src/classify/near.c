@@ -140,19 +140,28 @@ static inline void add_masks(const uint64_t *m, uint32_t M, uint32_t P, uint64_t
     }
 }
 
-/* Reference r's similarity from cnt shared distinct words, raised into *best. */
-static void note(const lm_kidx_t *idx, uint32_t r, uint32_t cnt, uint32_t dq, double *best)
+/* Reference r's similarity from cnt shared distinct words, raised into *best; *ties
+ * counts the references at *best, each as the identical records it stands for. */
+static void note(const lm_kidx_t *idx, uint32_t r, uint32_t cnt, uint32_t dq, double *best,
+                 uint32_t *ties)
 {
     const uint32_t dr = lm_kidx_ref_words(idx, r), den = dr < dq ? dr : dq;
     if (!den) return;
     const double v = cnt >= den ? 1.0 : (double)cnt / (double)den;
-    if (v > *best) *best = v;
+    if (v > *best) {
+        *best = v;
+        *ties = lm_kidx_ref_copies(idx, r);
+    } else if (v == *best) {
+        *ties += lm_kidx_ref_copies(idx, r);
+    }
 }
 
 /* The best similarity of the query's dq distinct words (nb->words) to a reference of
- * leaf g, at least `best` (returned unchanged if no reference beats it). A leaf of one
- * reference has no masks (M = 0): the words found are that reference's. */
-static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t g, double *best)
+ * leaf g, at least `best` (returned unchanged if no reference beats it), and in *ties the
+ * references at it. A leaf of one reference has no masks (M = 0): the words found are
+ * that reference's. */
+static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t g, double *best,
+                     uint32_t *ties)
 {
     uint32_t R, W;
     const uint32_t r0 = lm_kidx_leaf_ref_range(idx, g, &R);
@@ -189,7 +198,7 @@ static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t
         }
     }
     if (!M) {
-        note(idx, r0, found, dq, best);
+        note(idx, r0, found, dq, best, ties);
         return 0;
     }
     for (uint32_t c = 0; c < M; c++) {
@@ -198,7 +207,7 @@ static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t
             for (uint64_t x = pl[(size_t)c * P + p]; x; x &= x - 1)
                 cnt[__builtin_ctzll(x)] += 1u << p;
         for (uint32_t b = 0; b < 64 && c * 64 + b < R; b++)
-            note(idx, r0 + c * 64 + b, cnt[b], dq, best);
+            note(idx, r0 + c * 64 + b, cnt[b], dq, best, ties);
     }
     return 0;
 }
@@ -219,9 +228,33 @@ int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, 
     while (g0 > 0 && lm_kidx_leaf_path(idx, g0 - 1, LM_RANK_GENUS) == genus) g0--;
     while (g1 < lm_kidx_n_leaves(idx) && lm_kidx_leaf_path(idx, g1, LM_RANK_GENUS) == genus) g1++;
     double best = 0.0;
+    uint32_t ties = 0;
     int rc = 0;
-    for (uint32_t g = g0; g < g1 && best < 1.0 && !rc; g++) rc = leaf_best(idx, nb, dq, g, &best);
+    for (uint32_t g = g0; g < g1 && best < 1.0 && !rc; g++)
+        rc = leaf_best(idx, nb, dq, g, &best, &ties);
     for (uint32_t i = 0; i < dq; i++) nb->qbits[nb->words[i] >> 6] = 0;
     *sim = best;
     return rc;
+}
+
+uint32_t cls_near_begin(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, size_t len,
+                        const uint32_t **words)
+{
+    cls_near_t *nb = near_buf(b, lm_kidx_k(idx), len);
+    if (!nb) return UINT32_MAX;
+    *words = nb->words;
+    return distinct_sorted(nb, seq, len);
+}
+
+void cls_near_end(lm_cls_buf_t *b, uint32_t dq)
+{
+    for (uint32_t i = 0; i < dq; i++) b->near->qbits[b->near->words[i] >> 6] = 0;
+}
+
+int cls_near_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, uint32_t dq, uint32_t g, double *best,
+                  uint32_t *ties)
+{
+    *best = -1.0;
+    *ties = 0;
+    return leaf_best(idx, b->near, dq, g, best, ties);
 }

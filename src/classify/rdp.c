@@ -37,8 +37,11 @@ int lm_cls_opt_check(const lm_cls_opt_t *opt, lm_err_t *err)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "bootstraps must be from 1 to 10000");
     if (opt->min_words < 1)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "min_words must be at least 1");
-    if (opt->method != LM_CLS_RDP && opt->method != LM_CLS_LUMEN)
+    if (opt->method != LM_CLS_RDP && opt->method != LM_CLS_LUMEN && opt->method != LM_CLS_NN)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "unknown classification method");
+    if (opt->method == LM_CLS_NN && opt->near)
+        return lm_err_set(err, LM_EUSAGE, NULL, 0, 0,
+                          "--near scales a bootstrap confidence; --method nn has none");
     if (opt->species_mm < 0 || opt->species_mm > 1)
         return lm_err_set(err, LM_EUSAGE, NULL, 0, 0, "species mismatches must be 0 or 1");
     return 0;
@@ -95,6 +98,7 @@ void lm_cls_buf_destroy(lm_cls_buf_t *b)
     free(b->rc);
     free(b->pick);
     cls_near_destroy(b->near);
+    cls_nn_destroy(b->nn);
     free(b);
 }
 
@@ -195,6 +199,11 @@ int lm_cls_classify(const lm_kidx_t *idx, const lm_cls_opt_t *opt, lm_cls_buf_t 
         } else if (n) { /* back to the forward strand's words */
             n = words_of(idx, opt, seq, len, b->words);
         }
+    }
+    if (opt->method == LM_CLS_NN) {
+        if (!(lm_kidx_flags(idx) & LM_KIDX_F_NEAR)) return LM_EUSAGE;
+        res->words = (uint32_t)n;
+        return n ? cls_nn_classify(idx, opt, b, seq, len, res) : 0;
     }
     const size_t m = n / 8 > (size_t)opt->min_words ? n / 8 : (size_t)opt->min_words;
     double best_score;

@@ -95,10 +95,11 @@ static int run(const char *index, const char *in, lm_afile_t *out, lm_afile_t *d
                               malloc(CLS_BATCH * sizeof(lm_cls_result_t))};
     lm_cls_buf_t **bufs = calloc((size_t)threads, sizeof(*bufs));
     int rc = r ? 0 : err->code;
-    if (!rc && opt->near && !(lm_kidx_flags(idx) & LM_KIDX_F_NEAR))
+    if (!rc && (opt->near || opt->method == LM_CLS_NN) && !(lm_kidx_flags(idx) & LM_KIDX_F_NEAR))
         rc = lm_err_set(err, LM_EFORMAT, index, 0, 0,
-                        "this index was built without the references --near needs: rebuild it "
-                        "with lumen index --near");
+                        "this index was built without the references %s needs: rebuild it "
+                        "with lumen index --near",
+                        opt->near ? "--near" : "--method nn");
     lm_cls_species_t *sp = NULL;
     if (!rc && opt->species && !(sp = lm_cls_species_create(idx, err))) rc = err->code;
     if (!rc && (!bb[0] || !bb[1] || !rr[0] || !rr[1] || !bufs))

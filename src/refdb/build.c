@@ -320,6 +320,7 @@ typedef struct build {
     uint32_t *leaf_taxon; /* by path id */
     uint32_t *path_rank;  /* path id -> leaf number (sorted key order) */
     ref_rec_t *recs;
+    uint32_t *copies; /* per kept record: the identical records it stands for */
     size_t nrec;
     size_t *leaf_start;
     uint32_t *leaf_nrefs;
@@ -336,6 +337,7 @@ static void build_free(build_t *b)
     free(b->leaf_taxon);
     free(b->path_rank);
     free(b->recs);
+    free(b->copies);
     free(b->leaf_start);
     free(b->leaf_nrefs);
     free(b->sp);
@@ -374,14 +376,21 @@ static int prepare(lm_ref_t *ref, build_t *b)
     }
     g_sort_ref = ref;
     qsort(b->recs, ref->n, sizeof(ref_rec_t), cmp_rec);
+    /* copies[u]: the records kept record u stands for (the references section's votes) */
+    b->copies = malloc((ref->n + 1) * sizeof(uint32_t));
+    if (!b->copies) return -1;
     size_t u = 0;
     for (size_t i = 0; i < ref->n; i++) {
         const ref_rec_t *p = u ? &b->recs[u - 1] : NULL, *c = &b->recs[i];
         if (p && p->leaf == c->leaf && p->len == c->len &&
             memcmp(ref->seq + p->seq_off, ref->seq + c->seq_off, c->len) == 0) {
             ref->st.collapsed++;
-            if (!ref->opt.keep_duplicates) continue;
+            if (!ref->opt.keep_duplicates) {
+                b->copies[u - 1]++;
+                continue;
+            }
         }
+        b->copies[u] = 1;
         b->recs[u++] = *c;
     }
     b->nrec = u;
@@ -432,9 +441,12 @@ static int fill_near(const lm_ref_t *ref, const build_t *b, const kidx_layout_t 
     /* without the near option the section is its head alone: no references, no masks */
     const uint32_t n = ref->opt.near ? (uint32_t)b->nrec : 0;
     const uint64_t n_mask = near_masks(ref, b);
+    const uint32_t nr_flags = ref->opt.near ? KIDX_NR_COPIES : 0;
     memcpy(pay + lay->near, &n, 4);
+    memcpy(pay + lay->near + 4, &nr_flags, 4);
     memcpy(pay + lay->near + 8, &n_mask, 8);
     if (!ref->opt.near) return 0;
+    memcpy(pay + lay->nr_copies, b->copies, (size_t)n * sizeof(uint32_t));
     uint32_t *refw = (uint32_t *)(pay + lay->nr_refw), *words = (uint32_t *)(pay + lay->nr_words);
     uint64_t *woff = (uint64_t *)(pay + lay->nr_woff), *masks = (uint64_t *)(pay + lay->nr_masks);
     size_t maxlen = 1;
@@ -593,7 +605,7 @@ int lm_ref_build(lm_ref_t *ref, void **out, size_t *out_len, lm_err_t *err)
     kidx_layout(&h, &lay);
     kidx_layout_species(&lay, (uint32_t)b.nsp, b.sp_blob);
     kidx_layout_near(&lay);
-    if (ref->opt.near) kidx_layout_near_body(&lay, &h, near_masks(ref, &b));
+    if (ref->opt.near) kidx_layout_near_body(&lay, &h, near_masks(ref, &b), KIDX_NR_COPIES);
     if (b.nsp > UINT32_MAX || lay.total == UINT64_MAX) {
         build_free(&b);
         return lm_err_set(err, LM_EFORMAT, NULL, 0, 0,

@@ -27,13 +27,15 @@ struct lm_kidx {
     const uint32_t *sp_rec; /* {leaf, name_off, seq_off, seq_len} */
     const char *sp_blob;
 
-    uint64_t nr_mask;         /* the references section (near.c): its mask words */
-    const uint32_t *nr_refw;  /* per reference: distinct words */
-    const uint64_t *nr_woff;  /* per leaf: its words start (n_leaves + 1) */
-    const uint32_t *nr_words; /* per leaf: its words, ascending */
-    const uint64_t *nr_masks; /* per leaf and word: the mask of its references */
-    uint64_t *nr_moff;        /* per leaf: where its masks start (n_leaves + 1) */
-    uint32_t *nr_first;       /* per leaf: its first reference (n_leaves + 1) */
+    uint64_t nr_mask;          /* the references section (near.c): its mask words */
+    uint32_t nr_flags;         /* its head's flags (KIDX_NR_COPIES) */
+    const uint32_t *nr_refw;   /* per reference: distinct words */
+    const uint32_t *nr_copies; /* per reference: the identical records it stands for, or NULL */
+    const uint64_t *nr_woff;   /* per leaf: its words start (n_leaves + 1) */
+    const uint32_t *nr_words;  /* per leaf: its words, ascending */
+    const uint64_t *nr_masks;  /* per leaf and word: the mask of its references */
+    uint64_t *nr_moff;         /* per leaf: where its masks start (n_leaves + 1) */
+    uint32_t *nr_first;        /* per leaf: its first reference (n_leaves + 1) */
 
     uint32_t *path;  /* n_leaves x LM_NRANKS taxa (UINT32_MAX for gaps) */
     double *lognorm; /* log(n_refs + 1) per leaf */
@@ -92,16 +94,19 @@ static int check_header(lm_kidx_t *x, const char *name, kidx_layout_t *lay, lm_e
     if (h->payload_len < lay->total || x->len - LM_KIDX_HEADER < lay->total)
         return bad(err, name, "file truncated (shorter than its header says)");
     const unsigned char *nh = x->img + LM_KIDX_HEADER + lay->near;
-    uint32_t n_nr;
+    uint32_t n_nr, nr_flags;
     memcpy(&n_nr, nh, 4);
-    memcpy(&zero, nh + 4, 4);
+    memcpy(&nr_flags, nh + 4, 4);
     memcpy(&x->nr_mask, nh + 8, 8);
     if (h->flags & ~(LM_KIDX_F_KINGDOM | LM_KIDX_F_NEAR)) return bad(err, name, "unknown flags");
-    /* built without the near option, the section is its head alone */
+    /* built without the near option, the section is its head alone; the first format-3
+     * indexes have no copies array (flags 0) */
     const int near = (h->flags & LM_KIDX_F_NEAR) != 0;
-    if (zero != 0 || n_nr != (near ? h->n_refs : 0) || (!near && x->nr_mask != 0))
+    if ((nr_flags & ~KIDX_NR_COPIES) || (!near && nr_flags) || n_nr != (near ? h->n_refs : 0) ||
+        (!near && x->nr_mask != 0))
         return bad(err, name, "references section head damaged");
-    if (near) kidx_layout_near_body(lay, h, x->nr_mask);
+    x->nr_flags = nr_flags;
+    if (near) kidx_layout_near_body(lay, h, x->nr_mask, nr_flags);
     if (lay->total == UINT64_MAX) return bad(err, name, "impossible references section size");
     if (h->payload_len != lay->total) return bad(err, name, "payload size disagrees with counts");
     if (x->len - LM_KIDX_HEADER < lay->total)
@@ -396,6 +401,8 @@ static int check_near(lm_kidx_t *x, const char *name, lm_err_t *err)
         for (uint32_t i = 0; i < R; i++)
             if (x->nr_refw[refs + i] > w1 - w0 || (R == 1 && x->nr_refw[refs] != w1 - w0))
                 return bad(err, name, "reference word count out of range");
+        for (uint32_t i = 0; x->nr_copies && i < R; i++)
+            if (x->nr_copies[refs + i] == 0) return bad(err, name, "reference copies of 0");
         mat += nm;
         refs += R;
     }
@@ -437,6 +444,7 @@ static lm_kidx_t *adopt(unsigned char *img, size_t len, const char *name, int th
     x->sp_blob = (const char *)(pay + lay.sp_blob);
     if (x->h.flags & LM_KIDX_F_NEAR) {
         x->nr_refw = (const uint32_t *)(pay + lay.nr_refw);
+        if (x->nr_flags & KIDX_NR_COPIES) x->nr_copies = (const uint32_t *)(pay + lay.nr_copies);
         x->nr_woff = (const uint64_t *)(pay + lay.nr_woff);
         x->nr_words = (const uint32_t *)(pay + lay.nr_words);
         x->nr_masks = (const uint64_t *)(pay + lay.nr_masks);
@@ -570,6 +578,11 @@ uint32_t lm_kidx_leaf_ref_range(const lm_kidx_t *idx, uint32_t g, uint32_t *n)
 uint32_t lm_kidx_ref_words(const lm_kidx_t *idx, uint32_t i)
 {
     return idx->nr_refw[i];
+}
+
+uint32_t lm_kidx_ref_copies(const lm_kidx_t *idx, uint32_t i)
+{
+    return idx->nr_copies ? idx->nr_copies[i] : 1u;
 }
 
 const uint32_t *lm_kidx_leaf_words(const lm_kidx_t *idx, uint32_t g, uint32_t *n,

@@ -44,7 +44,7 @@ static inline int kidx_host_little_endian(void)
  * and blob once their counts (read from that head) are known. */
 typedef struct kidx_layout {
     uint64_t taxa, leaves, names, offsets, entries, species, sp_recs, sp_blob, total;
-    uint64_t near, nr_refw, nr_woff, nr_words, nr_masks; /* references section (near.c) */
+    uint64_t near, nr_refw, nr_copies, nr_woff, nr_words, nr_masks; /* references (near.c) */
 } kidx_layout_t;
 
 #define KIDX_SP_HEAD 16u
@@ -55,10 +55,13 @@ typedef struct kidx_layout {
 void kidx_layout(const kidx_header_t *h, kidx_layout_t *l);
 void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
 
-/* The references section (format 3; near.c), for classify's near option (classify.h):
- * which references of each leaf hold each of the leaf's words. Head: u32 n (= header
- * n_refs), u32 0, u64 n_mask; then refw [n x u32] (each reference's distinct words;
- * references in build order: by leaf, then length and sequence), padded to 8;
+/* The references section (format 3; near.c), for classify's near option and nn method
+ * (classify.h): which references of each leaf hold each of the leaf's words. Head: u32 n
+ * (= header n_refs), u32 flags (KIDX_NR_COPIES, or 0 as the first format-3 indexes
+ * wrote), u64 n_mask; then refw [n x u32] (each reference's distinct words; references
+ * in build order: by leaf, then length and sequence), padded to 8; with KIDX_NR_COPIES,
+ * copies [n x u32] (how many identical records, same sequence and leaf, the reference
+ * stands for: 1 with lumen index --keep-duplicates; none means 1 each), padded to 8;
  * woff [(n_leaves + 1) x u64] (leaf g's words are words[woff[g] .. woff[g+1])); words
  * [n_entries x u32] (each leaf's distinct words, ascending), padded to 8; masks
  * [n_mask x u64]: for leaf g with R_g references and M_g = ceil(R_g / 64) mask words per
@@ -66,7 +69,8 @@ void kidx_layout_species(kidx_layout_t *l, uint32_t n_sp, uint64_t blob_len);
  * M_g at a time, bit i set when its reference i holds it; n_mask = sum of W_g M_g.
  * kidx_layout_near() places the head after the species section (total then ends after it);
  * kidx_layout_near_body() the rest. */
-#define KIDX_NR_HEAD 16u
+#define KIDX_NR_HEAD   16u
+#define KIDX_NR_COPIES 1u
 /* Mask words per word of a leaf with r references: none for one reference (it holds
  * every word of its leaf), else one per 64. */
 static inline uint32_t kidx_near_masks(uint32_t r)
@@ -74,7 +78,8 @@ static inline uint32_t kidx_near_masks(uint32_t r)
     return r > 1 ? (r + 63u) / 64u : 0u;
 }
 void kidx_layout_near(kidx_layout_t *l);
-void kidx_layout_near_body(kidx_layout_t *l, const kidx_header_t *h, uint64_t n_mask);
+void kidx_layout_near_body(kidx_layout_t *l, const kidx_header_t *h, uint64_t n_mask,
+                           uint32_t nr_flags);
 
 /* A 64-bit checksum of n bytes, continuing from h (start with 0): splitmix64 chained over
  * little-endian 8-byte words, the tail zero-padded, then the length. */

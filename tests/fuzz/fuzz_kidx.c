@@ -1,8 +1,8 @@
 /* SPDX-License-Identifier: MIT */
 /* libFuzzer target for the k-mer index loader: any bytes must be refused or loaded, never
  * read out of bounds. A loaded index is walked end to end so that every table it claims
- * to have is touched, and queries are classified with it, --near too (the loader must make
- * that safe).
+ * to have is touched, and queries are classified with it, --near and --method nn too (the
+ * loader must make that safe).
  * Build with clang from the .c files of src/refdb, src/util and src/seqio:
  *   clang -g -O1 -fsanitize=fuzzer,address,undefined -D_POSIX_C_SOURCE=200809L -Iinclude
  *     -DFUZZING_BUILD_MODE_UNSAFE_FOR_PRODUCTION (skips the checksum, to reach the rest)
@@ -45,7 +45,8 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
     for (uint32_t g = 0; g < nleaves_near; g++) {
         uint32_t nr, nw;
         const uint32_t r0 = lm_kidx_leaf_ref_range(idx, g, &nr);
-        for (uint32_t i = 0; i < nr; i++) sink += lm_kidx_ref_words(idx, r0 + i);
+        for (uint32_t i = 0; i < nr; i++)
+            sink += lm_kidx_ref_words(idx, r0 + i) + lm_kidx_ref_copies(idx, r0 + i);
         const uint64_t *mk;
         const uint32_t *w = lm_kidx_leaf_words(idx, g, &nw, &mk);
         if (nw) sink += w[nw - 1] + (nr > 1 ? mk[(size_t)nw * ((nr + 63) / 64) - 1] : 0);
@@ -65,9 +66,10 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size)
         o.both_strands = 1;
         lm_cls_result_t res;
         char tax[1024];
-        for (int ex = 0; ex < 3; ex++) { /* fast, exhaustive, fast with --near */
+        for (int ex = 0; ex < 4; ex++) { /* fast, exhaustive, fast with --near, nn */
             o.exhaustive = ex == 1;
             o.near = ex == 2;
+            o.method = ex == 3 ? LM_CLS_NN : LM_CLS_RDP;
             if (lm_cls_classify(idx, &o, buf, q, sizeof(q) - 1, &res) == 0)
                 (void)lm_cls_format_taxon(idx, &res, tax, sizeof(tax));
             if (lm_cls_classify(idx, &o, buf, own, n, &res) == 0)

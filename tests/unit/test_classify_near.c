@@ -1,8 +1,9 @@
 /* SPDX-License-Identifier: MIT */
 /* Unit tests of the near option (src/classify/near.c) and the index's references section
  * it reads (format 3): the section's records on a hand-checked k = 4 reference, a damaged
- * record refused, and the genus confidence scaled by the hand-counted similarity to the
- * genus's nearest reference (ranks above the genus unchanged). */
+ * record refused, identical records counted in the copies array (and an index without
+ * that array, as the first format-3 ones, still read), and the genus confidence scaled by the
+ * hand-counted similarity to the genus's nearest reference (ranks above the genus unchanged). */
 #include <math.h>
 #include <setjmp.h>
 #include <stdarg.h>
@@ -131,7 +132,7 @@ static void test_damaged_section_refused(void **state)
     uint64_t n_mask;
     memcpy(&n_mask, img + LM_KIDX_HEADER + lay.near + 8, 8);
     assert_int_equal(n_mask, 6); /* Bacillus's 6 words, one mask each; Geobacillus: none */
-    kidx_layout_near_body(&lay, &h, n_mask);
+    kidx_layout_near_body(&lay, &h, n_mask, KIDX_NR_COPIES);
     assert_int_equal(LM_KIDX_HEADER + lay.total, len);
     unsigned char *refw = img + LM_KIDX_HEADER + lay.nr_refw;
     unsigned char *words = img + LM_KIDX_HEADER + lay.nr_words;
@@ -166,10 +167,73 @@ static void test_damaged_section_refused(void **state)
     memcpy(refw + 8, &u, 4);
     expect_refused(img, len);
     memcpy(refw + 8, &keep32, 4);
+    /* the copies array: a reference standing for 0 records; an unknown head flag */
+    unsigned char *copies = img + LM_KIDX_HEADER + lay.nr_copies;
+    memcpy(&keep32, copies, 4);
+    assert_int_equal(keep32, 1);
+    u = 0;
+    memcpy(copies, &u, 4);
+    expect_refused(img, len);
+    memcpy(copies, &keep32, 4);
+    unsigned char *nflags = img + LM_KIDX_HEADER + lay.near + 4;
+    memcpy(&keep32, nflags, 4);
+    assert_int_equal(keep32, KIDX_NR_COPIES);
+    u = 3;
+    memcpy(nflags, &u, 4);
+    expect_refused(img, len);
+    memcpy(nflags, &keep32, 4);
     reseal(img, len);
     lm_kidx_t *x = lm_kidx_load_mem(img, len, "ok.lmi", &err);
     assert_non_null(x);
     lm_kidx_destroy(x);
+    free(img);
+}
+
+/* Copies: identical records of one genus are kept once, counted in the copies array; an
+ * index of the first format-3 layout (head flags 0, no copies array) still loads, every
+ * reference standing for one record. */
+static void test_copies(void **state)
+{
+    (void)state;
+    const char *seqs[] = {"ACGTACGTAA", "ACGTACGTAA", "ACGTACGTAA", "ACGTTTTTAA", "TTTTTTTT"};
+    const char *lins[] = {lin_a, lin_a, lin_a, lin_a, lin_b};
+    size_t len;
+    unsigned char *img = build_image(seqs, lins, 5, 4, 1, &len);
+    lm_err_t err;
+    lm_kidx_t *x = lm_kidx_load_mem(img, len, "copies.lmi", &err);
+    assert_non_null(x);
+    assert_int_equal(lm_kidx_n_refs(x), 3);
+    uint32_t n, total = 0;
+    const uint32_t r0 = lm_kidx_leaf_ref_range(x, 0, &n);
+    assert_int_equal(n, 2);
+    for (uint32_t i = 0; i < n; i++) total += lm_kidx_ref_copies(x, r0 + i);
+    assert_int_equal(total, 4); /* the sequence three times, the other once */
+    lm_kidx_destroy(x);
+    /* the same image without the copies array, as the first format-3 indexes were */
+    kidx_header_t h;
+    memcpy(&h, img, sizeof(h));
+    kidx_layout_t lay;
+    kidx_layout(&h, &lay);
+    kidx_layout_species(&lay, 0, 0);
+    kidx_layout_near(&lay);
+    uint64_t n_mask;
+    memcpy(&n_mask, img + LM_KIDX_HEADER + lay.near + 8, 8);
+    kidx_layout_near_body(&lay, &h, n_mask, KIDX_NR_COPIES);
+    const size_t at = LM_KIDX_HEADER + lay.nr_copies, cut = kidx_pad8((uint64_t)h.n_refs * 4u);
+    unsigned char *old = malloc(len - cut);
+    assert_non_null(old);
+    memcpy(old, img, at);
+    memcpy(old + at, img + at + cut, len - at - cut);
+    const uint32_t zero = 0;
+    memcpy(old + LM_KIDX_HEADER + lay.near + 4, &zero, 4);
+    h.payload_len -= cut;
+    memcpy(old, &h, sizeof(h));
+    reseal(old, len - cut);
+    x = lm_kidx_load_mem(old, len - cut, "old.lmi", &err);
+    assert_non_null(x);
+    for (uint32_t i = 0; i < lm_kidx_n_refs(x); i++) assert_int_equal(lm_kidx_ref_copies(x, i), 1);
+    lm_kidx_destroy(x);
+    free(old);
     free(img);
 }
 
@@ -378,6 +442,7 @@ int main(void)
     const struct CMUnitTest tests[] = {
         cmocka_unit_test(test_references_section),
         cmocka_unit_test(test_damaged_section_refused),
+        cmocka_unit_test(test_copies),
         cmocka_unit_test(test_section_opt_in),
         cmocka_unit_test(test_genus_confidence_scaled),
         cmocka_unit_test(test_search_and_long_words),
