@@ -3,8 +3,8 @@
 # lumen run on a small simulated cohort: the same files as the stage commands give,
 # thread invariance (1, 2, 4), resume after kill -9 at seeded random moments (byte for byte
 # the uninterrupted result), reruns that redo only what a change touches (a parameter, an
-# added sample), a bad sample with and without --keep-going, --params replay, a run
-# without clinical tables, and the real MiSeq reads of DADA2's package.
+# added sample), a bad sample with and without --keep-going, --params replay (also of
+# --method nn), a run without clinical tables, and the real MiSeq reads of DADA2's package.
 LUMEN=$1 DATA=$2
 . "$(dirname "$0")/lib.sh"
 REF=/usr/share/microbiomeutil-data/RESOURCES/rRNA16S.gold.fasta
@@ -246,6 +246,18 @@ expect_err "the skipped statistics are said once" "stats: skipped"
 if [ -s "$WORK/g/diversity/alpha.tsv" ] && [ -s "$WORK/g/taxa/level-6.tsv" ] && [ ! -e "$WORK/g/stats" ]; then
   ok "reads, table, taxonomy, taxa and diversity without stats"
 else not_ok "general run outputs"; fi
+
+# --- --method nn: recorded in provenance.json and replayed by --params ------------------
+run "$LUMEN" index -q --near --fasta "$REF" --out "$WORK/gold-near.lmi"; expect_rc "index --near" 0
+run "$LUMEN" run --manifest "$C/manifest.tsv" --index "$WORK/gold-near.lmi" --out "$WORK/nn1" -p v4 \
+  -t 2 --method nn
+expect_rc "lumen run --method nn" 0
+if grep -q '"method": *"nn"' "$WORK/nn1/provenance.json"; then ok "provenance.json records method nn"
+else not_ok "provenance.json's classify.method" "$(grep -o '"method"[^,]*' "$WORK/nn1/provenance.json")"; fi
+run "$LUMEN" run --manifest "$C/manifest.tsv" --index "$WORK/gold-near.lmi" --out "$WORK/nn2" \
+  --params "$WORK/nn1/provenance.json" -t 2
+expect_rc "--params with method nn" 0
+expect_same "--params replays --method nn" "$WORK/nn1/features/taxonomy.tsv" "$WORK/nn2/features/taxonomy.tsv"
 
 # --- real reads: the MiSeq V4 mouse-stool pairs of r-bioc-dada2 -----------------------
 D=$DATA/../../.cache/dada2
