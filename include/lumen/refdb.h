@@ -25,8 +25,9 @@
  *            species: u32 n_sp, u32 0, u64 blob_len,
  *                     [n_sp x {u32 leaf, u32 name_off, u32 seq_off, u32 seq_len}],
  *                     blob (blob_len bytes: the sequences, then NUL-terminated names),
- *            references: u32 n_refs, u32 0, u64 n_mask, [n_refs x u32 distinct words],
- *                     [n_leaves + 1 x u64 word offsets], [n_entries x u32 words by leaf],
+ *            references: u32 n_refs, u32 flags, u64 n_mask, [n_refs x u32 distinct words],
+ *                     [n_refs x u32 copies, when flags has 1], [n_leaves + 1 x u64 word
+ *                     offsets], [n_entries x u32 words by leaf],
  *                     [n_mask x u64 reference masks] (refdb_internal.h has the details)
  * The checksum covers the first 56 header bytes and the payload. The species section
  * (version 2) keeps every reference whose lineage names both its genus and its species
@@ -34,8 +35,9 @@
  * classify can add a species by exact sequence match (classify.h); it never feeds the
  * k-mer scores. The references section (version 3) has, per leaf, its words with the set
  * of its references (after collapsing identical ones) that hold each, and every
- * reference's number of distinct words, so that classify can measure how near a query
- * comes to the nearest reference of its genus (classify.h, near). Entries of k-mer w are
+ * reference's number of distinct words and of identical records it stands for, so that
+ * classify can measure how near a query comes to the nearest reference of its genus and
+ * find the nearest references of all (classify.h, near and nn). Entries of k-mer w are
  * entries[offsets[w] .. offsets[w+1]), sorted by leaf; score is log(1 + n(w,g) / P_w), the
  * RDP word log-probability of leaf g above its value for a word g lacks (classify.h).
  */

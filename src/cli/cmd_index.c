@@ -36,8 +36,9 @@ static const char index_usage[] =
     "                       identical copies (e.g. Greengenes V4 amplicons); by default\n"
     "                       the copies count once and a genus is not weighted by how\n"
     "                       often its sequence was deposited\n"
-    "      --near           also keep, per genus, which references hold each word, for\n"
-    "                       classify --near (the gold set's index: 40 MB instead of 18)\n"
+    "      --near           also keep, per genus, which references hold each word, and\n"
+    "                       how many identical records each stands for, for classify\n"
+    "                       --near and --method nn (the gold set's index: 40 MB, not 18)\n"
     "\n" CLI_COMMON_HELP;
 
 enum { OPT_RANK = 1, OPT_PRIMER_MM, OPT_KEEP_DUP, OPT_NEAR };
