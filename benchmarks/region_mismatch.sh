@@ -11,7 +11,8 @@
 #   A: v4_150 index, q250 queries  vs  v4_150 index, q150 queries
 #   B: full index, q250 queries    vs  v4 index, q250 queries
 #   usage: benchmarks/region_mismatch.sh LUMEN [WORKDIR] [classify options...]
-#   (e.g. --method lumen). Needs microbiomeutil-data and seqkit.
+#   (e.g. --method lumen; INDEX_OPTS=--near for --method nn). Needs microbiomeutil-data and
+#   seqkit.
 set -euo pipefail
 LUMEN=$(realpath "$1")
 WORK=${2:-$(mktemp -d "${TMPDIR:-/tmp}/lumen-region.XXXXXX")}
@@ -39,7 +40,7 @@ awk -F'\t' '{print ">"$1"\n"substr($3, 1, 250)}' q.tsv > q250.fa
 awk -F'\t' '{print ">"$1"\n"substr($3, 1, 150)}' q.tsv > q150.fa
 
 for t in full v4 v4_150; do
-  "$LUMEN" index --fasta train_$t.fa --out $t.lmi --quiet --threads 2
+  "$LUMEN" index ${INDEX_OPTS:-} --fasta train_$t.fa --out $t.lmi --quiet --threads 2
 done
 # genus F of one run: precision = right / named, recall = right / queries
 score() {
