@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # Region mismatch (issue #15, point 1), through benchmarks/region_mismatch.sh on the gold
-# reference: with --method lumen, (A) 250-nt V4 queries on a 150-nt V4 reference get a
+# reference: with --method lumen and with --method nn, (A) 250-nt V4 queries on a 150-nt V4 reference get a
 # genus F within 0.01 of the same queries cut to 150 nt, and (B) a full-length reference
 # gives 250-nt V4 queries a genus F within 0.01 of the extracted V4 reference ("within":
 # not lower by more than 0.01). RDP's own method (the default) is run too and must show
@@ -19,6 +19,11 @@ expect_rc "region_mismatch.sh --method lumen" 0
 cat "$WORK/out"
 expect_out "lumen: A within 0.01" "^A: .*within 0\.01"
 expect_out "lumen: B within 0.01" "^B: .*within 0\.01"
+INDEX_OPTS=--near run bash "$BENCH" "$LUMEN" "$WORK/nn" --method nn
+expect_rc "region_mismatch.sh --method nn" 0
+cat "$WORK/out"
+expect_out "nn: A within 0.01" "^A: .*within 0\.01"
+expect_out "nn: B within 0.01" "^B: .*within 0\.01"
 run bash "$BENCH" "$LUMEN" "$WORK/rdp" --method rdp
 expect_rc "region_mismatch.sh --method rdp" 0
 cat "$WORK/out"
