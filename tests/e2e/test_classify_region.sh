@@ -1,9 +1,9 @@
 # SPDX-License-Identifier: MIT
 # Region mismatch (issue #15, point 1), through benchmarks/region_mismatch.sh on the gold
-# reference: with --method lumen and with --method nn, (A) 250-nt V4 queries on a 150-nt V4 reference get a
-# genus F within 0.01 of the same queries cut to 150 nt, and (B) a full-length reference
-# gives 250-nt V4 queries a genus F within 0.01 of the extracted V4 reference ("within":
-# not lower by more than 0.01). RDP's own method (the default) is run too and must show
+# reference: with --method lumen and with --method nn, (A) 250-nt V4 queries on a 150-nt
+# V4 reference get a genus F within 0.01 of the same queries cut to 150 nt, and (B) a
+# full-length reference gives 250-nt V4 queries a genus F within 0.01 of the extracted V4
+# reference ("within": not lower by more than 0.01). RDP's own method (the default) is run too and must show
 # the problem (A fails by far), so the check can fail. Exit 77 without the gold reference
 # or seqkit.
 LUMEN=$1 DATA=$2
