@@ -17,13 +17,13 @@
  * Exact, without looking at every reference: the index's entries of the query's words
  * give, per leaf, how many of the query's words the leaf holds, c; no reference of the
  * leaf can share more, so c / min(|D(q)|, the fewest distinct words of a reference of
- * the leaf) bounds their s. A word a quarter of the leaves or more hold (16S is conserved:
- * such words are half a V4 read's, and most of the entries read) is not looked up but
- * counted for every leaf: a looser bound that costs a few more leaves looked into and
- * saves 25-40% of the time on V4 reads (8% on full-length ones). Leaves are looked into (near.c, by
- * the reference masks) in decreasing bound, until the bound falls below the best s found; a leaf
- * whose bound only equals it still is, since its references may tie. The answer does not depend on
- * that order, so not on the thread count either. */
+ * the leaf) bounds their s. A word a quarter of the leaves or more hold (16S is
+ * conserved: such words are half a V4 read's, and most of the entries read) is not looked
+ * up but counted for every leaf: a looser bound that costs a few more leaves looked into
+ * and saves 25-40% of the time on V4 reads (8% on full-length ones). Leaves are looked
+ * into (near.c, by the reference masks) in decreasing bound, until the bound falls below
+ * the best s found; a leaf whose bound only equals it still is, since its references may
+ * tie. The answer does not depend on that order, so not on the thread count either. */
 #include <stdlib.h>
 #include <string.h>
 
@@ -85,7 +85,6 @@ static cls_nn_t *nn_buf(const lm_kidx_t *idx, lm_cls_buf_t *b)
 
 /* Candidates by bound, highest first, equal bounds by leaf (any order gives the same
  * answer; this one is fixed). */
-
 static int by_bound(const void *a, const void *b)
 {
     const cand_t *x = a, *y = b;
