@@ -212,6 +212,11 @@ static int leaf_best(const lm_kidx_t *idx, cls_near_t *nb, uint32_t dq, uint32_t
     return 0;
 }
 
+void cls_near_end(lm_cls_buf_t *b, uint32_t dq)
+{
+    for (uint32_t i = 0; i < dq; i++) b->near->qbits[b->near->words[i] >> 6] = 0;
+}
+
 int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, size_t len,
                         uint32_t leaf, double *sim)
 {
@@ -232,7 +237,7 @@ int cls_near_similarity(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, 
     int rc = 0;
     for (uint32_t g = g0; g < g1 && best < 1.0 && !rc; g++)
         rc = leaf_best(idx, nb, dq, g, &best, &ties);
-    for (uint32_t i = 0; i < dq; i++) nb->qbits[nb->words[i] >> 6] = 0;
+    cls_near_end(b, dq);
     *sim = best;
     return rc;
 }
@@ -244,11 +249,6 @@ uint32_t cls_near_begin(const lm_kidx_t *idx, lm_cls_buf_t *b, const char *seq, 
     if (!nb) return UINT32_MAX;
     *words = nb->words;
     return distinct_sorted(nb, seq, len);
-}
-
-void cls_near_end(lm_cls_buf_t *b, uint32_t dq)
-{
-    for (uint32_t i = 0; i < dq; i++) b->near->qbits[b->near->words[i] >> 6] = 0;
 }
 
 int cls_near_leaf(const lm_kidx_t *idx, lm_cls_buf_t *b, uint32_t dq, uint32_t g, double *best,

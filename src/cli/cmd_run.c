@@ -286,7 +286,9 @@ static void effective(const lm_run_cfg_t *g, plist_t *l)
     padd(l, "classify", "both-strands", "%s", tf(g->cls.both_strands));
     padd(l, "classify", "exhaustive", "%s", tf(g->cls.exhaustive));
     padd(l, "classify", "method", "%s",
-         g->cls.method == LM_CLS_NN ? "nn" : g->cls.method == LM_CLS_LUMEN ? "lumen" : "rdp");
+         g->cls.method == LM_CLS_NN      ? "nn"
+         : g->cls.method == LM_CLS_LUMEN ? "lumen"
+                                         : "rdp");
     padd(l, "classify", "species", "%s", tf(g->cls.species));
     padd(l, "classify", "species-mismatches", "%d", g->cls.species_mm);
     padd(l, "classify", "near", "%s", tf(g->cls.near));
