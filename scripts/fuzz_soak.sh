@@ -18,6 +18,9 @@ usage: scripts/fuzz_soak.sh [options] [target...]
   --until HH:MM   cycle through the targets until this time (UTC, today); without it, one
                   turn through the targets
   --parallel P    targets run at the same time (default 2)
+  --fill H        one turn through the targets with less than H CPU-hours in the ledger,
+                  each run for its shortfall (wall seconds, 4% over: CPU at nice 19 trails
+                  wall time; at least 60 s), longest first; without --until
   --jobs J        libFuzzer -jobs=J -workers=J per target (default 1: one process)
   --build DIR     fuzz build folder (default build-fuzz; configured by this script if
                   missing: CC=clang cmake -DLM_FUZZ=ON -DBUILD_TESTING=OFF, and always
@@ -33,12 +36,13 @@ usage: scripts/fuzz_soak.sh [options] [target...]
 EOF
 }
 
-seconds=600 until_hm="" parallel=2 jobs=1 build=build-fuzz merge=0 summary_only=0
+seconds=600 fill="" until_hm="" parallel=2 jobs=1 build=build-fuzz merge=0 summary_only=0
 targets=()
 while [ $# -gt 0 ]; do
   case $1 in
     --seconds) seconds=$2; shift 2 ;;
     --until) until_hm=$2; shift 2 ;;
+    --fill) fill=$2; shift 2 ;;
     --parallel) parallel=$2; shift 2 ;;
     --jobs) jobs=$2; shift 2 ;;
     --build) build=$2; shift 2 ;;
@@ -97,6 +101,26 @@ scan() {
 scan
 deadline=0
 [ -n "$until_hm" ] && deadline=$(date -u -d "$until_hm" +%s)
+if [ -n "$fill" ]; then
+  [ -z "$until_hm" ] || { echo "fuzz_soak: --fill and --until exclude each other" >&2; exit 64; }
+  # Each target's shortfall, from the order file scan() wrote (CPU seconds so far).
+  declare -A fill_secs=()
+  if [ "$rescan" = 0 ]; then
+    for t in "${targets[@]}"; do
+      printf '%s %s\n' "$(awk -F'\t' -v n="${t#fuzz_}" '$3 == n { s += $4 } END { print s + 0 }' \
+        "$ledger")" "$t"
+    done >"$work/order"
+  fi
+  targets=()
+  while read -r done_s name; do
+    s=$(awk -v h="$fill" -v d="$done_s" 'BEGIN { x = (h * 3600 - d) * 1.04; print (x <= 0 ? 0 : (x < 60 ? 60 : int(x + 0.5))) }')
+    [ "$s" -gt 0 ] || continue
+    targets+=("$name"); fill_secs[$name]=$s
+  done < <(sort -g -k1,1 -k2,2 "$work/order")
+  rescan=0
+  [ ${#targets[@]} -gt 0 ] || { echo "fuzz_soak: every target has $fill CPU-hours"; summary; exit 0; }
+  for t in "${targets[@]}"; do echo "fuzz_soak: plan $t ${fill_secs[$t]} s"; done
+fi
 
 # One run of one target: fuzz for $2 seconds, then append its ledger line.
 run_one() {
@@ -160,6 +184,7 @@ while :; do
   else
     [ "$turn_done" = 0 ] || break
     secs=$seconds
+    [ -z "$fill" ] || secs=${fill_secs[${targets[$i]}]}
   fi
   while [ "$(jobs -rp | wc -l)" -ge "$parallel" ]; do wait -n || true; done
   now=$(date -u +%s)
