@@ -148,8 +148,10 @@ run_one() {
   rm -f "$dir/time"
   # unshare and sh exec into the fuzzer, so time still measures the fuzzer itself.
   local pre=()
-  [ "$tmpfs" = 0 ] ||
+  if [ "$tmpfs" = 1 ]; then
+    # shellcheck disable=SC2016 # $0 and $@ are the inner sh's
     pre=(unshare -m sh -c 'mount -t tmpfs -o size=4g lumen-fuzz /tmp && exec "$0" "$@"')
+  fi
   cd "$dir"
   nice -n 19 /usr/bin/time -f '%U %S' -o "$dir/time" \
     "${pre[@]}" "$bin" "${args[@]}" "$corpus" "$repo/tests/fuzz/corpus/$name" >"$log" 2>&1 &
