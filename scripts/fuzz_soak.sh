@@ -19,7 +19,7 @@ usage: scripts/fuzz_soak.sh [options] [target...]
                   turn through the targets
   --parallel P    targets run at the same time (default 2)
   --fill H        one turn through the targets with less than H CPU-hours in the ledger,
-                  each run for its shortfall (wall seconds, 4% over: CPU at nice 19 trails
+                  each run for its shortfall (wall seconds, 2% over: CPU at nice 19 trails
                   wall time; at least 60 s), longest first; without --until
   --tmpfs         run each fuzzer in a private mount namespace with a tmpfs on /tmp (needs
                   root: unshare -m). The targets write their files under /tmp; on a disk,
@@ -118,7 +118,7 @@ if [ -n "$fill" ]; then
   fi
   targets=()
   while read -r done_s name; do
-    s=$(awk -v h="$fill" -v d="$done_s" 'BEGIN { x = (h * 3600 - d) * 1.04; print (x <= 0 ? 0 : (x < 60 ? 60 : int(x + 0.5))) }')
+    s=$(awk -v h="$fill" -v d="$done_s" 'BEGIN { x = (h * 3600 - d) * 1.02; print (x <= 0 ? 0 : (x < 60 ? 60 : int(x + 0.5))) }')
     [ "$s" -gt 0 ] || continue
     targets+=("$name"); fill_secs[$name]=$s
   done < <(sort -g -k1,1 -k2,2 "$work/order")

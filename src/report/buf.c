@@ -144,8 +144,14 @@ void rb_xy(rbuf_t *b, double v)
 {
     char s[32];
     if (!isfinite(v)) v = 0;
+    /* A coordinate comes from data scaled to the plot; a value far off the axis (a negative
+     * count of -1e99 in a damaged qc/summary.tsv) lands far outside it. Clamp to a range
+     * that no drawing reaches but that always fits s ("-1000000000.0"). */
+    if (v > 1e9) v = 1e9;
+    if (v < -1e9) v = -1e9;
     int k = snprintf(s, sizeof(s), "%.1f", v);
-    if (k > 2 && s[k - 1] == '0' && s[k - 2] == '.') s[k - 2] = 0; /* "12.0" -> "12" */
+    if (k > 2 && k < (int)sizeof(s) && s[k - 1] == '0' && s[k - 2] == '.')
+        s[k - 2] = 0; /* "12.0" -> "12" */
     if (!strcmp(s, "-0")) strcpy(s, "0");
     rb_put(b, s);
 }

@@ -105,6 +105,16 @@ cp "$R/metadata_huge_week.tsv" "$WORK/rep/cohort/metadata.tsv"
 run "$LUMEN" report --results "$WORK/rep"
 expect_rc "a week too large for an int in cohort/metadata.tsv" 0
 [ -s "$WORK/rep/report.html" ] && ok "the report is written" || not_ok "no report.html"
+# fuzz_report (soak, session 7, after 317 CPU-s): a count of -1e99 in qc/summary.tsv put
+# a bar's SVG coordinate at ~1e101, whose 104 characters rb_xy indexed in a 32-byte buffer
+# (UBSan: index out of bounds). Coordinates are clamped to +-1e9 now.
+mkdir -p "$WORK/rep2/qc"
+cp "$R/qc_summary_negative_count.tsv" "$WORK/rep2/qc/summary.tsv"
+run "$LUMEN" report --results "$WORK/rep2"
+expect_rc "a count of -1e99 in qc/summary.tsv" 0
+if grep -q 'height="-1000000000"' "$WORK/rep2/report.html" 2>/dev/null; then
+  ok "the bar's coordinate is clamped"
+else not_ok "no clamped coordinate in report.html" "$(grep -o 'height="[^"]*"' "$WORK/rep2/report.html" 2>&1 | head -3)"; fi
 # fuzz_table (soak, session 4, round-trip check): a table whose header was
 # '<TAB>taxonomy<TAB>taxonomy' read as one sample named 'taxonomy' (the last column being
 # BIOM's lineage column), and lumen's own copy of it then read back with no sample: a
