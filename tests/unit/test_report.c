@@ -275,6 +275,25 @@ static void test_href(void **state)
     rb_free(&b);
 }
 
+/* SVG coordinates: one decimal, ".0" trimmed, "-0" as "0", non-finite as 0, and anything
+ * past +-1e9 clamped (fuzz_report: -1e99 overran the formatting buffer). */
+static void test_xy(void **state)
+{
+    (void)state;
+    static const struct {
+        double v;
+        const char *s;
+    } c[] = {{12.0, "12"}, {12.34, "12.3"}, {-0.04, "0"}, {0.05, "0.1"}, {NAN, "0"},
+             {INFINITY, "0"}, {1e9, "1000000000"}, {-1e101, "-1000000000"},
+             {1.7e308, "1000000000"}, {-999999999.96, "-1000000000"}};
+    for (size_t i = 0; i < sizeof(c) / sizeof(*c); i++) {
+        rbuf_t b = {0};
+        rb_xy(&b, c[i].v);
+        assert_string_equal(b.s, c[i].s);
+        rb_free(&b);
+    }
+}
+
 /* The whole page from a results folder that holds nothing: every section is a note, the
  * page is still written, and a missing folder is an error that leaves nothing. */
 static void test_write_empty_folder(void **state)
@@ -317,6 +336,7 @@ int main(void)
         cmocka_unit_test(test_rarefy_vegan),
         cmocka_unit_test(test_escape),
         cmocka_unit_test(test_href),
+        cmocka_unit_test(test_xy),
         cmocka_unit_test(test_write_empty_folder),
     };
     return cmocka_run_group_tests(tests, NULL, NULL);
