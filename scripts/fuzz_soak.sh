@@ -90,6 +90,10 @@ git -C "$repo" diff --quiet HEAD -- src include tests/fuzz/*.c tests/fuzz/*.h 2>
 # stopped and restarted soaks still even out.
 rescan=0
 [ ${#targets[@]} -gt 0 ] || rescan=1
+# CPU seconds the ledger holds for a target (fuzz_NAME).
+ledger_cpu() {
+  awk -F'\t' -v n="${1#fuzz_}" '$3 == n { s += $4 } END { print s + 0 }' "$ledger"
+}
 scan() {
   [ "$rescan" = 1 ] || return 0
   local t name
@@ -97,8 +101,7 @@ scan() {
   for t in "$build"/tests/fuzz/fuzz_*; do
     [ -x "$t" ] || continue
     name=$(basename "$t")
-    printf '%s %s\n' "$(awk -F'\t' -v n="${name#fuzz_}" '$3 == n { s += $4 } END { print s + 0 }' \
-      "$ledger")" "$name"
+    printf '%s %s\n' "$(ledger_cpu "$name")" "$name"
   done >"$work/order"
   while read -r _ name; do targets+=("$name"); done < <(sort -g -k1,1 -k2,2 "$work/order")
   [ ${#targets[@]} -gt 0 ] || { echo "fuzz_soak: no targets in $build/tests/fuzz" >&2; exit 66; }
@@ -112,8 +115,7 @@ if [ -n "$fill" ]; then
   declare -A fill_secs=()
   if [ "$rescan" = 0 ]; then
     for t in "${targets[@]}"; do
-      printf '%s %s\n' "$(awk -F'\t' -v n="${t#fuzz_}" '$3 == n { s += $4 } END { print s + 0 }' \
-        "$ledger")" "$t"
+      printf '%s %s\n' "$(ledger_cpu "$t")" "$t"
     done >"$work/order"
   fi
   targets=()
